@@ -1,0 +1,102 @@
+//! The one error type of the crate.
+
+use core::fmt;
+
+/// Why a call refused its input or its parameters.
+///
+/// Every public function that reads user data returns this instead of panicking. Parameter
+/// errors are returned by constructors ([`Temperature::new`](crate::Temperature::new),
+/// [`Sampler::new`](crate::Sampler::new), ...), input errors by the calls that read logits.
+///
+/// ```
+/// use logits::{softmax, Error};
+/// assert_eq!(softmax(&[0.0, f32::NAN]), Err(Error::NanLogit { index: 1 }));
+/// assert_eq!(Error::NanLogit { index: 1 }.to_string(), "logit at index 1 is NaN");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The logits slice is empty.
+    EmptyLogits,
+    /// A logit is NaN; `index` is the first one.
+    NanLogit {
+        /// Index of the first NaN.
+        index: usize,
+    },
+    /// A logit is `+inf`; `index` is the first one. (`-inf` is a mask and is allowed.)
+    PositiveInfiniteLogit {
+        /// Index of the first `+inf`.
+        index: usize,
+    },
+    /// Every logit is `-inf`: no token can be sampled.
+    AllMasked,
+    /// More logits than token ids fit in a `u32`.
+    TooManyLogits {
+        /// The length given.
+        len: usize,
+    },
+    /// An output buffer's length differs from the input's.
+    LengthMismatch {
+        /// The length the call needed.
+        expected: usize,
+        /// The length it was given.
+        found: usize,
+    },
+    /// A probability given to [`entropy`](crate::entropy()) is negative, NaN or infinite.
+    InvalidProbability {
+        /// Index of the first bad value.
+        index: usize,
+    },
+    /// Probabilities given to [`entropy`](crate::entropy()) sum to zero.
+    ZeroMass,
+    /// `temperature` is NaN, negative or infinite.
+    InvalidTemperature {
+        /// The value given.
+        value: f32,
+    },
+    /// `top_p` is NaN or outside `[0, 1]`.
+    InvalidTopP {
+        /// The value given.
+        value: f32,
+    },
+    /// `min_p` is NaN or outside `[0, 1]`.
+    InvalidMinP {
+        /// The value given.
+        value: f32,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Error::EmptyLogits => f.write_str("logits are empty"),
+            Error::NanLogit { index } => write!(f, "logit at index {index} is NaN"),
+            Error::PositiveInfiniteLogit { index } => {
+                write!(
+                    f,
+                    "logit at index {index} is +inf (only -inf, a mask, is allowed)"
+                )
+            }
+            Error::AllMasked => f.write_str("every logit is -inf: no token can be sampled"),
+            Error::TooManyLogits { len } => {
+                write!(f, "{len} logits: token ids must fit in a u32")
+            }
+            Error::LengthMismatch { expected, found } => {
+                write!(f, "output has length {found}, expected {expected}")
+            }
+            Error::InvalidProbability { index } => write!(
+                f,
+                "probability at index {index} is negative, NaN or infinite"
+            ),
+            Error::ZeroMass => f.write_str("probabilities sum to zero"),
+            Error::InvalidTemperature { value } => write!(
+                f,
+                "temperature must be a finite number >= 0 (0 = greedy), got {value}"
+            ),
+            Error::InvalidTopP { value } => write!(f, "top_p must be in [0, 1], got {value}"),
+            Error::InvalidMinP { value } => write!(f, "min_p must be in [0, 1], got {value}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,133 @@
+//! The math of LLM token sampling: from one vector of logits to one token.
+//!
+//! An inference engine hands over the logits `x` (one f32 per vocabulary entry, 32k to 262k of
+//! them, once per generated token) and a few parameters; this crate returns a token. Three
+//! layers, each usable alone:
+//!
+//! 1. **Slice math**: [`softmax`], [`log_softmax`], [`logsumexp`], [`softmax_with_temperature`],
+//!    [`argmax`], [`entropy`], [`entropy_of_logits`] — free functions over `&[f32]`, writing into
+//!    a caller's buffer (`*_into`) or allocating.
+//! 2. **Filters**: [`Candidates`] turns logits into a candidate set and shrinks it with
+//!    [`top_k`](mod@top_k), [`top_p`](mod@top_p) and [`min_p`](mod@min_p); a [`Distribution`]
+//!    then gives probabilities and [draws](Distribution::draw) from a random word.
+//! 3. **[`Sampler`]**: validated [`SamplingParams`] (`temperature`, `top_k`, `top_p`, `min_p`,
+//!    `seed`, as in OpenAI / vLLM requests), the whole chain, a seeded stream, and scratch space
+//!    reused across calls (no allocation per token after the first).
+//!
+//! ```
+//! use logits::{Sampler, SamplingParams};
+//!
+//! let logits = vec![1.5, 3.2, 0.3, -1.0, 3.0];
+//! let params = SamplingParams { temperature: 0.8, top_k: 40, top_p: 0.95, min_p: 0.05, seed: 42 };
+//! let mut sampler = Sampler::new(params)?;
+//! let sample = sampler.sample(&logits)?;
+//! println!("token {} with probability {:.3}", sample.token, sample.probability);
+//! for (id, p) in sampler.distribution(&logits)?.iter() {
+//!     println!("  candidate {id}: {p:.3}");
+//! }
+//! # Ok::<(), logits::Error>(())
+//! ```
+//!
+//! # Softmax and temperature
+//!
+//! ```text
+//! p_i(T) = exp(x_i / T) / Σ_j exp(x_j / T) = exp((x_i - m) / T) / Σ_j exp((x_j - m) / T),   m = max x
+//! ```
+//!
+//! Subtracting the maximum first means nothing overflows (`±1e30` logits are fine) and the top
+//! token's term is exactly 1. Sums over the vocabulary are accumulated in f64 (or, for the
+//! sampler, in exact integers: see [`weight`]). `-inf` logits get probability exactly 0.
+//!
+//! The worked example that many tutorials get wrong, logits `[2.0, 1.0, 0.1]`:
+//!
+//! | T | p₀ | p₁ | p₂ |
+//! |---|---|---|---|
+//! | 1   | 0.659 | 0.242 | 0.099 |
+//! | 0.5 | 0.864 | 0.117 | 0.019 |
+//! | 2   | 0.502 | 0.304 | 0.194 |
+//!
+//! ```
+//! let x = [2.0, 1.0, 0.1];
+//! for (t, expected) in [(1.0, [0.659, 0.242, 0.099]), (0.5, [0.864, 0.117, 0.019]), (2.0, [0.502, 0.304, 0.194])] {
+//!     let p = logits::softmax_with_temperature(&x, t)?;
+//!     for (p, e) in p.iter().zip(expected) {
+//!         assert!((p - e).abs() < 5e-4, "T = {t}: {p} vs {e}");
+//!     }
+//! }
+//! # Ok::<(), logits::Error>(())
+//! ```
+//!
+//! **The `T → 0` limit.** As `T` falls, the mass concentrates on the largest logit: in the limit
+//! it is uniform over the exactly tied maxima. `T = 0` is the deterministic form: all mass on the
+//! argmax, the lowest token id on ties, no randomness drawn, no division by zero. Every `T > 0`,
+//! however small or large, gives a valid distribution; as `T → ∞` it tends to uniform over the
+//! unmasked tokens, and the entropy ([`entropy_of_logits`]) never decreases as `T` grows.
+//!
+//! # Filters and their boundary rules
+//!
+//! Ranking means "logit descending, exact ties by lower token id".
+//!
+//! | filter | keeps | boundary | off |
+//! |---|---|---|---|
+//! | [top-k](mod@top_k) | the first `min(k, n)` of the ranking | exactly `k`, ties by id | `k = 0` |
+//! | [top-p](mod@top_p) | the shortest ranked prefix with mass `>= p` | the crossing token is kept; `p = 0` keeps 1 | `p = 1` |
+//! | [min-p](mod@min_p) | every token with `p_i >= min_p · p_max` | inclusive | `min_p = 0` |
+//!
+//! **Order.** The [`Sampler`] applies temperature first, then top-k, top-p and min-p, each on the
+//! renormalized survivors of the one before: the Hugging Face / vLLM convention. llama.cpp's
+//! default chain applies temperature *last*, after truncation, so with `T != 1` it keeps a
+//! different set for the same `top_p` and `min_p`. A chain in any order is built from
+//! [`Filter`]s on [`Candidates`].
+//!
+//! # Input contract
+//!
+//! Every call that reads logits checks them and returns an [`Error`], never panics:
+//!
+//! | input | result |
+//! |---|---|
+//! | empty slice | [`Error::EmptyLogits`] |
+//! | a NaN anywhere | [`Error::NanLogit`] with the first index |
+//! | `+inf` anywhere | [`Error::PositiveInfiniteLogit`] with the first index (it would claim all the mass: almost always an upstream bug) |
+//! | `-inf` | a mask: probability 0, never sampled |
+//! | every entry `-inf` | [`Error::AllMasked`] |
+//! | an output buffer of another length | [`Error::LengthMismatch`] |
+//! | more than `u32::MAX` logits | [`Error::TooManyLogits`] |
+//!
+//! # Seeds and value stability
+//!
+//! A [`Sampler`] seeded with `s` uses the word [`rng::word`]`(s, k)` (SplitMix64 in counter form)
+//! at its `k`-th call; the word becomes a token through exact integer arithmetic
+//! ([`Distribution::draw`]). No platform `exp`, no `rand` distribution and no float summation
+//! order is involved, so the same seed and logits give the same token on every CPU, OS and build.
+//! Changing the token drawn for a given `(seed, step, logits, params)` is a breaking change: it is
+//! pinned by `tests/value_stability.rs` and would be announced in `CHANGELOG.md` with a major
+//! version bump (a minor one before 1.0).
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod argmax;
+mod candidates;
+mod entropy;
+mod error;
+pub mod exp;
+pub mod min_p;
+pub mod reference;
+pub mod rng;
+mod sampler;
+mod scan;
+mod softmax;
+mod temperature;
+pub mod top_k;
+pub mod top_p;
+pub mod weight;
+
+pub use argmax::argmax;
+pub use candidates::{Candidates, Distribution, Filter, Sample};
+pub use entropy::{entropy, entropy_of_logits};
+pub use error::Error;
+pub use min_p::{min_p, MinP};
+pub use sampler::{Sampler, SamplingParams};
+pub use softmax::{log_softmax, log_softmax_into, logsumexp, softmax, softmax_into};
+pub use temperature::{softmax_with_temperature, softmax_with_temperature_into, Temperature};
+pub use top_k::{top_k, TopK};
+pub use top_p::{top_p, TopP};

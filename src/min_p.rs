@@ -1,0 +1,81 @@
+//! Min-p: keep every token at least `min_p` times as probable as the most probable one.
+//!
+//! **Definition.** Keep candidate `i` iff `w_i >= min_p · w_top` (inclusive), where `w` are the
+//! [weights](crate::weight) at the current temperature and `w_top` the largest among the
+//! candidates. Since `p_i / p_top = w_i / w_top`, this is `p_i >= min_p · p_top` for the
+//! renormalized candidates. `min_p = 0` disables the filter; `min_p = 1` keeps the top token and
+//! its exact ties. Because the weight is monotone in the logit, the kept set is decided by a
+//! threshold on logits, so a fast path need not compute `exp` for every token.
+//!
+//! Engines: llama.cpp compares logits (`x_i >= x_max + ln min_p`), Hugging Face and vLLM
+//! probabilities; all are inclusive. vLLM requires `[0, 1]`.
+
+use crate::{Candidates, Error, Temperature};
+
+/// A validated min-p parameter in `[0, 1]`; `0` disables the filter.
+///
+/// ```
+/// use logits::{Error, MinP};
+/// assert!(MinP::new(0.0)?.is_disabled());
+/// assert_eq!(MinP::new(-0.1), Err(Error::InvalidMinP { value: -0.1 }));
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct MinP(f32);
+
+impl MinP {
+    /// Validates `min_p` in `[0, 1]` (NaN is an error).
+    pub fn new(min_p: f32) -> Result<Self, Error> {
+        if (0.0..=1.0).contains(&min_p) {
+            Ok(MinP(min_p))
+        } else {
+            Err(Error::InvalidMinP { value: min_p })
+        }
+    }
+
+    /// The value.
+    ///
+    /// ```
+    /// assert_eq!(logits::MinP::new(0.05).unwrap().get(), 0.05);
+    /// ```
+    pub fn get(self) -> f32 {
+        self.0
+    }
+
+    /// `min_p == 0`.
+    pub fn is_disabled(self) -> bool {
+        self.0 <= 0.0
+    }
+}
+
+pub(crate) fn apply(c: &mut Candidates<'_>, min_p: f32) {
+    if min_p <= 0.0 || c.ids.len() == 1 {
+        return;
+    }
+    let top = c
+        .ids
+        .iter()
+        .map(|&id| c.weight_of(id))
+        .fold(0.0f32, |a, w| if w > a { w } else { a });
+    let threshold = min_p * top;
+    let (logits, max, inv_t) = (c.logits, c.max, c.inv_t);
+    c.ids
+        .retain(|&id| crate::weight::weight(logits[id as usize], max, inv_t) >= threshold);
+}
+
+/// The ids kept by min-p at temperature `t`, ascending. Allocating convenience over
+/// [`Candidates::min_p`].
+///
+/// ```
+/// // probabilities 0.1, 0.2, 0.3, 0.4: 0.26 * 0.4 = 0.104 removes only the 0.1
+/// let x = [0.1f32.ln(), 0.2f32.ln(), 0.3f32.ln(), 0.4f32.ln()];
+/// assert_eq!(logits::min_p(&x, 1.0, 0.26)?, vec![1, 2, 3]);
+/// # Ok::<(), logits::Error>(())
+/// ```
+pub fn min_p(logits: &[f32], temperature: f32, min_p: f32) -> Result<Vec<u32>, Error> {
+    let (t, m) = (Temperature::new(temperature)?, MinP::new(min_p)?);
+    let mut ids = Vec::new();
+    let mut c = Candidates::new(logits, t, &mut ids)?;
+    c.min_p(m);
+    Ok(c.into_distribution().ids().to_vec())
+}

@@ -1,0 +1,111 @@
+//! The crate's randomness: SplitMix64 in counter form, and words to uniform integers.
+//!
+//! A [`Sampler`](crate::Sampler) with seed `s` uses, for its call number `k` (from 0), the word
+//!
+//! ```text
+//! word(s, k) = mix64(s + (k + 1) · 0x9E3779B97F4A7C15)      (wrapping u64 arithmetic)
+//! ```
+//!
+//! which is exactly the `k`-th output of SplitMix64 (Steele, Lea & Flood, "Fast splittable
+//! pseudorandom number generators", OOPSLA 2014) seeded with `s`. It is a pure function of
+//! `(seed, step)`: no hidden state, the same on every platform, and a later batched or
+//! multi-threaded sampler can compute any sequence's word without replaying the others. The
+//! uniform is built from the raw bits here ([`below`]), not by `rand`'s distributions, whose
+//! output may change between versions.
+
+use core::convert::Infallible;
+
+use rand_core::TryRng;
+
+/// The golden-ratio increment of SplitMix64.
+pub const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// The SplitMix64 output function (a variant of the MurmurHash3 finalizer).
+///
+/// ```
+/// assert_eq!(logits::rng::mix64(0), 0);
+/// ```
+#[inline]
+pub fn mix64(z: u64) -> u64 {
+    let z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    let z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The random word for call `step` of a sampler seeded with `seed`.
+///
+/// ```
+/// use logits::rng::{word, SplitMix64};
+/// use rand_core::Rng;
+/// let mut g = SplitMix64::new(7);
+/// assert_eq!(g.next_u64(), word(7, 0));
+/// assert_eq!(g.next_u64(), word(7, 1));
+/// ```
+#[inline]
+pub fn word(seed: u64, step: u64) -> u64 {
+    mix64(seed.wrapping_add(GOLDEN_GAMMA.wrapping_mul(step.wrapping_add(1))))
+}
+
+/// A uniform integer in `[0, n)` from a uniform 64-bit word: `(word · n) >> 64`.
+///
+/// Each value of `[0, n)` is hit by `floor` or `ceil` of `2^64 / n` words; the draw of a token,
+/// a run of consecutive values, is off its exact probability by less than `2^-64`. `n = 0`
+/// gives 0.
+///
+/// ```
+/// use logits::rng::below;
+/// assert_eq!(below(0, 10), 0);
+/// assert_eq!(below(u64::MAX, 10), 9);
+/// assert_eq!(below(1 << 63, 10), 5);
+/// ```
+#[inline]
+pub fn below(word: u64, n: u64) -> u64 {
+    ((word as u128 * n as u128) >> 64) as u64
+}
+
+/// SplitMix64 as a [`rand_core::Rng`]: the stream `word(seed, 0), word(seed, 1), ...`.
+///
+/// Value-stable: changing its output is a breaking change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SplitMix64 {
+    seed: u64,
+    step: u64,
+}
+
+impl SplitMix64 {
+    /// A generator at the start of `seed`'s stream.
+    pub fn new(seed: u64) -> Self {
+        SplitMix64 { seed, step: 0 }
+    }
+
+    /// How many words it has produced.
+    ///
+    /// ```
+    /// assert_eq!(logits::rng::SplitMix64::new(1).step(), 0);
+    /// ```
+    pub fn step(&self) -> u64 {
+        self.step
+    }
+}
+
+impl TryRng for SplitMix64 {
+    type Error = Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        self.try_next_u64().map(|w| (w >> 32) as u32)
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        let w = word(self.seed, self.step);
+        self.step = self.step.wrapping_add(1);
+        Ok(w)
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        for chunk in dst.chunks_mut(8) {
+            let bytes = self.try_next_u64()?.to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
+        }
+        Ok(())
+    }
+}

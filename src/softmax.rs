@@ -1,0 +1,85 @@
+//! softmax, log-softmax and logsumexp at temperature 1.
+//!
+//! ```text
+//! m = max_j x_j,   S = Σ_j exp(x_j - m)
+//! softmax(x)_i     = exp(x_i - m) / S
+//! log_softmax(x)_i = (x_i - m) - ln S
+//! logsumexp(x)     = m + ln S
+//! ```
+//!
+//! Subtracting `m` first means no `exp` overflows, whatever the logits (`±1e30` included), and
+//! the top token's term is exactly 1, so `S >= 1` and `ln S` is finite. `S` is accumulated in
+//! f64. `-inf` logits are masks: probability exactly 0, log-probability `-inf`.
+
+use crate::{scan::same_len, scan::scan, softmax_with_temperature_into, weight, Error};
+
+/// Writes `softmax(logits)` into `out` (temperature 1).
+///
+/// Errors: the [input contract](crate#input-contract) and [`Error::LengthMismatch`].
+///
+/// ```
+/// let mut p = [0.0f32; 3];
+/// logits::softmax_into(&[2.0, 1.0, 0.1], &mut p).unwrap();
+/// assert!((p[0] - 0.659).abs() < 5e-4 && (p[1] - 0.242).abs() < 5e-4);
+/// ```
+pub fn softmax_into(logits: &[f32], out: &mut [f32]) -> Result<(), Error> {
+    softmax_with_temperature_into(logits, 1.0, out)
+}
+
+/// Allocating form of [`softmax_into`].
+///
+/// ```
+/// let p = logits::softmax(&[1e30, -1e30, f32::NEG_INFINITY]).unwrap();
+/// assert_eq!(p, vec![1.0, 0.0, 0.0]);
+/// ```
+pub fn softmax(logits: &[f32]) -> Result<Vec<f32>, Error> {
+    let mut out = vec![0.0; logits.len()];
+    softmax_into(logits, &mut out)?;
+    Ok(out)
+}
+
+/// The max and `ln S`, both needed by log-softmax and logsumexp.
+fn max_and_log_sum(logits: &[f32]) -> Result<(f32, f64), Error> {
+    let s = scan(logits)?;
+    let sum = weight::sum_f64(logits.iter().map(|&x| weight::weight(x, s.max, 1.0)));
+    Ok((s.max, sum.ln()))
+}
+
+/// Writes `log_softmax(logits)` into `out`: `(x_i - m) - ln S`, computed in f64 and rounded once.
+///
+/// ```
+/// let mut lp = [0.0f32; 2];
+/// logits::log_softmax_into(&[0.0, 0.0], &mut lp).unwrap();
+/// assert!((lp[0] + std::f32::consts::LN_2).abs() < 1e-7);
+/// ```
+pub fn log_softmax_into(logits: &[f32], out: &mut [f32]) -> Result<(), Error> {
+    same_len(logits.len(), out.len())?;
+    let (max, log_sum) = max_and_log_sum(logits)?;
+    for (o, &x) in out.iter_mut().zip(logits) {
+        *o = ((x as f64 - max as f64) - log_sum) as f32;
+    }
+    Ok(())
+}
+
+/// Allocating form of [`log_softmax_into`].
+///
+/// ```
+/// let lp = logits::log_softmax(&[5.0, f32::NEG_INFINITY]).unwrap();
+/// assert_eq!(lp, vec![0.0, f32::NEG_INFINITY]);
+/// ```
+pub fn log_softmax(logits: &[f32]) -> Result<Vec<f32>, Error> {
+    let mut out = vec![0.0; logits.len()];
+    log_softmax_into(logits, &mut out)?;
+    Ok(out)
+}
+
+/// `ln Σ exp(x_i)`, computed as `m + ln S` in f64; never overflows.
+///
+/// ```
+/// let lse = logits::logsumexp(&[1000.0, 1000.0]).unwrap();
+/// assert!((lse - (1000.0 + std::f64::consts::LN_2)).abs() < 1e-6);
+/// ```
+pub fn logsumexp(logits: &[f32]) -> Result<f64, Error> {
+    let (max, log_sum) = max_and_log_sum(logits)?;
+    Ok(max as f64 + log_sum)
+}

@@ -1,0 +1,87 @@
+//! Weights and masses: the crate's definition of "how probable" a token is.
+//!
+//! For logits `x`, maximum `m` and temperature `T > 0`, token `i` has the **weight**
+//!
+//! ```text
+//! w_i = exp_nonpositive((x_i - m) * (1/T))        (f32; the top token has w = 1 exactly)
+//! ```
+//!
+//! and its probability is `w_i / Σ w`. `1/T` is computed once in f32 and capped at `f32::MAX`, so
+//! a subnormal `T` still gives a valid distribution (the argmax limit) instead of `0 * inf = NaN`.
+//!
+//! Truncation filters and the draw work on the **mass** `q_i = round(w_i · 2^40)`, an integer.
+//! Integer sums are exact and do not depend on summation order, so every algorithm (sorting,
+//! thresholds, SIMD with any lane count) keeps the same set and draws the same token. A token
+//! whose weight is below `2^-41` of the top token's (about `4.5e-13`) has mass 0: it cannot be
+//! drawn, and it is reported with probability 0.
+
+use crate::exp::exp_nonpositive;
+
+/// The mass of the top token: `2^40`.
+pub const MASS_ONE: u64 = 1 << 40;
+
+/// `1/T` in f32, capped at `f32::MAX` so that `0 * (1/T)` stays 0. `t` must be `> 0`.
+///
+/// ```
+/// use logits::weight::inverse_temperature;
+/// assert_eq!(inverse_temperature(0.5), 2.0);
+/// assert_eq!(inverse_temperature(1e-45), f32::MAX);
+/// ```
+#[inline]
+pub fn inverse_temperature(t: f32) -> f32 {
+    let inv = 1.0 / t;
+    if inv > f32::MAX {
+        f32::MAX
+    } else {
+        inv
+    }
+}
+
+/// The weight `exp((x - max) / T)` of a logit `x`, given `inv_t = inverse_temperature(T)`.
+///
+/// `x = -inf` gives 0, `x = max` gives exactly 1.
+///
+/// ```
+/// use logits::weight::weight;
+/// assert_eq!(weight(3.0, 3.0, 1.25), 1.0);
+/// assert_eq!(weight(f32::NEG_INFINITY, 3.0, 1.25), 0.0);
+/// assert!((weight(2.0, 3.0, 1.0) - (-1.0f32).exp()).abs() < 1e-7);
+/// ```
+#[inline(always)]
+pub fn weight(x: f32, max: f32, inv_t: f32) -> f32 {
+    exp_nonpositive((x - max) * inv_t)
+}
+
+/// The fixed-point mass `round(w · 2^40)` of a weight `w` in `[0, 1]` (ties to even).
+///
+/// ```
+/// use logits::weight::{mass, MASS_ONE};
+/// assert_eq!(mass(1.0), MASS_ONE);
+/// assert_eq!(mass(0.25), MASS_ONE / 4);
+/// assert_eq!(mass(1e-13), 0);
+/// ```
+#[inline(always)]
+pub fn mass(w: f32) -> u64 {
+    // `w · 2^40` is exact in f64 (24-bit mantissa); adding 2^52 rounds it to an integer.
+    const MAGIC: f64 = 4_503_599_627_370_496.0; // 2^52
+    let v = w as f64 * MASS_ONE as f64 + MAGIC;
+    v.to_bits() - MAGIC.to_bits()
+}
+
+/// Sum of `f32` values in f64, in a fixed order: element `i` goes to accumulator `i mod 16`, and
+/// the 16 accumulators are added in a fixed pairwise tree. Any vectorized version must keep this
+/// layout to give the same bits.
+pub(crate) fn sum_f64(values: impl Iterator<Item = f32>) -> f64 {
+    let mut acc = [0.0f64; 16];
+    for (i, v) in values.enumerate() {
+        acc[i % 16] += v as f64;
+    }
+    let mut width = 8;
+    while width > 0 {
+        for l in 0..width {
+            acc[l] += acc[l + width];
+        }
+        width /= 2;
+    }
+    acc[0]
+}
