@@ -22,7 +22,7 @@ pub const EXP_CUTOFF: f32 = -87.0;
 
 const LOG2_E: f32 = core::f32::consts::LOG2_E;
 /// `ln 2` rounded to 9 significant bits: `n * LN2_HI` is exact for `|n| <= 2^15`.
-const LN2_HI: f32 = 0.693_359_375;
+const LN2_HI: f32 = f32::from_bits(0x3F31_8000); // 0.693359375 = 355/512
 /// `ln 2 - LN2_HI`.
 const LN2_LO: f32 = -2.121_944_4e-4;
 /// `1.5 * 2^23`: adding it rounds a float of magnitude `< 2^22` to an integer (ties to even).
@@ -32,7 +32,7 @@ const P1: f32 = 1.398_199_9e-3;
 const P2: f32 = 8.333_452e-3;
 const P3: f32 = 4.166_579_6e-2;
 const P4: f32 = 1.666_666_5e-1;
-const P5: f32 = 5.000_000_1e-1;
+const P5: f32 = 0.5; // Cephes writes 5.0000001e-1, which rounds to 0.5 in f32
 
 /// `e^x` for `x <= 0`, identical on every platform and code path.
 ///
