@@ -1,6 +1,6 @@
 //! The most probable token.
 
-use crate::{scan::scan, Error};
+use crate::{scan::scan, Error, SimdPath};
 
 /// Index of the largest logit; on exact ties, the lowest index.
 ///
@@ -11,5 +11,5 @@ use crate::{scan::scan, Error};
 /// assert_eq!(logits::argmax(&[1.0, 3.0, 3.0, f32::NEG_INFINITY]), Ok(1));
 /// ```
 pub fn argmax(logits: &[f32]) -> Result<usize, Error> {
-    scan(logits).map(|s| s.argmax)
+    scan(logits, SimdPath::detect()).map(|s| s.argmax)
 }

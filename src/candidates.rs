@@ -11,23 +11,34 @@
 //! descending, and break exact ties by the lower token id. Weights are a monotone function of the
 //! logit (see [`exp`](crate::exp)), so this is also the order of probability.
 //!
-//! The token ids live in a caller-owned `Vec<u32>`, so a loop that reuses it allocates nothing
-//! once the vector has reached the vocabulary size.
+//! **Work.** Nothing is materialized for "every token": filters find their boundary with
+//! thresholds over the logits (block maxima, logit-space bounds, a histogram of weights) and
+//! sort only the few candidates near it; the draw walks per-block mass sums, then one block.
+//! All working memory lives in a caller-owned [`Scratch`], so a loop that reuses it allocates
+//! nothing once it has grown to the vocabulary size.
 
 use core::cmp::Ordering;
 
-use crate::{rng, scan::scan, weight, Error, MinP, Temperature, TopK, TopP};
+use crate::{
+    kernels::BLOCK,
+    rng,
+    scan::scan_blocks,
+    simd,
+    top_p::nucleus_target,
+    weight::{self, mass, MASS_ONE},
+    Error, MinP, SimdPath, Temperature, TopK, TopP,
+};
 
 /// A truncation filter, for chains applied in a chosen order.
 ///
 /// ```
 /// use logits::{Candidates, Filter, Temperature, TopK, TopP};
-/// let mut ids = Vec::new();
-/// let mut c = Candidates::new(&[3.0, 2.0, 1.0, 0.0], Temperature::new(1.0)?, &mut ids)?;
+/// let mut scratch = logits::Scratch::default();
+/// let mut c = Candidates::new(&[3.0, 2.0, 1.0, 0.0], Temperature::new(1.0)?, &mut scratch)?;
 /// for f in [Filter::TopK(TopK::new(3)), Filter::TopP(TopP::new(0.5)?)] {
 ///     c.apply(f);
 /// }
-/// assert_eq!(c.ids(), &[0]);
+/// assert_eq!(c.ids().collect::<Vec<_>>(), vec![0]);
 /// # Ok::<(), logits::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -41,75 +52,129 @@ pub enum Filter {
     MinP(MinP),
 }
 
+/// Working memory for [`Candidates`], reused from call to call.
+///
+/// It grows to a few times the vocabulary size on first use and is never shrunk, so sampling in
+/// a loop with the same `Scratch` allocates nothing after the first call.
+#[derive(Clone, Debug, Default)]
+pub struct Scratch {
+    /// Survivors, ascending, when the set is a list.
+    ids: Vec<u32>,
+    /// Work list for ranking near a boundary.
+    tmp: Vec<u32>,
+    /// Weight of every token, once computed.
+    w: Vec<f32>,
+    /// Maximum of every `BLOCK` logits.
+    block_max: Vec<f32>,
+    /// Total mass of every `BLOCK` tokens, once weights are computed.
+    block_mass: Vec<u64>,
+    /// Copy of the block maxima for selection.
+    maxes: Vec<f32>,
+    /// Mass histogram over weight buckets (top-p on a flat distribution).
+    buckets: Vec<u64>,
+}
+
+impl Scratch {
+    /// Empty scratch space; it grows on first use.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// Which tokens survive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Set {
+    /// Every unmasked token (logit above `-inf`).
+    All,
+    /// The ids in `Scratch::ids`, ascending.
+    List,
+}
+
 /// Tokens still in play, over borrowed logits at a fixed temperature.
 #[derive(Debug)]
 pub struct Candidates<'a> {
-    pub(crate) logits: &'a [f32],
-    pub(crate) ids: &'a mut Vec<u32>,
-    pub(crate) max: f32,
-    pub(crate) inv_t: f32,
-    /// `ids` is in rank order (logit descending, id ascending); otherwise ascending id.
-    pub(crate) ranked: bool,
+    logits: &'a [f32],
+    s: &'a mut Scratch,
+    max: f32,
+    argmax: u32,
+    inv_t: f32,
+    path: SimdPath,
+    set: Set,
+    /// Total mass of every token, once `s.w` and `s.block_mass` hold the weights.
+    total_all: Option<u64>,
 }
+
+/// How many top-ranked tokens top-p examines before falling back to a histogram.
+const TOP_P_PREFIX: usize = 256;
+/// Weight buckets: `w.to_bits() >> 19` (exponent and 4 mantissa bits) is at most this for
+/// `w <= 1`.
+const MAX_BUCKET: usize = (0x3F80_0000 >> 19) as usize;
 
 impl<'a> Candidates<'a> {
     /// Every token with a logit above `-inf`, at temperature `temperature`; with `T = 0`, only
-    /// the argmax (lowest id on ties). `ids` is scratch space, cleared and reused.
+    /// the argmax (lowest id on ties). Uses the best [`SimdPath`] of this CPU.
     ///
     /// Errors: the [input contract](crate#input-contract).
     ///
     /// ```
-    /// use logits::{Candidates, Temperature};
-    /// let mut ids = Vec::new();
-    /// let c = Candidates::new(&[0.0, f32::NEG_INFINITY, 1.0], Temperature::default(), &mut ids)?;
-    /// assert_eq!(c.ids(), &[0, 2]);
+    /// use logits::{Candidates, Scratch, Temperature};
+    /// let mut scratch = Scratch::new();
+    /// let c = Candidates::new(&[0.0, f32::NEG_INFINITY, 1.0], Temperature::default(), &mut scratch)?;
+    /// assert_eq!(c.ids().collect::<Vec<_>>(), vec![0, 2]);
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn new(
         logits: &'a [f32],
         temperature: Temperature,
-        ids: &'a mut Vec<u32>,
+        scratch: &'a mut Scratch,
     ) -> Result<Self, Error> {
-        let s = scan(logits)?;
-        ids.clear();
-        let inv_t = match temperature.inverse() {
+        Self::with_path(logits, temperature, scratch, SimdPath::detect())
+    }
+
+    /// [`new`](Candidates::new) on a chosen [`SimdPath`] (results are identical on every path).
+    ///
+    /// Errors: as `new`, and [`Error::SimdPathUnavailable`].
+    pub fn with_path(
+        logits: &'a [f32],
+        temperature: Temperature,
+        scratch: &'a mut Scratch,
+        path: SimdPath,
+    ) -> Result<Self, Error> {
+        let path = path.checked()?;
+        let scan = scan_blocks(logits, path, &mut scratch.block_max)?;
+        let (set, inv_t) = match temperature.inverse() {
             None => {
-                ids.push(s.argmax as u32);
-                f32::MAX
+                scratch.ids.clear();
+                scratch.ids.push(scan.argmax as u32);
+                (Set::List, f32::MAX)
             }
-            Some(inv_t) => {
-                ids.extend(
-                    logits
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, &x)| x != f32::NEG_INFINITY)
-                        .map(|(i, _)| i as u32),
-                );
-                inv_t
-            }
+            Some(inv_t) => (Set::All, inv_t),
         };
         Ok(Candidates {
             logits,
-            ids,
-            max: s.max,
+            s: scratch,
+            max: scan.max,
+            argmax: scan.argmax as u32,
             inv_t,
-            ranked: false,
+            path,
+            set,
+            total_all: None,
         })
     }
 
-    /// The surviving token ids: ascending, or in rank order once a filter has ranked them.
-    pub fn ids(&self) -> &[u32] {
-        self.ids
+    /// The surviving token ids, ascending.
+    pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
+        ids_of(self.logits, self.set, &self.s.ids)
     }
 
     /// How many tokens survive (always at least 1).
     pub fn len(&self) -> usize {
-        self.ids.len()
+        len_of(self.logits, self.set, &self.s.ids)
     }
 
     /// Always `false`: every filter keeps at least one token.
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        false
     }
 
     /// Applies one filter.
@@ -123,59 +188,266 @@ impl<'a> Candidates<'a> {
 
     /// Keeps the `k` highest-ranked candidates ([`top_k`](crate::top_k())).
     pub fn top_k(&mut self, k: TopK) {
-        crate::top_k::apply(self, k.get());
+        let k = k.get();
+        if k == 0 {
+            return;
+        }
+        if self.set == Set::All {
+            // At least k blocks have a maximum >= the k-th largest block maximum, so the k best
+            // tokens (and every token tied with the k-th) are all >= it.
+            let threshold = self.kth_block_max(k);
+            self.s.ids.clear();
+            simd::collect_at_least(self.path, self.logits, threshold, &mut self.s.ids);
+            self.set = Set::List;
+        }
+        self.keep_ranked_prefix(k);
     }
 
     /// Keeps the smallest top-ranked prefix holding mass `p` ([`top_p`](crate::top_p())).
     pub fn top_p(&mut self, p: TopP) {
-        crate::top_p::apply(self, p.get());
+        let p = p.get();
+        if p >= 1.0 || self.len_is_one() {
+            return;
+        }
+        match self.set {
+            Set::List => {
+                let (logits, s) = (self.logits, &mut *self.s);
+                s.tmp.clear();
+                s.tmp.extend_from_slice(&s.ids);
+                s.tmp.sort_unstable_by(|&a, &b| rank_cmp(logits, a, b));
+                let total: u64 = s
+                    .tmp
+                    .iter()
+                    .map(|&id| self_mass(logits, self.max, self.inv_t, id))
+                    .sum();
+                let target = nucleus_target(p, total);
+                let mut cum = 0;
+                let mut boundary = *s.tmp.last().unwrap_or(&self.argmax);
+                for &id in &s.tmp {
+                    cum += self_mass(logits, self.max, self.inv_t, id);
+                    if cum >= target {
+                        boundary = id;
+                        break;
+                    }
+                }
+                s.ids.retain(|&i| rank_le(logits, i, boundary));
+            }
+            Set::All => self.top_p_all(p),
+        }
     }
 
     /// Keeps candidates with `p_i >= min_p * p_top` ([`min_p`](crate::min_p())).
     pub fn min_p(&mut self, m: MinP) {
-        crate::min_p::apply(self, m.get());
-    }
-
-    /// The weight of token `id` (see [`weight`](crate::weight)).
-    #[inline]
-    pub(crate) fn weight_of(&self, id: u32) -> f32 {
-        weight::weight(self.logits[id as usize], self.max, self.inv_t)
-    }
-
-    /// The fixed-point mass of token `id`.
-    #[inline]
-    pub(crate) fn mass_of(&self, id: u32) -> u64 {
-        weight::mass(self.weight_of(id))
-    }
-
-    /// Sorts the candidates into rank order (logit descending, id ascending), once.
-    pub(crate) fn rank(&mut self) {
-        if !self.ranked {
-            let logits = self.logits;
-            self.ids.sort_unstable_by(|&a, &b| rank_cmp(logits, a, b));
-            self.ranked = true;
+        let m = m.get();
+        if m <= 0.0 || self.len_is_one() {
+            return;
+        }
+        let (logits, max, inv_t) = (self.logits, self.max, self.inv_t);
+        let w = |id: u32| weight::weight(logits[id as usize], max, inv_t);
+        match self.set {
+            Set::All => {
+                // The top token is the global maximum, weight 1: keep w >= m. Prefilter in logit
+                // space: w >= m implies z = (x - max) / T >= ln m - 3e-7 (the weight is within
+                // one ulp of e^z), so a margin of 1e-4 loses no survivor.
+                let z_min = ((m as f64).ln() - 1e-4) as f32;
+                self.s.ids.clear();
+                simd::collect_scaled_at_least(
+                    self.path,
+                    logits,
+                    max,
+                    inv_t,
+                    z_min,
+                    &mut self.s.ids,
+                );
+                self.s.ids.retain(|&id| w(id) >= m);
+                self.set = Set::List;
+            }
+            Set::List => {
+                let top =
+                    self.s
+                        .ids
+                        .iter()
+                        .map(|&id| w(id))
+                        .fold(0.0f32, |a, v| if v > a { v } else { a });
+                let threshold = m * top;
+                self.s.ids.retain(|&id| w(id) >= threshold);
+            }
         }
     }
 
     /// The final distribution: survivors in ascending id order with their probabilities.
-    pub fn into_distribution(self) -> Distribution<'a> {
-        if self.ranked {
-            self.ids.sort_unstable();
-        }
-        let (mut total, mut support) = (0u64, 0usize);
-        for &id in self.ids.iter() {
-            let q = self.mass_of(id);
-            total += q;
-            support += (q > 0) as usize;
-        }
+    pub fn into_distribution(mut self) -> Distribution<'a> {
+        let (total, needs_randomness) = match self.set {
+            Set::All => {
+                let total = self.weights_of_all();
+                // The top token alone has mass MASS_ONE: any more mass means a second token.
+                (total, total > MASS_ONE)
+            }
+            Set::List => {
+                let (mut total, mut support) = (0u64, 0usize);
+                for &id in &self.s.ids {
+                    let q = self_mass(self.logits, self.max, self.inv_t, id);
+                    total += q;
+                    support += (q > 0) as usize;
+                }
+                (total, support >= 2)
+            }
+        };
+        let Candidates {
+            logits,
+            s,
+            max,
+            argmax,
+            inv_t,
+            set,
+            ..
+        } = self;
+        let s: &'a Scratch = s;
         Distribution {
-            logits: self.logits,
-            ids: self.ids,
-            max: self.max,
-            inv_t: self.inv_t,
+            logits,
+            s,
+            max,
+            argmax,
+            inv_t,
+            set,
             total,
-            support,
+            needs_randomness,
         }
+    }
+
+    fn len_is_one(&self) -> bool {
+        self.set == Set::List && self.s.ids.len() == 1
+    }
+
+    /// Computes (once) the weight of every token and the block masses; returns the total mass.
+    fn weights_of_all(&mut self) -> u64 {
+        if let Some(total) = self.total_all {
+            return total;
+        }
+        let s = &mut *self.s;
+        let total = simd::weights(
+            self.path,
+            self.logits,
+            self.max,
+            self.inv_t,
+            &mut s.w,
+            &mut s.block_mass,
+        );
+        self.total_all = Some(total);
+        total
+    }
+
+    /// The k-th largest block maximum, or `-inf` if there are fewer than `k` blocks.
+    fn kth_block_max(&mut self, k: usize) -> f32 {
+        let s = &mut *self.s;
+        if k > s.block_max.len() {
+            return f32::NEG_INFINITY;
+        }
+        s.maxes.clear();
+        s.maxes.extend_from_slice(&s.block_max);
+        let (_, kth, _) = s.maxes.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+        *kth
+    }
+
+    /// Keeps the first `k` of the ranking among the listed survivors.
+    fn keep_ranked_prefix(&mut self, k: usize) {
+        let (logits, s) = (self.logits, &mut *self.s);
+        if s.ids.len() <= k {
+            return;
+        }
+        s.tmp.clear();
+        s.tmp.extend_from_slice(&s.ids);
+        let (_, &mut boundary, _) = s
+            .tmp
+            .select_nth_unstable_by(k - 1, |&a, &b| rank_cmp(logits, a, b));
+        s.ids.retain(|&i| rank_le(logits, i, boundary));
+    }
+
+    /// Top-p over every token: the nucleus is usually within the top few hundred tokens; if not,
+    /// a histogram of weights finds the bucket that crosses the target and only it is sorted.
+    fn top_p_all(&mut self, p: f32) {
+        let total = self.weights_of_all();
+        let target = nucleus_target(p, total);
+        let threshold = self.kth_block_max(TOP_P_PREFIX);
+        let (logits, s) = (self.logits, &mut *self.s);
+        s.tmp.clear();
+        simd::collect_at_least(self.path, logits, threshold, &mut s.tmp);
+        s.tmp.sort_unstable_by(|&a, &b| rank_cmp(logits, a, b));
+        // The collected tokens are a prefix of the ranking (every logit >= threshold).
+        let mut cum = 0u64;
+        let mut end = None;
+        for (j, &id) in s.tmp.iter().enumerate() {
+            cum += mass(s.w[id as usize]);
+            if cum >= target {
+                end = Some(j + 1);
+                break;
+            }
+        }
+        if let Some(end) = end {
+            s.tmp.truncate(end);
+            s.tmp.sort_unstable();
+            core::mem::swap(&mut s.ids, &mut s.tmp);
+            self.set = Set::List;
+            return;
+        }
+        // Histogram of mass over weight buckets; a higher bucket means a higher weight, hence
+        // a higher logit, so buckets walked from the top follow the ranking.
+        s.buckets.clear();
+        s.buckets.resize(MAX_BUCKET + 1, 0);
+        for &w in &s.w {
+            s.buckets[(w.to_bits() >> 19) as usize] += mass(w);
+        }
+        let mut cum = 0u64;
+        let mut crossing = 0;
+        for b in (0..=MAX_BUCKET).rev() {
+            if cum + s.buckets[b] >= target {
+                crossing = b as u32;
+                break;
+            }
+            cum += s.buckets[b];
+        }
+        s.tmp.clear();
+        s.tmp.extend(
+            s.w.iter()
+                .enumerate()
+                .filter(|(_, w)| w.to_bits() >> 19 == crossing)
+                .map(|(i, _)| i as u32),
+        );
+        s.tmp.sort_unstable_by(|&a, &b| rank_cmp(logits, a, b));
+        let mut boundary = self.argmax;
+        for &id in &s.tmp {
+            cum += mass(s.w[id as usize]);
+            boundary = id;
+            if cum >= target {
+                break;
+            }
+        }
+        let xb = logits[boundary as usize];
+        s.ids.clear();
+        simd::collect_at_least(self.path, logits, xb, &mut s.ids);
+        s.ids.retain(|&i| rank_le(logits, i, boundary));
+        self.set = Set::List;
+    }
+}
+
+/// The fixed-point mass of token `id`.
+#[inline]
+fn self_mass(logits: &[f32], max: f32, inv_t: f32, id: u32) -> u64 {
+    mass(weight::weight(logits[id as usize], max, inv_t))
+}
+
+fn ids_of<'s>(logits: &'s [f32], set: Set, ids: &'s [u32]) -> impl Iterator<Item = u32> + 's {
+    let all = (set == Set::All).then(|| {
+        (0..logits.len() as u32).filter(move |&i| logits[i as usize] != f32::NEG_INFINITY)
+    });
+    let list = (set == Set::List).then(|| ids.iter().copied());
+    all.into_iter().flatten().chain(list.into_iter().flatten())
+}
+
+fn len_of(logits: &[f32], set: Set, ids: &[u32]) -> usize {
+    match set {
+        Set::All => logits.iter().filter(|&&x| x != f32::NEG_INFINITY).count(),
+        Set::List => ids.len(),
     }
 }
 
@@ -192,6 +464,12 @@ pub(crate) fn rank_cmp(logits: &[f32], a: u32, b: u32) -> Ordering {
     }
 }
 
+/// Whether `i` ranks at or before `b`.
+#[inline]
+fn rank_le(logits: &[f32], i: u32, b: u32) -> bool {
+    rank_cmp(logits, i, b) != Ordering::Greater
+}
+
 /// A token and its probability under the distribution it was drawn from.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Sample {
@@ -206,49 +484,46 @@ pub struct Sample {
 /// Probabilities are `q_i / Σ q` for the fixed-point masses `q` of [`weight`](crate::weight).
 ///
 /// ```
-/// use logits::{Candidates, Temperature};
-/// let mut ids = Vec::new();
-/// let d = Candidates::new(&[0.0, 0.0], Temperature::default(), &mut ids)?.into_distribution();
+/// use logits::{Candidates, Scratch, Temperature};
+/// let mut scratch = Scratch::new();
+/// let d = Candidates::new(&[0.0, 0.0], Temperature::default(), &mut scratch)?.into_distribution();
 /// assert_eq!(d.iter().collect::<Vec<_>>(), vec![(0, 0.5), (1, 0.5)]);
 /// # Ok::<(), logits::Error>(())
 /// ```
 #[derive(Debug)]
 pub struct Distribution<'a> {
     logits: &'a [f32],
-    ids: &'a [u32],
+    s: &'a Scratch,
     max: f32,
+    argmax: u32,
     inv_t: f32,
+    set: Set,
     total: u64,
-    support: usize,
+    needs_randomness: bool,
 }
 
 impl<'a> Distribution<'a> {
     /// Number of surviving tokens (some may have probability 0 if their weight underflowed).
     pub fn len(&self) -> usize {
-        self.ids.len()
+        len_of(self.logits, self.set, &self.s.ids)
     }
 
     /// Always `false`.
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        false
     }
 
     /// Surviving token ids, ascending.
-    pub fn ids(&self) -> &'a [u32] {
-        self.ids
+    pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
+        ids_of(self.logits, self.set, &self.s.ids)
     }
 
-    /// Number of tokens with non-zero probability. A draw uses randomness only if it is `>= 2`.
-    pub fn support(&self) -> usize {
-        self.support
-    }
-
+    #[inline]
     fn mass_of(&self, id: u32) -> u64 {
-        weight::mass(weight::weight(
-            self.logits[id as usize],
-            self.max,
-            self.inv_t,
-        ))
+        match self.set {
+            Set::All => mass(self.s.w[id as usize]),
+            Set::List => self_mass(self.logits, self.max, self.inv_t, id),
+        }
     }
 
     fn probability_of_mass(&self, q: u64) -> f32 {
@@ -261,43 +536,50 @@ impl<'a> Distribution<'a> {
 
     /// `(token id, probability)` pairs in ascending id order.
     pub fn iter(&self) -> impl Iterator<Item = (u32, f32)> + '_ {
-        self.ids
-            .iter()
-            .map(move |&id| (id, self.probability_of_mass(self.mass_of(id))))
+        self.ids()
+            .map(move |id| (id, self.probability_of_mass(self.mass_of(id))))
     }
 
-    /// Probability of `token`: 0 if it did not survive.
+    /// Probability of `token`: 0 if it did not survive (or is out of range).
     ///
     /// ```
-    /// use logits::{Candidates, Temperature};
-    /// let mut ids = Vec::new();
-    /// let d = Candidates::new(&[0.0, 0.0], Temperature::new(0.0)?, &mut ids)?.into_distribution();
+    /// use logits::{Candidates, Scratch, Temperature};
+    /// let mut scratch = Scratch::new();
+    /// let d = Candidates::new(&[0.0, 0.0], Temperature::new(0.0)?, &mut scratch)?.into_distribution();
     /// assert_eq!((d.probability(0), d.probability(1)), (1.0, 0.0));
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn probability(&self, token: u32) -> f32 {
-        match self.ids.binary_search(&token) {
-            Ok(_) => self.probability_of_mass(self.mass_of(token)),
-            Err(_) => 0.0,
+        let survives = match self.set {
+            Set::All => self
+                .logits
+                .get(token as usize)
+                .is_some_and(|&x| x != f32::NEG_INFINITY),
+            Set::List => self.s.ids.binary_search(&token).is_ok(),
+        };
+        if survives {
+            self.probability_of_mass(self.mass_of(token))
+        } else {
+            0.0
         }
     }
 
     /// Whether a draw needs a random word (two or more tokens with non-zero probability).
     pub fn needs_randomness(&self) -> bool {
-        self.support >= 2
+        self.needs_randomness
     }
 
     /// Draws a token from a 64-bit random word.
     ///
     /// The word becomes an integer `t` uniform in `[0, Σ q)` by `t = (word · Σ q) >> 64`, and the
     /// token is the first, in ascending id order, whose cumulative mass exceeds `t`. Exact integer
-    /// arithmetic: the same word and logits give the same token on every platform. If only one
-    /// token has non-zero probability it is returned whatever the word.
+    /// arithmetic: the same word and logits give the same token on every platform and path. If
+    /// only one token has non-zero probability it is returned whatever the word.
     ///
     /// ```
-    /// use logits::{Candidates, Temperature};
-    /// let mut ids = Vec::new();
-    /// let d = Candidates::new(&[0.0, 0.0], Temperature::default(), &mut ids)?.into_distribution();
+    /// use logits::{Candidates, Scratch, Temperature};
+    /// let mut scratch = Scratch::new();
+    /// let d = Candidates::new(&[0.0, 0.0], Temperature::default(), &mut scratch)?.into_distribution();
     /// assert_eq!(d.draw(0).token, 0);          // t = 0: first half
     /// assert_eq!(d.draw(u64::MAX).token, 1);   // t near the top: second half
     /// # Ok::<(), logits::Error>(())
@@ -305,24 +587,34 @@ impl<'a> Distribution<'a> {
     pub fn draw(&self, word: u64) -> Sample {
         let t = rng::below(word, self.total);
         let mut cum = 0u64;
-        let mut last_nonzero = self.ids[0];
-        for &id in self.ids {
-            let q = self.mass_of(id);
-            cum += q;
-            if q > 0 {
-                last_nonzero = id;
+        let found = match self.set {
+            Set::All => {
+                // Whole blocks first, then one block token by token.
+                let mut start = self.s.block_mass.len();
+                for (b, &bm) in self.s.block_mass.iter().enumerate() {
+                    if cum + bm > t {
+                        start = b;
+                        break;
+                    }
+                    cum += bm;
+                }
+                let lo = start * BLOCK;
+                let hi = (lo + BLOCK).min(self.logits.len());
+                (lo..hi).map(|i| i as u32).find(|&id| {
+                    cum += self.mass_of(id);
+                    cum > t
+                })
             }
-            if cum > t {
-                return Sample {
-                    token: id,
-                    probability: self.probability_of_mass(q),
-                };
-            }
-        }
-        // Unreachable when total > 0 (t < total); with total == 0 every token has probability 0.
+            Set::List => self.s.ids.iter().copied().find(|&id| {
+                cum += self.mass_of(id);
+                cum > t
+            }),
+        };
+        // Not found only when the total mass is 0; the top token is the natural answer then.
+        let token = found.unwrap_or(self.argmax);
         Sample {
-            token: last_nonzero,
-            probability: self.probability(last_nonzero),
+            token,
+            probability: self.probability(token),
         }
     }
 }

@@ -64,6 +64,11 @@ pub enum Error {
         /// The value given.
         value: f32,
     },
+    /// A [`SimdPath`](crate::SimdPath) was requested that this CPU cannot run.
+    SimdPathUnavailable {
+        /// The path requested.
+        path: crate::SimdPath,
+    },
 }
 
 impl fmt::Display for Error {
@@ -95,6 +100,9 @@ impl fmt::Display for Error {
             ),
             Error::InvalidTopP { value } => write!(f, "top_p must be in [0, 1], got {value}"),
             Error::InvalidMinP { value } => write!(f, "min_p must be in [0, 1], got {value}"),
+            Error::SimdPathUnavailable { path } => {
+                write!(f, "this CPU cannot run the {path:?} code path")
+            }
         }
     }
 }

@@ -103,18 +103,22 @@
 //! pinned by `tests/value_stability.rs` and would be announced in `CHANGELOG.md` with a major
 //! version bump (a minor one before 1.0).
 #![deny(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod argmax;
 mod candidates;
 mod entropy;
 mod error;
 pub mod exp;
+mod kernels;
 pub mod min_p;
 pub mod reference;
 pub mod rng;
 mod sampler;
 mod scan;
+#[allow(unsafe_code)]
+mod simd;
 mod softmax;
 mod temperature;
 pub mod top_k;
@@ -122,11 +126,12 @@ pub mod top_p;
 pub mod weight;
 
 pub use argmax::argmax;
-pub use candidates::{Candidates, Distribution, Filter, Sample};
+pub use candidates::{Candidates, Distribution, Filter, Sample, Scratch};
 pub use entropy::{entropy, entropy_of_logits};
 pub use error::Error;
 pub use min_p::{min_p, MinP};
 pub use sampler::{Sampler, SamplingParams};
+pub use simd::SimdPath;
 pub use softmax::{log_softmax, log_softmax_into, logsumexp, softmax, softmax_into};
 pub use temperature::{softmax_with_temperature, softmax_with_temperature_into, Temperature};
 pub use top_k::{top_k, TopK};

@@ -10,7 +10,7 @@
 //! Engines: llama.cpp compares logits (`x_i >= x_max + ln min_p`), Hugging Face and vLLM
 //! probabilities; all are inclusive. vLLM requires `[0, 1]`.
 
-use crate::{Candidates, Error, Temperature};
+use crate::{Candidates, Error, Scratch, Temperature};
 
 /// A validated min-p parameter in `[0, 1]`; `0` disables the filter.
 ///
@@ -48,21 +48,6 @@ impl MinP {
     }
 }
 
-pub(crate) fn apply(c: &mut Candidates<'_>, min_p: f32) {
-    if min_p <= 0.0 || c.ids.len() == 1 {
-        return;
-    }
-    let top = c
-        .ids
-        .iter()
-        .map(|&id| c.weight_of(id))
-        .fold(0.0f32, |a, w| if w > a { w } else { a });
-    let threshold = min_p * top;
-    let (logits, max, inv_t) = (c.logits, c.max, c.inv_t);
-    c.ids
-        .retain(|&id| crate::weight::weight(logits[id as usize], max, inv_t) >= threshold);
-}
-
 /// The ids kept by min-p at temperature `t`, ascending. Allocating convenience over
 /// [`Candidates::min_p`].
 ///
@@ -74,8 +59,8 @@ pub(crate) fn apply(c: &mut Candidates<'_>, min_p: f32) {
 /// ```
 pub fn min_p(logits: &[f32], temperature: f32, min_p: f32) -> Result<Vec<u32>, Error> {
     let (t, m) = (Temperature::new(temperature)?, MinP::new(min_p)?);
-    let mut ids = Vec::new();
-    let mut c = Candidates::new(logits, t, &mut ids)?;
+    let mut scratch = Scratch::new();
+    let mut c = Candidates::new(logits, t, &mut scratch)?;
     c.min_p(m);
-    Ok(c.into_distribution().ids().to_vec())
+    Ok(c.ids().collect())
 }

@@ -13,7 +13,8 @@
 use rand_core::Rng;
 
 use crate::{
-    candidates::Distribution, rng, Candidates, Error, Filter, MinP, Sample, Temperature, TopK, TopP,
+    candidates::Distribution, rng, Candidates, Error, Filter, MinP, Sample, Scratch, SimdPath,
+    Temperature, TopK, TopP,
 };
 
 /// Sampling parameters, named and ranged as in OpenAI / vLLM requests.
@@ -87,7 +88,8 @@ pub struct Sampler {
     temperature: Temperature,
     chain: Vec<Filter>,
     step: u64,
-    ids: Vec<u32>,
+    path: SimdPath,
+    scratch: Scratch,
 }
 
 impl Sampler {
@@ -122,7 +124,8 @@ impl Sampler {
             temperature,
             chain,
             step: 0,
-            ids: Vec::new(),
+            path: SimdPath::detect(),
+            scratch: Scratch::new(),
         })
     }
 
@@ -159,6 +162,27 @@ impl Sampler {
         self.step = step;
     }
 
+    /// Runs the per-logit loops on `path` instead of the best one detected. Every path gives
+    /// identical results; this exists for tests and benchmarks.
+    ///
+    /// Errors: [`Error::SimdPathUnavailable`] if this CPU cannot run `path`.
+    ///
+    /// ```
+    /// use logits::{Sampler, SimdPath};
+    /// let s = Sampler::new(Default::default())?.with_simd_path(SimdPath::Portable)?;
+    /// assert_eq!(s.simd_path(), SimdPath::Portable);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn with_simd_path(mut self, path: SimdPath) -> Result<Self, Error> {
+        self.path = path.checked()?;
+        Ok(self)
+    }
+
+    /// The code path in use.
+    pub fn simd_path(&self) -> SimdPath {
+        self.path
+    }
+
     /// The final distribution the next draw would use: surviving ids, ascending, with their
     /// renormalized probabilities. Uses no randomness and does not advance the stream.
     ///
@@ -174,7 +198,7 @@ impl Sampler {
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn distribution<'a>(&'a mut self, logits: &'a [f32]) -> Result<Distribution<'a>, Error> {
-        let mut c = Candidates::new(logits, self.temperature, &mut self.ids)?;
+        let mut c = Candidates::with_path(logits, self.temperature, &mut self.scratch, self.path)?;
         for &f in &self.chain {
             c.apply(f);
         }

@@ -1,6 +1,6 @@
-//! The input contract, checked in one pass that also finds the maximum.
+//! The input contract, checked in the same pass that finds the maximum.
 
-use crate::Error;
+use crate::{kernels::ScanOut, simd, Error, SimdPath};
 
 /// What one validating pass over the logits learns.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -16,34 +16,58 @@ pub(crate) struct Scan {
 /// Empty -> [`Error::EmptyLogits`]; a NaN -> [`Error::NanLogit`] (first index); a `+inf` ->
 /// [`Error::PositiveInfiniteLogit`] (first index); all `-inf` -> [`Error::AllMasked`]; more than
 /// `u32::MAX` entries -> [`Error::TooManyLogits`].
-pub(crate) fn scan(logits: &[f32]) -> Result<Scan, Error> {
+pub(crate) fn scan(logits: &[f32], path: SimdPath) -> Result<Scan, Error> {
+    check_len(logits)?;
+    let out = simd::max(path, logits);
+    check(logits, out)?;
+    let argmax = simd::first_equal(path, logits, out.max);
+    Ok(Scan {
+        max: out.max,
+        argmax,
+    })
+}
+
+/// [`scan`] that also leaves the maximum of every `kernels::BLOCK` logits in `block_max`.
+pub(crate) fn scan_blocks(
+    logits: &[f32],
+    path: SimdPath,
+    block_max: &mut Vec<f32>,
+) -> Result<Scan, Error> {
+    check_len(logits)?;
+    let out = simd::scan(path, logits, block_max);
+    check(logits, out)?;
+    let block = block_max.iter().position(|&m| m == out.max).unwrap_or(0);
+    let start = block * crate::kernels::BLOCK;
+    let argmax = start + simd::first_equal(SimdPath::Portable, &logits[start..], out.max);
+    Ok(Scan {
+        max: out.max,
+        argmax,
+    })
+}
+
+fn check_len(logits: &[f32]) -> Result<(), Error> {
     if logits.is_empty() {
         return Err(Error::EmptyLogits);
     }
     if logits.len() > u32::MAX as usize {
         return Err(Error::TooManyLogits { len: logits.len() });
     }
-    let mut max = f32::NEG_INFINITY;
-    let mut argmax = 0;
-    let mut any_nan = false;
-    for (i, &x) in logits.iter().enumerate() {
-        any_nan |= x.is_nan();
-        if x > max {
-            max = x;
-            argmax = i;
-        }
-    }
-    if any_nan {
+    Ok(())
+}
+
+fn check(logits: &[f32], out: ScanOut) -> Result<(), Error> {
+    if out.any_nan {
         let index = logits.iter().position(|x| x.is_nan()).unwrap_or(0);
         return Err(Error::NanLogit { index });
     }
-    if max == f32::INFINITY {
-        return Err(Error::PositiveInfiniteLogit { index: argmax });
+    if out.max == f32::INFINITY {
+        let index = logits.iter().position(|&x| x == f32::INFINITY).unwrap_or(0);
+        return Err(Error::PositiveInfiniteLogit { index });
     }
-    if max == f32::NEG_INFINITY {
+    if out.max == f32::NEG_INFINITY {
         return Err(Error::AllMasked);
     }
-    Ok(Scan { max, argmax })
+    Ok(())
 }
 
 /// `Err(LengthMismatch)` unless `found == expected`.

@@ -8,7 +8,7 @@
 //! token id** on exact ties, and no randomness drawn. Any `T > 0`, however small (`1e-30`,
 //! even subnormal) or large (`1e30`), gives a valid distribution, never NaN.
 
-use crate::{scan::same_len, scan::scan, weight, Error};
+use crate::{scan::same_len, scan::scan, simd, weight, Error, SimdPath};
 
 /// A validated temperature: finite and `>= 0`.
 ///
@@ -93,20 +93,17 @@ pub fn softmax_with_temperature_into(
 ) -> Result<(), Error> {
     let t = Temperature::new(temperature)?;
     same_len(logits.len(), out.len())?;
-    let s = scan(logits)?;
+    let path = SimdPath::detect();
+    let s = scan(logits, path)?;
     match t.inverse() {
         None => {
             out.fill(0.0);
             out[s.argmax] = 1.0;
         }
         Some(inv_t) => {
-            for (o, &x) in out.iter_mut().zip(logits) {
-                *o = weight::weight(x, s.max, inv_t);
-            }
-            let inv_sum = 1.0 / weight::sum_f64(out.iter().copied());
-            for o in out.iter_mut() {
-                *o = (*o as f64 * inv_sum) as f32;
-            }
+            // out = weights, their f64 sum in the fixed layout of `weight::sum_f64`, then scale.
+            let sum = simd::weights_f64_sum(path, logits, s.max, inv_t, out);
+            simd::scale(path, out, 1.0 / sum);
         }
     }
     Ok(())

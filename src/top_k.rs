@@ -8,7 +8,7 @@
 //! Engines: llama.cpp keeps exactly `k` (ties in whatever order `std::partial_sort` leaves);
 //! Hugging Face and vLLM keep every token tied with the k-th (`k = 0`, and vLLM's `-1`, disable).
 
-use crate::{candidates::rank_cmp, Candidates, Error, Temperature};
+use crate::{Candidates, Error, Scratch, Temperature};
 
 /// A top-k parameter. Every `k` is valid; `0` disables the filter.
 ///
@@ -39,19 +39,6 @@ impl TopK {
     }
 }
 
-pub(crate) fn apply(c: &mut Candidates<'_>, k: usize) {
-    if k == 0 || k >= c.ids.len() {
-        return;
-    }
-    let logits = c.logits;
-    // Selection, not a sort of the vocabulary: O(n) to find the k best, then sort only those.
-    c.ids
-        .select_nth_unstable_by(k - 1, |&a, &b| rank_cmp(logits, a, b));
-    c.ids.truncate(k);
-    c.ids.sort_unstable_by(|&a, &b| rank_cmp(logits, a, b));
-    c.ranked = true;
-}
-
 /// The ids kept by top-k, ascending. Allocating convenience over [`Candidates::top_k`].
 ///
 /// ```
@@ -60,8 +47,8 @@ pub(crate) fn apply(c: &mut Candidates<'_>, k: usize) {
 /// # Ok::<(), logits::Error>(())
 /// ```
 pub fn top_k(logits: &[f32], k: usize) -> Result<Vec<u32>, Error> {
-    let mut ids = Vec::new();
-    let mut c = Candidates::new(logits, Temperature::default(), &mut ids)?;
+    let mut scratch = Scratch::new();
+    let mut c = Candidates::new(logits, Temperature::default(), &mut scratch)?;
     c.top_k(TopK::new(k));
-    Ok(c.into_distribution().ids().to_vec())
+    Ok(c.ids().collect())
 }

@@ -14,7 +14,7 @@
 //! at an exact boundary; Hugging Face removes tokens whose ascending cumulative mass is
 //! `<= 1 - p`; vLLM requires `p` in `(0, 1]`.
 
-use crate::{Candidates, Error, Temperature};
+use crate::{Candidates, Error, Scratch, Temperature};
 
 /// Relative slack of the top-p comparison: `2^-20`.
 pub const TOP_P_TOLERANCE: f64 = 1.0 / (1u64 << 20) as f64;
@@ -74,25 +74,6 @@ pub fn nucleus_target(p: f32, total: u64) -> u64 {
     (t as u64).min(total)
 }
 
-pub(crate) fn apply(c: &mut Candidates<'_>, p: f32) {
-    if p >= 1.0 || c.ids.len() == 1 {
-        return;
-    }
-    c.rank();
-    let total: u64 = c.ids.iter().map(|&id| c.mass_of(id)).sum();
-    let target = nucleus_target(p, total);
-    let mut cum = 0u64;
-    let mut keep = c.ids.len();
-    for (j, &id) in c.ids.iter().enumerate() {
-        cum += c.mass_of(id);
-        if cum >= target {
-            keep = j + 1;
-            break;
-        }
-    }
-    c.ids.truncate(keep);
-}
-
 /// The ids kept by top-p at temperature `t`, ascending. Allocating convenience over
 /// [`Candidates::top_p`].
 ///
@@ -105,8 +86,8 @@ pub(crate) fn apply(c: &mut Candidates<'_>, p: f32) {
 /// ```
 pub fn top_p(logits: &[f32], temperature: f32, p: f32) -> Result<Vec<u32>, Error> {
     let (t, p) = (Temperature::new(temperature)?, TopP::new(p)?);
-    let mut ids = Vec::new();
-    let mut c = Candidates::new(logits, t, &mut ids)?;
+    let mut scratch = Scratch::new();
+    let mut c = Candidates::new(logits, t, &mut scratch)?;
     c.top_p(p);
-    Ok(c.into_distribution().ids().to_vec())
+    Ok(c.ids().collect())
 }

@@ -69,13 +69,19 @@ pub fn mass(w: f32) -> u64 {
 }
 
 /// Sum of `f32` values in f64, in a fixed order: element `i` goes to accumulator `i mod 16`, and
-/// the 16 accumulators are added in a fixed pairwise tree. Any vectorized version must keep this
-/// layout to give the same bits.
+/// the 16 accumulators are added in a fixed pairwise tree ([`reduce_lanes`]). Vectorized versions
+/// keep this layout and so give the same bits.
 pub(crate) fn sum_f64(values: impl Iterator<Item = f32>) -> f64 {
     let mut acc = [0.0f64; 16];
     for (i, v) in values.enumerate() {
         acc[i % 16] += v as f64;
     }
+    reduce_lanes(acc)
+}
+
+/// The fixed pairwise tree over 16 lane sums: lane `l` += lane `l + 8`, then `+4`, `+2`, `+1`.
+#[inline(always)]
+pub(crate) fn reduce_lanes(mut acc: [f64; 16]) -> f64 {
     let mut width = 8;
     while width > 0 {
         for l in 0..width {

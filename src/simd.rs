@@ -1,0 +1,131 @@
+//! Instruction-set dispatch: the only `unsafe` in the crate.
+//!
+//! The kernels in `kernels.rs` are compiled three times on x86-64 — for the baseline (SSE2),
+//! under `#[target_feature(enable = "avx2")]` and under AVX-512 — and the best [`SimdPath`] the
+//! CPU supports is detected once. On AArch64 NEON is part of the baseline, so the portable path
+//! is already vectorized with it. No path uses fused multiply-add (Rust never contracts `a*b+c`),
+//! and every reduction has a fixed layout, so all paths give bit-identical results; the tests
+//! check that on every path this CPU has.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use crate::{kernels, kernels::ScanOut, Error};
+
+/// A code path for the per-logit loops.
+///
+/// ```
+/// use logits::SimdPath;
+/// let best = SimdPath::detect();
+/// assert!(best.is_available());
+/// assert!(SimdPath::Portable.is_available());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SimdPath {
+    /// Plain Rust for the target's baseline (SSE2 on x86-64, NEON on AArch64).
+    Portable,
+    /// x86-64 with AVX2.
+    Avx2,
+    /// x86-64 with AVX-512 (F, BW, DQ, VL).
+    Avx512,
+}
+
+const UNKNOWN: u8 = u8::MAX;
+static DETECTED: AtomicU8 = AtomicU8::new(UNKNOWN);
+
+impl SimdPath {
+    /// Every path, best last.
+    pub const ALL: [SimdPath; 3] = [SimdPath::Portable, SimdPath::Avx2, SimdPath::Avx512];
+
+    /// The best path this CPU supports, detected on first call and cached.
+    pub fn detect() -> SimdPath {
+        match DETECTED.load(Ordering::Relaxed) {
+            0 => SimdPath::Portable,
+            1 => SimdPath::Avx2,
+            2 => SimdPath::Avx512,
+            _ => {
+                let best = SimdPath::ALL
+                    .into_iter()
+                    .rev()
+                    .find(|p| p.is_available())
+                    .unwrap_or(SimdPath::Portable);
+                DETECTED.store(best as u8, Ordering::Relaxed);
+                best
+            }
+        }
+    }
+
+    /// Whether this CPU can run the path.
+    pub fn is_available(self) -> bool {
+        match self {
+            SimdPath::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            SimdPath::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            #[cfg(target_arch = "x86_64")]
+            SimdPath::Avx512 => {
+                std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512bw")
+                    && std::arch::is_x86_feature_detected!("avx512dq")
+                    && std::arch::is_x86_feature_detected!("avx512vl")
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => false,
+        }
+    }
+
+    /// `Ok(self)` if available, else [`Error::SimdPathUnavailable`].
+    pub fn checked(self) -> Result<SimdPath, Error> {
+        if self.is_available() {
+            Ok(self)
+        } else {
+            Err(Error::SimdPathUnavailable { path: self })
+        }
+    }
+}
+
+/// Defines `pub(crate) fn $name(path, args) -> ret` that runs `kernels::$name` compiled for
+/// `path`. A path the CPU lacks falls back to the portable build (same results, slower).
+macro_rules! dispatch {
+    ($(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {$(
+        #[inline]
+        pub(crate) fn $name(path: SimdPath, $($arg: $ty),*) -> $ret {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2")]
+                fn avx2($($arg: $ty),*) -> $ret {
+                    kernels::$name($($arg),*)
+                }
+                #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2")]
+                fn avx512($($arg: $ty),*) -> $ret {
+                    kernels::$name($($arg),*)
+                }
+                match path {
+                    SimdPath::Avx512 if path.is_available() => {
+                        // SAFETY: `is_available` has just checked that this CPU supports
+                        // AVX-512 F/BW/DQ/VL (and so AVX2), the features `avx512` is compiled for.
+                        return unsafe { avx512($($arg),*) };
+                    }
+                    SimdPath::Avx2 if path.is_available() => {
+                        // SAFETY: `is_available` has just checked that this CPU supports AVX2,
+                        // the feature `avx2` is compiled for.
+                        return unsafe { avx2($($arg),*) };
+                    }
+                    _ => {}
+                }
+            }
+            let _ = path;
+            kernels::$name($($arg),*)
+        }
+    )*};
+}
+
+dispatch! {
+    fn scan(logits: &[f32], block_max: &mut Vec<f32>) -> ScanOut;
+    fn max(logits: &[f32]) -> ScanOut;
+    fn first_equal(logits: &[f32], value: f32) -> usize;
+    fn weights(logits: &[f32], max: f32, inv_t: f32, w: &mut Vec<f32>, block_mass: &mut Vec<u64>) -> u64;
+    fn collect_at_least(logits: &[f32], threshold: f32, out: &mut Vec<u32>) -> ();
+    fn collect_scaled_at_least(logits: &[f32], max: f32, inv_t: f32, z_min: f32, out: &mut Vec<u32>) -> ();
+    fn weights_f64_sum(logits: &[f32], max: f32, inv_t: f32, out: &mut [f32]) -> f64;
+    fn scale(out: &mut [f32], scale: f64) -> ();
+}
