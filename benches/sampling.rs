@@ -1,0 +1,112 @@
+//! Per-token cost of each workload, next to the floor: one max pass over the same logits.
+//!
+//! `cargo bench --bench sampling`, then `python3 benches/report.py` prints the README table
+//! (medians, and each as a ratio to the floor of its vocabulary size from the same run).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use logits::{Sampler, SamplingParams};
+
+mod data;
+
+/// The floor: every logit read once, as a fair loop with 32 independent accumulators.
+#[inline(always)]
+fn max_pass_portable(x: &[f32]) -> f32 {
+    let mut acc = [f32::NEG_INFINITY; 32];
+    let mut chunks = x.chunks_exact(32);
+    for c in &mut chunks {
+        for l in 0..32 {
+            acc[l] = if c[l] > acc[l] { c[l] } else { acc[l] };
+        }
+    }
+    for &v in chunks.remainder() {
+        acc[0] = if v > acc[0] { v } else { acc[0] };
+    }
+    acc.iter()
+        .fold(f32::NEG_INFINITY, |a, &b| if b > a { b } else { a })
+}
+
+/// The floor compiled for the best instruction set, like the crate's own kernels.
+fn max_pass(x: &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2")]
+        fn avx512(x: &[f32]) -> f32 {
+            max_pass_portable(x)
+        }
+        #[target_feature(enable = "avx2")]
+        fn avx2(x: &[f32]) -> f32 {
+            max_pass_portable(x)
+        }
+        if std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512bw")
+            && std::arch::is_x86_feature_detected!("avx512dq")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+        {
+            // SAFETY: the CPU supports the features `avx512` is compiled for (checked above).
+            return unsafe { avx512(x) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked above).
+            return unsafe { avx2(x) };
+        }
+    }
+    max_pass_portable(x)
+}
+
+fn workloads() -> Vec<(&'static str, bool, SamplingParams)> {
+    let p = |temperature, top_k, top_p, min_p| SamplingParams {
+        temperature,
+        top_k,
+        top_p,
+        min_p,
+        seed: 7,
+    };
+    vec![
+        ("greedy", false, p(0.0, 0, 1.0, 0.0)),
+        ("t0.8_topk40_topp0.95", false, p(0.8, 40, 0.95, 0.0)),
+        ("t0.8_topp0.95_lm", false, p(0.8, 0, 0.95, 0.0)),
+        ("t0.8_topp0.95_flat", true, p(0.8, 0, 0.95, 0.0)),
+        ("t0.8_minp0.05", false, p(0.8, 0, 1.0, 0.05)),
+        ("t1.0", false, p(1.0, 0, 1.0, 0.0)),
+    ]
+}
+
+fn bench(c: &mut Criterion) {
+    for &n in &data::SIZES {
+        let lm = data::lm_like(n, 1);
+        let flat = data::flat(n, 2);
+        let mut g = c.benchmark_group(format!("n{n}"));
+        g.warm_up_time(Duration::from_millis(500));
+        g.measurement_time(Duration::from_secs(2));
+        g.sample_size(40);
+
+        g.bench_function("floor_max_pass", |b| b.iter(|| max_pass(black_box(&lm))));
+
+        let mut out = vec![0.0f32; n];
+        g.bench_function("softmax_into", |b| {
+            b.iter(|| logits::softmax_into(black_box(&lm), &mut out).unwrap())
+        });
+        assert!((out.iter().map(|&p| p as f64).sum::<f64>() - 1.0).abs() < 1e-5);
+
+        for (name, is_flat, params) in workloads() {
+            let x = if is_flat { &flat } else { &lm };
+            let mut s = Sampler::new(params).unwrap();
+            // A benchmark that samples garbage is no benchmark: check the token first.
+            let t = s.sample(x).unwrap();
+            assert!(
+                (t.token as usize) < n && t.probability > 0.0,
+                "{name}: {t:?}"
+            );
+            g.bench_function(BenchmarkId::from_parameter(name), |b| {
+                b.iter(|| s.sample(black_box(x)).unwrap())
+            });
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
