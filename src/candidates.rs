@@ -104,8 +104,9 @@ pub struct Candidates<'a> {
     total_all: Option<u64>,
 }
 
-/// How many top-ranked tokens top-p examines before falling back to a histogram.
-const TOP_P_PREFIX: usize = 256;
+/// Top-p first examines the tokens of the `TOP_P_PREFIX` best blocks (by maximum, and at most a
+/// quarter of the blocks, so the threshold stays selective) before falling back to a histogram.
+const TOP_P_PREFIX: usize = 64;
 /// Weight buckets: `w.to_bits() >> 19` (exponent and 4 mantissa bits) is at most this for
 /// `w <= 1`.
 const MAX_BUCKET: usize = (0x3F80_0000 >> 19) as usize;
@@ -197,7 +198,13 @@ impl<'a> Candidates<'a> {
             // tokens (and every token tied with the k-th) are all >= it.
             let threshold = self.kth_block_max(k);
             self.s.ids.clear();
-            simd::collect_at_least(self.path, self.logits, threshold, &mut self.s.ids);
+            simd::collect_at_least(
+                self.path,
+                self.logits,
+                &self.s.block_max,
+                threshold,
+                &mut self.s.ids,
+            );
             self.set = Set::List;
         }
         self.keep_ranked_prefix(k);
@@ -251,13 +258,15 @@ impl<'a> Candidates<'a> {
                 // one ulp of e^z), so a margin of 1e-4 loses no survivor.
                 let z_min = ((m as f64).ln() - 1e-4) as f32;
                 self.s.ids.clear();
+                let s = &mut *self.s;
                 simd::collect_scaled_at_least(
                     self.path,
                     logits,
+                    &s.block_max,
                     max,
                     inv_t,
                     z_min,
-                    &mut self.s.ids,
+                    &mut s.ids,
                 );
                 self.s.ids.retain(|&id| w(id) >= m);
                 self.set = Set::List;
@@ -328,6 +337,7 @@ impl<'a> Candidates<'a> {
         let total = simd::weights(
             self.path,
             self.logits,
+            &s.block_max,
             self.max,
             self.inv_t,
             &mut s.w,
@@ -368,10 +378,11 @@ impl<'a> Candidates<'a> {
     fn top_p_all(&mut self, p: f32) {
         let total = self.weights_of_all();
         let target = nucleus_target(p, total);
-        let threshold = self.kth_block_max(TOP_P_PREFIX);
+        let prefix_blocks = TOP_P_PREFIX.min(self.s.block_max.len().div_ceil(4));
+        let threshold = self.kth_block_max(prefix_blocks);
         let (logits, s) = (self.logits, &mut *self.s);
         s.tmp.clear();
-        simd::collect_at_least(self.path, logits, threshold, &mut s.tmp);
+        simd::collect_at_least(self.path, logits, &s.block_max, threshold, &mut s.tmp);
         s.tmp.sort_unstable_by(|&a, &b| rank_cmp(logits, a, b));
         // The collected tokens are a prefix of the ranking (every logit >= threshold).
         let mut cum = 0u64;
@@ -424,7 +435,7 @@ impl<'a> Candidates<'a> {
         }
         let xb = logits[boundary as usize];
         s.ids.clear();
-        simd::collect_at_least(self.path, logits, xb, &mut s.ids);
+        simd::collect_at_least(self.path, logits, &s.block_max, xb, &mut s.ids);
         s.ids.retain(|&i| rank_le(logits, i, boundary));
         self.set = Set::List;
     }

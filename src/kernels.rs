@@ -5,13 +5,21 @@
 //! LLVM vectorizes it for SSE2, AVX2 or AVX-512. Every decision they feed is either exact
 //! (comparisons, integer sums) or computed per element by the same IEEE operations in the same
 //! order (the weight), so every instruction set gives bit-identical results.
+//!
+//! The logits are cut into blocks of [`BLOCK`] tokens. One validating pass records each block's
+//! maximum; later passes skip every block whose maximum shows it cannot hold a wanted token.
 
 use crate::weight::{mass, weight};
 
-/// Elements per block for block maxima and block masses.
-pub(crate) const BLOCK: usize = 64;
-/// Lanes of the lane arrays (a multiple of every vector width we target).
+/// Tokens per block.
+pub(crate) const BLOCK: usize = 128;
+/// Lanes of the max pass: enough independent accumulators to hide the latency of `max`.
+const MAX_LANES: usize = 32;
+/// Lanes of the other passes.
 const LANES: usize = 16;
+/// A block whose largest scaled logit is below this has mass 0 everywhere:
+/// `e^-29 · (1 + 2^-23) < 2^-41`, and masses round `w · 2^40` to an integer.
+const ZERO_MASS_BELOW: f32 = -29.0;
 
 /// Result of [`scan`].
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -22,69 +30,83 @@ pub(crate) struct ScanOut {
     pub any_nan: bool,
 }
 
-/// Max of a block of up to `BLOCK` logits in lane arrays; NaN flags into `nan`.
+/// Max of up to `BLOCK` logits; folds `|x|`'s bits into `abs_bits` (a NaN's exceed `+inf`'s).
 #[inline(always)]
-fn block_max(block: &[f32], nan: &mut [bool; LANES]) -> f32 {
-    let mut m = [f32::NEG_INFINITY; LANES];
-    let mut chunks = block.chunks_exact(LANES);
+fn block_max(block: &[f32], abs_bits: &mut [u32; MAX_LANES]) -> f32 {
+    let mut m = [f32::NEG_INFINITY; MAX_LANES];
+    let mut chunks = block.chunks_exact(MAX_LANES);
     for c in &mut chunks {
-        for l in 0..LANES {
+        for l in 0..MAX_LANES {
             let x = c[l];
             m[l] = if x > m[l] { x } else { m[l] };
-            nan[l] |= x.is_nan();
+            let b = x.to_bits() & 0x7FFF_FFFF;
+            abs_bits[l] = if b > abs_bits[l] { b } else { abs_bits[l] };
         }
     }
     for (l, &x) in chunks.remainder().iter().enumerate() {
         m[l] = if x > m[l] { x } else { m[l] };
-        nan[l] |= x.is_nan();
+        let b = x.to_bits() & 0x7FFF_FFFF;
+        abs_bits[l] = if b > abs_bits[l] { b } else { abs_bits[l] };
     }
-    let mut r = m[0];
-    for &v in &m[1..] {
-        r = if v > r { v } else { r };
+    let mut width = MAX_LANES / 2;
+    while width > 0 {
+        for l in 0..width {
+            m[l] = if m[l + width] > m[l] {
+                m[l + width]
+            } else {
+                m[l]
+            };
+        }
+        width /= 2;
     }
-    r
+    m[0]
 }
 
-/// One pass: the maximum, a NaN flag, and the maximum of every `BLOCK` consecutive logits
-/// (written to `block_max_out`, which is resized to `ceil(n / BLOCK)`).
+fn any_nan(abs_bits: &[u32; MAX_LANES]) -> bool {
+    abs_bits.iter().any(|&b| b > f32::INFINITY.to_bits())
+}
+
+/// One pass: the maximum, a NaN flag, and the maximum of every block (written to
+/// `block_max_out`, resized to `ceil(n / BLOCK)`).
 #[inline(always)]
 pub(crate) fn scan(logits: &[f32], block_max_out: &mut Vec<f32>) -> ScanOut {
-    let n_blocks = logits.len().div_ceil(BLOCK);
     block_max_out.clear();
-    block_max_out.resize(n_blocks, f32::NEG_INFINITY);
-    let mut nan = [false; LANES];
+    block_max_out.resize(logits.len().div_ceil(BLOCK), f32::NEG_INFINITY);
+    let mut abs_bits = [0u32; MAX_LANES];
     let mut max = f32::NEG_INFINITY;
     for (b, block) in block_max_out.iter_mut().zip(logits.chunks(BLOCK)) {
-        let m = block_max(block, &mut nan);
+        let m = block_max(block, &mut abs_bits);
         *b = m;
         max = if m > max { m } else { max };
     }
     ScanOut {
         max,
-        any_nan: nan.iter().any(|&b| b),
+        any_nan: any_nan(&abs_bits),
     }
 }
 
 /// One pass: the maximum and a NaN flag, without block maxima.
 #[inline(always)]
 pub(crate) fn max(logits: &[f32]) -> ScanOut {
-    let mut nan = [false; LANES];
+    let mut abs_bits = [0u32; MAX_LANES];
     let mut max = f32::NEG_INFINITY;
-    for block in logits.chunks(BLOCK * 4) {
-        let m = block_max(block, &mut nan);
+    for block in logits.chunks(BLOCK * 16) {
+        let m = block_max(block, &mut abs_bits);
         max = if m > max { m } else { max };
     }
     ScanOut {
         max,
-        any_nan: nan.iter().any(|&b| b),
+        any_nan: any_nan(&abs_bits),
     }
 }
 
-/// Writes the weight of every logit into `w` and the total mass of every `BLOCK` consecutive
-/// tokens into `block_mass` (resized); returns the total mass.
+/// Writes the weight of every logit into `w` and each block's total mass into `block_mass`
+/// (both resized); returns the total mass. In a block whose maximum scaled logit shows every
+/// mass is 0, `w` is written as 0 without evaluating `exp`: only masses are ever read from `w`.
 #[inline(always)]
 pub(crate) fn weights(
     logits: &[f32],
+    block_max: &[f32],
     max: f32,
     inv_t: f32,
     w: &mut Vec<f32>,
@@ -95,24 +117,27 @@ pub(crate) fn weights(
     block_mass.clear();
     block_mass.resize(logits.len().div_ceil(BLOCK), 0);
     let mut total = 0u64;
-    for ((xs, ws), bm) in logits
+    for (((xs, ws), bm), &bmax) in logits
         .chunks(BLOCK)
         .zip(w.chunks_mut(BLOCK))
         .zip(block_mass.iter_mut())
+        .zip(block_max)
     {
+        if (bmax - max) * inv_t < ZERO_MASS_BELOW {
+            continue; // w stays 0, mass 0
+        }
+        // Two simple loops over a block in L1 vectorize better than one fused loop.
+        for (o, &x) in ws.iter_mut().zip(xs) {
+            *o = weight(x, max, inv_t);
+        }
         let mut acc = [0u64; LANES];
-        let mut xc = xs.chunks_exact(LANES);
-        let mut wc = ws.chunks_exact_mut(LANES);
-        for (x, o) in (&mut xc).zip(&mut wc) {
+        let mut wc = ws.chunks_exact(LANES);
+        for c in &mut wc {
             for l in 0..LANES {
-                let v = weight(x[l], max, inv_t);
-                o[l] = v;
-                acc[l] += mass(v);
+                acc[l] += mass(c[l]);
             }
         }
-        for (l, (&x, o)) in xc.remainder().iter().zip(wc.into_remainder()).enumerate() {
-            let v = weight(x, max, inv_t);
-            *o = v;
+        for (l, &v) in wc.remainder().iter().enumerate() {
             acc[l] += mass(v);
         }
         *bm = acc.iter().sum();
@@ -121,55 +146,62 @@ pub(crate) fn weights(
     total
 }
 
-/// Appends, in ascending order, the ids of logits `>= threshold` (a `-inf` threshold collects
-/// every unmasked token: `-inf` logits are never collected).
+/// Appends to `out`, in ascending order, the ids `base + l` of `chunk[l]` satisfying `keep`.
 #[inline(always)]
-pub(crate) fn collect_at_least(logits: &[f32], threshold: f32, out: &mut Vec<u32>) {
-    let strict_inf = threshold == f32::NEG_INFINITY;
-    for (c, chunk) in logits.chunks(LANES).enumerate() {
-        let mut any = false;
-        for &x in chunk {
-            any |= x >= threshold;
-        }
-        if any {
-            let base = (c * LANES) as u32;
-            for (l, &x) in chunk.iter().enumerate() {
-                if x >= threshold && !(strict_inf && x == f32::NEG_INFINITY) {
-                    out.push(base + l as u32);
-                }
+fn push_matching(chunk: &[f32], base: u32, out: &mut Vec<u32>, keep: impl Fn(f32) -> bool) {
+    let mut bits = 0u32;
+    for (l, &x) in chunk.iter().enumerate() {
+        bits |= (keep(x) as u32) << l;
+    }
+    while bits != 0 {
+        out.push(base + bits.trailing_zeros());
+        bits &= bits - 1;
+    }
+}
+
+/// Appends, in ascending order, the ids of unmasked logits `>= threshold`, reading only the
+/// blocks whose maximum reaches it.
+#[inline(always)]
+pub(crate) fn collect_at_least(
+    logits: &[f32],
+    block_max: &[f32],
+    threshold: f32,
+    out: &mut Vec<u32>,
+) {
+    let keep = |x: f32| x >= threshold && x != f32::NEG_INFINITY;
+    for (b, (block, &bmax)) in logits.chunks(BLOCK).zip(block_max).enumerate() {
+        if keep(bmax) {
+            for (c, chunk) in block.chunks(LANES).enumerate() {
+                push_matching(chunk, (b * BLOCK + c * LANES) as u32, out, keep);
             }
         }
     }
 }
 
-/// Appends, in ascending order, the ids whose scaled logit `(x - max) * inv_t` is `>= z_min`.
+/// Appends, in ascending order, the ids whose scaled logit `(x - max) * inv_t` is `>= z_min`,
+/// reading only the blocks whose maximum reaches it (the scaled logit is monotone in `x`).
 #[inline(always)]
 pub(crate) fn collect_scaled_at_least(
     logits: &[f32],
+    block_max: &[f32],
     max: f32,
     inv_t: f32,
     z_min: f32,
     out: &mut Vec<u32>,
 ) {
-    for (c, chunk) in logits.chunks(LANES).enumerate() {
-        let mut any = false;
-        for &x in chunk {
-            any |= (x - max) * inv_t >= z_min;
-        }
-        if any {
-            let base = (c * LANES) as u32;
-            for (l, &x) in chunk.iter().enumerate() {
-                if (x - max) * inv_t >= z_min {
-                    out.push(base + l as u32);
-                }
+    let keep = |x: f32| (x - max) * inv_t >= z_min;
+    for (b, (block, &bmax)) in logits.chunks(BLOCK).zip(block_max).enumerate() {
+        if keep(bmax) {
+            for (c, chunk) in block.chunks(LANES).enumerate() {
+                push_matching(chunk, (b * BLOCK + c * LANES) as u32, out, keep);
             }
         }
     }
 }
 
 /// Writes the weight of every logit into `out` and returns their sum in f64, accumulated in the
-/// fixed layout of [`sum_f64`](crate::weight) (element `i` into lane `i mod 16`, then a fixed
-/// pairwise tree), so every instruction set gives the same bits.
+/// fixed layout of `weight::sum_f64` (element `i` into lane `i mod 16`, then a fixed pairwise
+/// tree), so every instruction set gives the same bits.
 #[inline(always)]
 pub(crate) fn weights_f64_sum(logits: &[f32], max: f32, inv_t: f32, out: &mut [f32]) -> f64 {
     let mut acc = [0.0f64; LANES];
@@ -201,14 +233,14 @@ pub(crate) fn scale(out: &mut [f32], scale: f64) {
 /// The first index holding exactly `value` (`logits.len()` if none), checking 64 at a time.
 #[inline(always)]
 pub(crate) fn first_equal(logits: &[f32], value: f32) -> usize {
-    for (c, chunk) in logits.chunks(BLOCK).enumerate() {
+    for (c, chunk) in logits.chunks(64).enumerate() {
         let mut any = false;
         for &x in chunk {
             any |= x == value;
         }
         if any {
             if let Some(i) = chunk.iter().position(|&x| x == value) {
-                return c * BLOCK + i;
+                return c * 64 + i;
             }
         }
     }

@@ -123,9 +123,9 @@ dispatch! {
     fn scan(logits: &[f32], block_max: &mut Vec<f32>) -> ScanOut;
     fn max(logits: &[f32]) -> ScanOut;
     fn first_equal(logits: &[f32], value: f32) -> usize;
-    fn weights(logits: &[f32], max: f32, inv_t: f32, w: &mut Vec<f32>, block_mass: &mut Vec<u64>) -> u64;
-    fn collect_at_least(logits: &[f32], threshold: f32, out: &mut Vec<u32>) -> ();
-    fn collect_scaled_at_least(logits: &[f32], max: f32, inv_t: f32, z_min: f32, out: &mut Vec<u32>) -> ();
+    fn weights(logits: &[f32], block_max: &[f32], max: f32, inv_t: f32, w: &mut Vec<f32>, block_mass: &mut Vec<u64>) -> u64;
+    fn collect_at_least(logits: &[f32], block_max: &[f32], threshold: f32, out: &mut Vec<u32>) -> ();
+    fn collect_scaled_at_least(logits: &[f32], block_max: &[f32], max: f32, inv_t: f32, z_min: f32, out: &mut Vec<u32>) -> ();
     fn weights_f64_sum(logits: &[f32], max: f32, inv_t: f32, out: &mut [f32]) -> f64;
     fn scale(out: &mut [f32], scale: f64) -> ();
 }

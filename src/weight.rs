@@ -62,10 +62,11 @@ pub fn weight(x: f32, max: f32, inv_t: f32) -> f32 {
 /// ```
 #[inline(always)]
 pub fn mass(w: f32) -> u64 {
-    // `w · 2^40` is exact in f64 (24-bit mantissa); adding 2^52 rounds it to an integer.
-    const MAGIC: f64 = 4_503_599_627_370_496.0; // 2^52
-    let v = w as f64 * MASS_ONE as f64 + MAGIC;
-    v.to_bits() - MAGIC.to_bits()
+    // In [2^12, 2^13) consecutive f64 values are 2^-40 apart, so `2^12 + w` rounds `w` to the
+    // nearest multiple of 2^-40 (ties to even), and the difference of the bit patterns counts
+    // those multiples: exactly round(w · 2^40) for 0 <= w <= 1.
+    const OFFSET: f64 = 4096.0;
+    (w as f64 + OFFSET).to_bits() - OFFSET.to_bits()
 }
 
 /// Sum of `f32` values in f64, in a fixed order: element `i` goes to accumulator `i mod 16`, and

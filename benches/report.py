@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Print the README performance table from the last `cargo bench --bench sampling` run.
+
+Each cell is the criterion median and its ratio to the floor (a max pass over the same logits)
+of the same vocabulary size in the same run.
+"""
+import json
+import os
+import sys
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target", "criterion")
+SIZES = [32000, 50257, 128256, 151936, 262144]
+ROWS = [
+    ("floor_max_pass", "floor: max pass", None),
+    ("softmax_into", "softmax into a caller's buffer", 5),
+    ("greedy", "greedy (T = 0)", 1.5),
+    ("t0.8_topk40_topp0.95", "T 0.8, top-k 40, top-p 0.95, draw", 3),
+    ("t0.8_topp0.95_lm", "T 0.8, top-p 0.95, draw (LM-like)", 8),
+    ("t0.8_topp0.95_flat", "T 0.8, top-p 0.95, draw (flat)", 20),
+    ("t0.8_minp0.05", "T 0.8, min-p 0.05, draw", 4),
+    ("t1.0", "T 1.0, draw", 5),
+]
+
+
+def median_ns(size, bench):
+    path = os.path.join(ROOT, f"n{size}", bench, "new", "estimates.json")
+    with open(path) as f:
+        return json.load(f)["median"]["point_estimate"]
+
+
+def fmt(ns):
+    return f"{ns / 1000:.1f} µs" if ns >= 1000 else f"{ns:.0f} ns"
+
+
+def main():
+    print("| work | target | " + " | ".join(f"{s:,}" for s in SIZES) + " |")
+    print("|---|---|" + "---|" * len(SIZES))
+    missed = []
+    for bench, label, target in ROWS:
+        cells = []
+        for s in SIZES:
+            try:
+                t = median_ns(s, bench)
+                floor = median_ns(s, "floor_max_pass")
+            except FileNotFoundError:
+                cells.append("—")
+                continue
+            if target is None:
+                cells.append(fmt(t))
+            else:
+                r = t / floor
+                mark = "" if r <= target else " ✗"
+                if r > target:
+                    missed.append(f"{label} at {s:,}: {r:.1f}x (target {target}x)")
+                cells.append(f"{fmt(t)} ({r:.1f}x){mark}")
+        tgt = "" if target is None else f"<= {target}x"
+        print(f"| {label} | {tgt} | " + " | ".join(cells) + " |")
+    if missed:
+        print("\nMissed targets:", file=sys.stderr)
+        for m in missed:
+            print("  " + m, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
