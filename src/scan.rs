@@ -56,9 +56,10 @@ fn check_len(logits: &[f32]) -> Result<(), Error> {
 }
 
 fn check(logits: &[f32], out: ScanOut) -> Result<(), Error> {
-    if out.any_nan {
-        let index = logits.iter().position(|x| x.is_nan()).unwrap_or(0);
-        return Err(Error::NanLogit { index });
+    if out.maybe_nan {
+        if let Some(index) = logits.iter().position(|x| x.is_nan()) {
+            return Err(Error::NanLogit { index });
+        }
     }
     if out.max == f32::INFINITY {
         let index = logits.iter().position(|&x| x == f32::INFINITY).unwrap_or(0);
