@@ -136,3 +136,8 @@ pub use softmax::{log_softmax, log_softmax_into, logsumexp, softmax, softmax_int
 pub use temperature::{softmax_with_temperature, softmax_with_temperature_into, Temperature};
 pub use top_k::{top_k, TopK};
 pub use top_p::{top_p, TopP};
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
