@@ -3,7 +3,7 @@
 //! Probabilities here are f64 (`exp` from the standard library), and every filter sorts the
 //! whole vocabulary and walks it. Where a filter's boundary depends on a probability, it uses the
 //! crate's *definitions* — [`weight`](crate::weight::weight), [`mass`](crate::weight::mass),
-//! [`nucleus_target`](crate::top_p::nucleus_target) — so that its sets can be compared with the
+//! [`nucleus_target`] — so that its sets can be compared with the
 //! fast paths exactly; those definitions are themselves tested against f64 math.
 //!
 //! It allocates freely and is meant for tests and for reading, not for the hot path.
