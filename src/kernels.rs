@@ -153,21 +153,47 @@ pub(crate) fn weights(
     total
 }
 
-/// Appends to `out`, in ascending order, the ids `base + l` of `chunk[l]` satisfying `keep`.
+/// Appends to `out`, in ascending order, `base + l` for every `chunk[l]` satisfying `keep`.
+/// The hit mask is built branch-free; most chunks have none.
 #[inline(always)]
-fn push_matching(chunk: &[f32], base: u32, out: &mut Vec<u32>, keep: impl Fn(f32) -> bool) {
-    let mut bits = 0u32;
-    for (l, &x) in chunk.iter().enumerate() {
-        bits |= (keep(x) as u32) << l;
+fn push_matching(chunk: &[f32; LANES], base: u32, out: &mut Vec<u32>, keep: impl Fn(f32) -> bool) {
+    let mut hits = 0u32;
+    for l in 0..LANES {
+        hits |= (keep(chunk[l]) as u32) << l;
     }
-    while bits != 0 {
-        out.push(base + bits.trailing_zeros());
-        bits &= bits - 1;
+    while hits != 0 {
+        out.push(base + hits.trailing_zeros());
+        hits &= hits - 1;
     }
 }
 
-/// Appends, in ascending order, the ids of unmasked logits `>= threshold`, reading only the
-/// blocks whose maximum reaches it.
+/// Appends, in ascending order, the ids of the tokens satisfying `keep`, reading only the
+/// blocks whose maximum satisfies it. `keep` must be monotone (if `keep(x)` and `y >= x` then
+/// `keep(y)`), so that a block whose maximum fails holds no token that passes.
+#[inline(always)]
+fn collect(
+    logits: &[f32],
+    block_max: &[f32],
+    out: &mut Vec<u32>,
+    keep: impl Fn(f32) -> bool + Copy,
+) {
+    let (blocks, tail) = logits.as_chunks::<BLOCK>();
+    for (b, (block, &bmax)) in blocks.iter().zip(block_max).enumerate() {
+        if keep(bmax) {
+            for (c, chunk) in block.as_chunks::<LANES>().0.iter().enumerate() {
+                push_matching(chunk, (b * BLOCK + c * LANES) as u32, out, keep);
+            }
+        }
+    }
+    let start = blocks.len() * BLOCK;
+    for (i, &x) in tail.iter().enumerate() {
+        if keep(x) {
+            out.push((start + i) as u32);
+        }
+    }
+}
+
+/// Appends, in ascending order, the ids of unmasked logits `>= threshold`.
 #[inline(always)]
 pub(crate) fn collect_at_least(
     logits: &[f32],
@@ -175,18 +201,18 @@ pub(crate) fn collect_at_least(
     threshold: f32,
     out: &mut Vec<u32>,
 ) {
-    let keep = |x: f32| x >= threshold && x != f32::NEG_INFINITY;
-    for (b, (block, &bmax)) in logits.chunks(BLOCK).zip(block_max).enumerate() {
-        if keep(bmax) {
-            for (c, chunk) in block.chunks(LANES).enumerate() {
-                push_matching(chunk, (b * BLOCK + c * LANES) as u32, out, keep);
-            }
-        }
-    }
+    // `-inf` is never collected: with the threshold at least `f32::MIN`, `x >= threshold`
+    // says it alone, in one comparison that vectorizes.
+    let threshold = if threshold < f32::MIN {
+        f32::MIN
+    } else {
+        threshold
+    };
+    collect(logits, block_max, out, |x| x >= threshold);
 }
 
-/// Appends, in ascending order, the ids whose scaled logit `(x - max) * inv_t` is `>= z_min`,
-/// reading only the blocks whose maximum reaches it (the scaled logit is monotone in `x`).
+/// Appends, in ascending order, the ids whose scaled logit `(x - max) * inv_t` is `>= z_min`
+/// (monotone in `x`: subtraction and multiplication by a positive number round monotonically).
 #[inline(always)]
 pub(crate) fn collect_scaled_at_least(
     logits: &[f32],
@@ -196,14 +222,7 @@ pub(crate) fn collect_scaled_at_least(
     z_min: f32,
     out: &mut Vec<u32>,
 ) {
-    let keep = |x: f32| (x - max) * inv_t >= z_min;
-    for (b, (block, &bmax)) in logits.chunks(BLOCK).zip(block_max).enumerate() {
-        if keep(bmax) {
-            for (c, chunk) in block.chunks(LANES).enumerate() {
-                push_matching(chunk, (b * BLOCK + c * LANES) as u32, out, keep);
-            }
-        }
-    }
+    collect(logits, block_max, out, |x| (x - max) * inv_t >= z_min);
 }
 
 /// Writes the weight of every logit into `out` and returns their sum in f64, accumulated in the
