@@ -158,8 +158,8 @@ pub(crate) fn weights(
 #[inline(always)]
 fn push_matching(chunk: &[f32; LANES], base: u32, out: &mut Vec<u32>, keep: impl Fn(f32) -> bool) {
     let mut hits = 0u32;
-    for l in 0..LANES {
-        hits |= (keep(chunk[l]) as u32) << l;
+    for (l, &x) in chunk.iter().enumerate() {
+        hits |= (keep(x) as u32) << l;
     }
     while hits != 0 {
         out.push(base + hits.trailing_zeros());
