@@ -295,13 +295,14 @@ impl<'a> Candidates<'a> {
             Set::List => {
                 let (mut total, mut support) = (0u64, 0usize);
                 for &id in &self.s.ids {
-                    let q = self_mass(self.logits, self.max, self.inv_t, id);
+                    let q = self.mass_of(id);
                     total += q;
                     support += (q > 0) as usize;
                 }
                 (total, support >= 2)
             }
         };
+        let weights_ready = self.total_all.is_some();
         let Candidates {
             logits,
             s,
@@ -321,6 +322,17 @@ impl<'a> Candidates<'a> {
             set,
             total,
             needs_randomness,
+            weights_ready,
+        }
+    }
+
+    /// The mass of token `id`, from the stored weights when the weights pass has run.
+    #[inline]
+    fn mass_of(&self, id: u32) -> u64 {
+        if self.total_all.is_some() {
+            mass(self.s.w[id as usize])
+        } else {
+            self_mass(self.logits, self.max, self.inv_t, id)
         }
     }
 
@@ -511,6 +523,8 @@ pub struct Distribution<'a> {
     set: Set,
     total: u64,
     needs_randomness: bool,
+    /// `s.w` holds every token's weight (computed by the weights pass).
+    weights_ready: bool,
 }
 
 impl<'a> Distribution<'a> {
@@ -531,9 +545,10 @@ impl<'a> Distribution<'a> {
 
     #[inline]
     fn mass_of(&self, id: u32) -> u64 {
-        match self.set {
-            Set::All => mass(self.s.w[id as usize]),
-            Set::List => self_mass(self.logits, self.max, self.inv_t, id),
+        if self.weights_ready {
+            mass(self.s.w[id as usize])
+        } else {
+            self_mass(self.logits, self.max, self.inv_t, id)
         }
     }
 

@@ -119,9 +119,8 @@ pub(crate) fn weights(
     w: &mut Vec<f32>,
     block_mass: &mut Vec<u64>,
 ) -> u64 {
-    w.clear();
+    // Every element is written below; resizing (not clearing) avoids zero-filling them first.
     w.resize(logits.len(), 0.0);
-    block_mass.clear();
     block_mass.resize(logits.len().div_ceil(BLOCK), 0);
     let mut total = 0u64;
     for (((xs, ws), bm), &bmax) in logits
@@ -131,7 +130,9 @@ pub(crate) fn weights(
         .zip(block_max)
     {
         if (bmax - max) * inv_t < ZERO_MASS_BELOW {
-            continue; // w stays 0, mass 0
+            ws.fill(0.0);
+            *bm = 0;
+            continue;
         }
         // Two simple loops over a block in L1 vectorize better than one fused loop.
         for (o, &x) in ws.iter_mut().zip(xs) {
