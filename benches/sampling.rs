@@ -28,6 +28,47 @@ fn max_pass_portable(x: &[f32]) -> f32 {
         .fold(f32::NEG_INFINITY, |a, &b| if b > a { b } else { a })
 }
 
+/// Not a floor but the reason for most of the distance to it: the crate's `exp` evaluated once
+/// per logit into a buffer (what any sampler that needs the normalizer must at least do).
+#[inline(always)]
+fn exp_pass_portable(x: &[f32], max: f32, out: &mut [f32]) {
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = logits::exp::exp_nonpositive((v - max) * 1.25);
+    }
+}
+
+/// The exp pass compiled for the best instruction set.
+fn exp_pass(x: &[f32], max: f32, out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2")]
+        fn avx512(x: &[f32], max: f32, out: &mut [f32]) {
+            exp_pass_portable(x, max, out)
+        }
+        #[target_feature(enable = "avx2")]
+        fn avx2(x: &[f32], max: f32, out: &mut [f32]) {
+            exp_pass_portable(x, max, out)
+        }
+        if has_avx512() {
+            // SAFETY: the CPU supports the features `avx512` is compiled for (checked just now).
+            return unsafe { avx512(x, max, out) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just now).
+            return unsafe { avx2(x, max, out) };
+        }
+    }
+    exp_pass_portable(x, max, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+fn has_avx512() -> bool {
+    std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512bw")
+        && std::arch::is_x86_feature_detected!("avx512dq")
+        && std::arch::is_x86_feature_detected!("avx512vl")
+}
+
 /// The floor compiled for the best instruction set, like the crate's own kernels.
 fn max_pass(x: &[f32]) -> f32 {
     #[cfg(target_arch = "x86_64")]
@@ -40,11 +81,7 @@ fn max_pass(x: &[f32]) -> f32 {
         fn avx2(x: &[f32]) -> f32 {
             max_pass_portable(x)
         }
-        if std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512bw")
-            && std::arch::is_x86_feature_detected!("avx512dq")
-            && std::arch::is_x86_feature_detected!("avx512vl")
-        {
+        if has_avx512() {
             // SAFETY: the CPU supports the features `avx512` is compiled for (checked above).
             return unsafe { avx512(x) };
         }
@@ -86,6 +123,10 @@ fn bench(c: &mut Criterion) {
         g.bench_function("floor_max_pass", |b| b.iter(|| max_pass(black_box(&lm))));
 
         let mut out = vec![0.0f32; n];
+        let max = max_pass(&lm);
+        g.bench_function("exp_pass", |b| {
+            b.iter(|| exp_pass(black_box(&lm), max, &mut out))
+        });
         g.bench_function("softmax_into", |b| {
             b.iter(|| logits::softmax_into(black_box(&lm), &mut out).unwrap())
         });
