@@ -37,7 +37,10 @@ impl SimdPath {
     /// Every path, best last.
     pub const ALL: [SimdPath; 3] = [SimdPath::Portable, SimdPath::Avx2, SimdPath::Avx512];
 
-    /// The best path this CPU supports, detected on first call and cached.
+    /// The path every call uses unless told otherwise, chosen on first call and cached: the best
+    /// this CPU supports, or the one named by the environment variable `LOGITS_SIMD_PATH`
+    /// (`portable`, `avx2` or `avx512`) if set and available. Results are the same on every path;
+    /// the variable exists so that tests and benchmarks can run the whole crate on each one.
     pub fn detect() -> SimdPath {
         match DETECTED.load(Ordering::Relaxed) {
             0 => SimdPath::Portable,
@@ -49,9 +52,36 @@ impl SimdPath {
                     .rev()
                     .find(|p| p.is_available())
                     .unwrap_or(SimdPath::Portable);
-                DETECTED.store(best as u8, Ordering::Relaxed);
-                best
+                let chosen = std::env::var("LOGITS_SIMD_PATH")
+                    .ok()
+                    .and_then(|name| SimdPath::from_name(&name))
+                    .filter(|p| p.is_available())
+                    .unwrap_or(best);
+                DETECTED.store(chosen as u8, Ordering::Relaxed);
+                chosen
             }
+        }
+    }
+
+    /// The path named `portable`, `avx2` or `avx512` (ASCII case-insensitive).
+    ///
+    /// ```
+    /// use logits::SimdPath;
+    /// assert_eq!(SimdPath::from_name("AVX2"), Some(SimdPath::Avx2));
+    /// assert_eq!(SimdPath::from_name("sse9"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<SimdPath> {
+        SimdPath::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// `"portable"`, `"avx2"` or `"avx512"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SimdPath::Portable => "portable",
+            SimdPath::Avx2 => "avx2",
+            SimdPath::Avx512 => "avx512",
         }
     }
 

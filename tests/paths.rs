@@ -137,3 +137,53 @@ fn vocabulary_sizes() {
         }
     }
 }
+
+/// softmax on the path this process uses (`LOGITS_SIMD_PATH` selects it) equals, bit for bit,
+/// its scalar definition: weights from `logits::weight`, their f64 sum with element `i` in lane
+/// `i mod 16` and the lanes added `l += l + 8, + 4, + 2, + 1`, then `(w · (1/S)) as f32`.
+#[test]
+fn softmax_matches_its_scalar_definition() {
+    if let Ok(name) = std::env::var("LOGITS_SIMD_PATH") {
+        let wanted = SimdPath::from_name(&name).expect("LOGITS_SIMD_PATH names a path");
+        if wanted.is_available() {
+            assert_eq!(SimdPath::detect(), wanted);
+        }
+    }
+    for n in (1..=300).chain([1023, 1024, 1025, 32_000, 50_257]) {
+        for (k, x) in shapes(n, 7 * n as u64).into_iter().enumerate() {
+            if x.iter().all(|&v| v == f32::NEG_INFINITY) {
+                continue;
+            }
+            for &t in &[0.5f32, 0.8, 1.0, 1.7] {
+                let max = x
+                    .iter()
+                    .fold(f32::NEG_INFINITY, |a, &v| if v > a { v } else { a });
+                let inv_t = logits::weight::inverse_temperature(t);
+                let w: Vec<f32> = x
+                    .iter()
+                    .map(|&v| logits::weight::weight(v, max, inv_t))
+                    .collect();
+                let mut lanes = [0.0f64; 16];
+                for (i, &v) in w.iter().enumerate() {
+                    lanes[i % 16] += v as f64;
+                }
+                for width in [8, 4, 2, 1] {
+                    for l in 0..width {
+                        lanes[l] += lanes[l + width];
+                    }
+                }
+                let inv_sum = 1.0 / lanes[0];
+                let want: Vec<u32> = w
+                    .iter()
+                    .map(|&v| ((v as f64 * inv_sum) as f32).to_bits())
+                    .collect();
+                let got: Vec<u32> = logits::softmax_with_temperature(&x, t)
+                    .unwrap()
+                    .into_iter()
+                    .map(f32::to_bits)
+                    .collect();
+                assert_eq!(got, want, "n = {n}, shape {k}, T = {t}");
+            }
+        }
+    }
+}
