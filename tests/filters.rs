@@ -1,0 +1,186 @@
+//! Each filter keeps exactly the set its definition names: compared as sets with the
+//! sort-based oracle at every length 1..=300 and at real vocabulary sizes, plus hand-computed
+//! boundary cases and the monotonicity of each filter in its parameter.
+
+mod common;
+
+use logits::{min_p, reference, top_k, top_p, Error};
+use proptest::prelude::*;
+
+fn shapes(n: usize, seed: u64) -> [Vec<f32>; 4] {
+    [
+        common::lm_like(n, seed),
+        common::flat(n, seed),
+        common::ties(n, seed),
+        common::raw_bits(n, seed),
+    ]
+}
+
+#[test]
+fn every_length_against_the_oracle() {
+    for n in 1..=300usize {
+        for x in shapes(n, n as u64) {
+            for k in [0, 1, 2, 7, n.saturating_sub(1), n, n + 5] {
+                assert_eq!(
+                    top_k(&x, k).unwrap(),
+                    reference::top_k(&x, k).unwrap(),
+                    "n {n} k {k}"
+                );
+            }
+            for t in [0.5f32, 1.0, 1.7] {
+                for p in [0.0f32, 0.1, 0.5, 0.9, 0.95, 0.999, 1.0] {
+                    assert_eq!(
+                        top_p(&x, t, p).unwrap(),
+                        reference::top_p(&x, t, p).unwrap(),
+                        "n {n} T {t} p {p}"
+                    );
+                }
+                for m in [0.0f32, 0.01, 0.05, 0.5, 1.0] {
+                    assert_eq!(
+                        min_p(&x, t, m).unwrap(),
+                        reference::min_p(&x, t, m).unwrap(),
+                        "n {n} T {t} min_p {m}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn vocabulary_sizes_against_the_oracle() {
+    for &n in &[32_000usize, 50_257, 128_256, 151_936, 262_144] {
+        for x in [common::lm_like(n, 1), common::flat(n, 2)] {
+            for k in [1, 40, 1000] {
+                assert_eq!(
+                    top_k(&x, k).unwrap(),
+                    reference::top_k(&x, k).unwrap(),
+                    "n {n}"
+                );
+            }
+            for (t, p) in [(0.8f32, 0.95f32), (1.0, 0.5), (1.5, 0.9)] {
+                assert_eq!(
+                    top_p(&x, t, p).unwrap(),
+                    reference::top_p(&x, t, p).unwrap(),
+                    "n {n}"
+                );
+            }
+            for (t, m) in [(0.8f32, 0.05f32), (1.0, 0.1), (2.0, 0.01)] {
+                assert_eq!(
+                    min_p(&x, t, m).unwrap(),
+                    reference::min_p(&x, t, m).unwrap(),
+                    "n {n}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn top_k_by_definition() {
+    // Ties broken by the lower id.
+    assert_eq!(top_k(&[1.0, 1.0, 1.0], 2).unwrap(), vec![0, 1]);
+    assert_eq!(top_k(&[0.0, 2.0, 1.0, 2.0, 2.0], 2).unwrap(), vec![1, 3]);
+    // k = 0 keeps every unmasked token; k never returns a masked one.
+    let x = [0.0, f32::NEG_INFINITY, 1.0, f32::NEG_INFINITY];
+    assert_eq!(top_k(&x, 0).unwrap(), vec![0, 2]);
+    assert_eq!(top_k(&x, 3).unwrap(), vec![0, 2]);
+    assert_eq!(top_k(&x, 1).unwrap(), vec![2]);
+    // Exactly min(k, n_unmasked), for many k, on data with masks and ties.
+    let x = common::ties(1000, 5);
+    let unmasked = x.iter().filter(|&&v| v != f32::NEG_INFINITY).count();
+    for k in [1, 2, 3, 10, 100, 500, 999, 1000, 5000] {
+        let kept = top_k(&x, k).unwrap();
+        assert_eq!(kept.len(), k.min(unmasked));
+        assert!(kept.iter().all(|&i| x[i as usize] != f32::NEG_INFINITY));
+    }
+}
+
+#[test]
+fn top_p_by_definition() {
+    // probabilities 0.4, 0.3, 0.2, 0.1: the crossing token is kept.
+    let x = [0.4f32.ln(), 0.3f32.ln(), 0.2f32.ln(), 0.1f32.ln()];
+    assert_eq!(top_p(&x, 1.0, 0.0).unwrap(), vec![0]); // p = 0 keeps the top token
+    assert_eq!(top_p(&x, 1.0, 0.3).unwrap(), vec![0]);
+    assert_eq!(top_p(&x, 1.0, 0.4).unwrap(), vec![0]); // 0.4 reaches 0.4
+    assert_eq!(top_p(&x, 1.0, 0.41).unwrap(), vec![0, 1]);
+    assert_eq!(top_p(&x, 1.0, 0.7).unwrap(), vec![0, 1]); // 0.4 + 0.3 reaches 0.7 exactly
+    assert_eq!(top_p(&x, 1.0, 0.71).unwrap(), vec![0, 1, 2]);
+    assert_eq!(top_p(&x, 1.0, 0.9).unwrap(), vec![0, 1, 2]);
+    assert_eq!(top_p(&x, 1.0, 0.91).unwrap(), vec![0, 1, 2, 3]);
+    assert_eq!(top_p(&x, 1.0, 1.0).unwrap(), vec![0, 1, 2, 3]);
+    // Hugging Face's boundary case [0.5, 0.3, 0.1, 0.1], p = 0.8: 0.5 + 0.3 reaches it.
+    let x = [0.5f32.ln(), 0.3f32.ln(), 0.1f32.ln(), 0.1f32.ln()];
+    assert_eq!(top_p(&x, 1.0, 0.8).unwrap(), vec![0, 1]);
+    // Ties at the crossing: the lower id first. Four equal tokens, p = 0.5 → two, ids 0 and 1.
+    assert_eq!(top_p(&[0.0; 4], 1.0, 0.5).unwrap(), vec![0, 1]);
+    assert_eq!(top_p(&[0.0; 4], 1.0, 0.51).unwrap(), vec![0, 1, 2]);
+    // Temperature first: at T = 0.5 the probabilities are ∝ 0.16, 0.09, 0.04, 0.01 (sum 0.3):
+    // 0.16/0.3 = 0.533 reaches 0.5.
+    let x = [0.4f32.ln(), 0.3f32.ln(), 0.2f32.ln(), 0.1f32.ln()];
+    assert_eq!(top_p(&x, 0.5, 0.5).unwrap(), vec![0]);
+    assert_eq!(top_p(&x, 0.5, 0.54).unwrap(), vec![0, 1]);
+}
+
+#[test]
+fn min_p_by_definition() {
+    // probabilities 0.1, 0.2, 0.3, 0.4; thresholds chosen away from boundaries.
+    let x = [0.1f32.ln(), 0.2f32.ln(), 0.3f32.ln(), 0.4f32.ln()];
+    assert_eq!(min_p(&x, 1.0, 0.0).unwrap(), vec![0, 1, 2, 3]);
+    assert_eq!(min_p(&x, 1.0, 0.24).unwrap(), vec![0, 1, 2, 3]); // 0.096 <= 0.1
+    assert_eq!(min_p(&x, 1.0, 0.26).unwrap(), vec![1, 2, 3]); // 0.104 > 0.1
+    assert_eq!(min_p(&x, 1.0, 0.51).unwrap(), vec![2, 3]);
+    assert_eq!(min_p(&x, 1.0, 0.76).unwrap(), vec![3]);
+    // Inclusive: a token exactly min_p times the top is kept. Only equal logits give an exact
+    // ratio (w = 1 = min_p · w_top with min_p = 1); other ratios are not exact in f32.
+    assert_eq!(min_p(&[2.0, 2.0, 1.0], 1.0, 1.0).unwrap(), vec![0, 1]);
+    // Temperature first: at T = 0.5 the ratios are squared: 0.3/0.4 -> 0.5625.
+    assert_eq!(min_p(&x, 0.5, 0.55).unwrap(), vec![2, 3]);
+    assert_eq!(min_p(&x, 0.5, 0.57).unwrap(), vec![3]);
+    assert_eq!(
+        min_p(&[0.0], 1.0, 1.5),
+        Err(Error::InvalidMinP { value: 1.5 })
+    );
+    assert!(matches!(
+        top_p(&[0.0], 1.0, f32::NAN),
+        Err(Error::InvalidTopP { .. })
+    ));
+    assert!(matches!(
+        top_p(&[0.0], 1.0, -0.1),
+        Err(Error::InvalidTopP { .. })
+    ));
+}
+
+proptest! {
+    #![proptest_config(common::config(300))]
+
+    #[test]
+    fn sets_match_the_oracle(x in common::realistic_logits(300), k in 0usize..320,
+                             t in 0.05f32..3.0, p in 0.0f32..=1.0, m in 0.0f32..=1.0) {
+        prop_assert_eq!(top_k(&x, k).unwrap(), reference::top_k(&x, k).unwrap());
+        prop_assert_eq!(top_p(&x, t, p).unwrap(), reference::top_p(&x, t, p).unwrap());
+        prop_assert_eq!(min_p(&x, t, m).unwrap(), reference::min_p(&x, t, m).unwrap());
+    }
+
+    #[test]
+    fn sets_match_the_oracle_raw_bits(x in common::raw_logits(300), k in 0usize..320,
+                                      p in 0.0f32..=1.0, m in 0.0f32..=1.0) {
+        prop_assert_eq!(top_k(&x, k).unwrap(), reference::top_k(&x, k).unwrap());
+        prop_assert_eq!(top_p(&x, 1.0, p).unwrap(), reference::top_p(&x, 1.0, p).unwrap());
+        prop_assert_eq!(min_p(&x, 1.0, m).unwrap(), reference::min_p(&x, 1.0, m).unwrap());
+    }
+
+    #[test]
+    fn monotone_in_the_parameter(x in common::realistic_logits(200), k in 0usize..200,
+                                 p1 in 0.0f32..=1.0, p2 in 0.0f32..=1.0,
+                                 m1 in 0.0f32..=1.0, m2 in 0.0f32..=1.0) {
+        let subset = |a: &[u32], b: &[u32]| a.iter().all(|i| b.binary_search(i).is_ok());
+        if k > 0 {
+            prop_assert!(subset(&top_k(&x, k).unwrap(), &top_k(&x, k + 1).unwrap()));
+        }
+        let (plo, phi) = (p1.min(p2), p1.max(p2));
+        prop_assert!(subset(&top_p(&x, 0.8, plo).unwrap(), &top_p(&x, 0.8, phi).unwrap()));
+        let (mlo, mhi) = (m1.min(m2), m1.max(m2));
+        prop_assert!(subset(&min_p(&x, 0.8, mhi).unwrap(), &min_p(&x, 0.8, mlo).unwrap()));
+    }
+}
