@@ -407,9 +407,11 @@ impl<'a> Candidates<'a> {
             }
         }
         if let Some(end) = end {
-            s.tmp.truncate(end);
-            s.tmp.sort_unstable();
-            core::mem::swap(&mut s.ids, &mut s.tmp);
+            // Copy, not swap: swapping would alternate the buffers' capacities, and they would
+            // keep growing (allocating) for several calls after the first.
+            s.ids.clear();
+            s.ids.extend_from_slice(&s.tmp[..end]);
+            s.ids.sort_unstable();
             self.set = Set::List;
             return;
         }
