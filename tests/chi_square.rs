@@ -11,7 +11,7 @@ const DRAWS: usize = 200_000;
 const Z_999: f64 = 3.090_232;
 
 /// Chi-square critical value at significance 0.001 by the Wilson–Hilferty approximation:
-/// 1.7 % above the exact quantile at df 3, under 0.5 % from df 10 on (checked below), so at
+/// 1.7 % above the exact quantile at df 3, 0.6 % at df 10, 0.1 % at df 50 (checked below), so at
 /// small df the effective significance is slightly below 0.001.
 fn critical(df: usize) -> f64 {
     let k = df as f64;
@@ -149,7 +149,7 @@ fn negative_control_rejects_a_wrong_distribution() {
 #[test]
 fn wilson_hilferty_is_accurate() {
     // Published 0.999 quantiles of chi-square: df 3: 16.266, df 10: 29.588, df 50: 86.661.
-    for (df, q, tol) in [(3, 16.266, 0.02), (10, 29.588, 0.005), (50, 86.661, 0.005)] {
+    for (df, q, tol) in [(3, 16.266, 0.02), (10, 29.588, 0.007), (50, 86.661, 0.002)] {
         assert!(
             (critical(df) - q).abs() / q < tol,
             "df {df}: {}",
