@@ -1,0 +1,137 @@
+//! The value-stability contract. The random stream is SplitMix64 (checked against the
+//! reference implementation's published outputs and an independent implementation), and the
+//! tokens drawn for fixed logits and seeds are pinned below.
+//!
+//! **Changing any pinned token is a breaking change**: it must be recorded in CHANGELOG.md under
+//! "Value-breaking" with a version bump. Each pinned token is also recomputed here by the oracle
+//! (`reference::draw` over `reference::masses_of_chain`) with the independent SplitMix64, so
+//! the table records what the definitions give, not merely what the fast path happened to do.
+
+use logits::{reference, rng, Sampler, SamplingParams};
+
+/// Sebastiano Vigna's splitmix64.c, written out independently of the crate.
+struct Reference(u64);
+
+impl Reference {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+#[test]
+fn splitmix64_published_outputs() {
+    // Outputs of the reference splitmix64.c seeded with 1234567.
+    let published = [
+        6_457_827_717_110_365_317u64,
+        3_203_168_211_198_807_973,
+        9_817_491_932_198_370_423,
+        4_593_380_528_125_082_431,
+        16_408_922_859_458_223_821,
+    ];
+    for (k, &want) in published.iter().enumerate() {
+        assert_eq!(rng::word(1_234_567, k as u64), want);
+    }
+}
+
+#[test]
+fn splitmix64_matches_the_reference_algorithm() {
+    for seed in [0u64, 1, 42, 1_234_567, u64::MAX, 0xDEAD_BEEF] {
+        let mut r = Reference(seed);
+        for step in 0..1000 {
+            assert_eq!(rng::word(seed, step), r.next(), "seed {seed} step {step}");
+        }
+    }
+}
+
+/// The three pinned inputs: (name, logits, params without seed).
+fn inputs() -> Vec<(&'static str, Vec<f32>, SamplingParams)> {
+    // 1000 LM-like logits from a closed form: Zipf by rank, ranks permuted by i -> 7919 i mod n.
+    let n = 1000;
+    let mut lm = vec![0.0f32; n];
+    for r in 0..n {
+        lm[(r * 7919) % n] = -1.5 * ((r + 1) as f32).ln();
+    }
+    vec![
+        (
+            "[2, 1, 0.1] at T 1",
+            vec![2.0, 1.0, 0.1],
+            SamplingParams::default(),
+        ),
+        (
+            "8 tokens, T 0.9, top-p 0.9",
+            vec![4.0, 3.1, 2.6, 1.2, 0.9, -0.5, -1.3, -2.0],
+            SamplingParams {
+                temperature: 0.9,
+                top_p: 0.9,
+                ..Default::default()
+            },
+        ),
+        (
+            "1000 LM-like, T 0.8, top-k 40, top-p 0.95, min-p 0.05",
+            lm,
+            SamplingParams {
+                temperature: 0.8,
+                top_k: 40,
+                top_p: 0.95,
+                min_p: 0.05,
+                ..Default::default()
+            },
+        ),
+    ]
+}
+
+const SEEDS: [u64; 3] = [0, 42, u64::MAX];
+
+/// PINNED: the first 20 tokens for each input (rows) and seed (0, 42, 2^64 - 1).
+const PINNED: [[[u32; 20]; 3]; 3] = include!("data/pinned_tokens.in");
+
+#[test]
+fn pinned_tokens() {
+    for (i, (name, x, params)) in inputs().into_iter().enumerate() {
+        for (j, &seed) in SEEDS.iter().enumerate() {
+            let params = SamplingParams { seed, ..params };
+            let masses = reference::masses_of_chain(&x, &params).unwrap();
+            let mut independent = Reference(seed);
+            let oracle: Vec<u32> = (0..20)
+                .map(|_| reference::draw(&masses, independent.next()))
+                .collect();
+            let mut s = Sampler::new(params).unwrap();
+            let sampled: Vec<u32> = (0..20).map(|_| s.sample(&x).unwrap().token).collect();
+            assert_eq!(
+                oracle, sampled,
+                "{name}, seed {seed}: sampler differs from the oracle"
+            );
+            assert_eq!(
+                PINNED[i][j].to_vec(),
+                oracle,
+                "{name}, seed {seed}: VALUE-BREAKING CHANGE"
+            );
+        }
+    }
+}
+
+/// Prints the table in the form `data/pinned_tokens.in` holds (run with `--ignored --nocapture`
+/// only when a value-breaking change is intended and recorded in CHANGELOG.md).
+#[test]
+#[ignore = "regenerates the pinned table"]
+fn print_pinned_table() {
+    println!("[");
+    for (_, x, params) in inputs() {
+        println!("    [");
+        for &seed in &SEEDS {
+            let params = SamplingParams { seed, ..params };
+            let masses = reference::masses_of_chain(&x, &params).unwrap();
+            let mut independent = Reference(seed);
+            let row: Vec<String> = (0..20)
+                .map(|_| reference::draw(&masses, independent.next()).to_string())
+                .collect();
+            println!("        [{}],", row.join(", "));
+        }
+        println!("    ],");
+    }
+    println!("]");
+}
