@@ -9,7 +9,7 @@ use proptest::test_runner::{Config, RngSeed};
 pub fn config(cases: u32) -> Config {
     Config {
         cases,
-        rng_seed: RngSeed::Fixed(0x10_617_5),
+        rng_seed: RngSeed::Fixed(0x0010_6175),
         failure_persistence: None,
         ..Config::default()
     }
