@@ -56,6 +56,14 @@ pub enum Filter {
 ///
 /// It grows to a few times the vocabulary size on first use and is never shrunk, so sampling in
 /// a loop with the same `Scratch` allocates nothing after the first call.
+///
+/// ```
+/// let mut scratch = logits::Scratch::default();
+/// let mut c = logits::Candidates::new(&[1.0, 0.0], logits::Temperature::default(), &mut scratch)?;
+/// c.top_k(logits::TopK::new(1));
+/// assert_eq!(c.ids().collect::<Vec<_>>(), vec![0]);
+/// # Ok::<(), logits::Error>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Scratch {
     /// Survivors, ascending, when the set is a list.
@@ -76,6 +84,17 @@ pub struct Scratch {
 
 impl Scratch {
     /// Empty scratch space; it grows on first use.
+    ///
+    /// ```
+    /// use logits::{Candidates, Scratch, Temperature};
+    /// let mut scratch = Scratch::new();
+    /// for step in 0..3 {
+    ///     let logits = [step as f32, 1.0, 0.5]; // a new vector every token
+    ///     let c = Candidates::new(&logits, Temperature::default(), &mut scratch)?;
+    ///     assert_eq!(c.len(), 3);
+    /// }
+    /// # Ok::<(), logits::Error>(())
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
@@ -91,6 +110,20 @@ enum Set {
 }
 
 /// Tokens still in play, over borrowed logits at a fixed temperature.
+///
+/// ```
+/// use logits::{Candidates, MinP, Scratch, Temperature, TopK, TopP};
+/// let logits = [2.0, 1.0, 0.5, 0.0, -1.0];
+/// let mut scratch = Scratch::new();
+/// let mut c = Candidates::new(&logits, Temperature::new(0.8)?, &mut scratch)?;
+/// c.top_k(TopK::new(4));
+/// c.top_p(TopP::new(0.9)?);
+/// c.min_p(MinP::new(0.1)?);
+/// let d = c.into_distribution();
+/// let total: f32 = d.iter().map(|(_, p)| p).sum();
+/// assert!((total - 1.0).abs() < 1e-6);
+/// # Ok::<(), logits::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Candidates<'a> {
     logits: &'a [f32],
@@ -135,6 +168,14 @@ impl<'a> Candidates<'a> {
     /// [`new`](Candidates::new) on a chosen [`SimdPath`] (results are identical on every path).
     ///
     /// Errors: as `new`, and [`Error::SimdPathUnavailable`].
+    ///
+    /// ```
+    /// use logits::{Candidates, Scratch, SimdPath, Temperature};
+    /// let mut scratch = Scratch::new();
+    /// let c = Candidates::with_path(&[1.0, 2.0], Temperature::new(0.0)?, &mut scratch, SimdPath::Portable)?;
+    /// assert_eq!(c.ids().collect::<Vec<_>>(), vec![1]);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
     pub fn with_path(
         logits: &'a [f32],
         temperature: Temperature,
@@ -164,21 +205,54 @@ impl<'a> Candidates<'a> {
     }
 
     /// The surviving token ids, ascending.
+    ///
+    /// ```
+    /// let mut scratch = logits::Scratch::new();
+    /// let c = logits::Candidates::new(&[0.0, f32::NEG_INFINITY, 5.0], logits::Temperature::default(), &mut scratch)?;
+    /// assert_eq!(c.ids().collect::<Vec<_>>(), vec![0, 2]);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
     pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
         ids_of(self.logits, self.set, &self.s.ids)
     }
 
     /// How many tokens survive (always at least 1).
+    ///
+    /// ```
+    /// use logits::{Candidates, Scratch, Temperature, TopK};
+    /// let mut scratch = Scratch::new();
+    /// let mut c = Candidates::new(&[0.0, 1.0, 2.0, f32::NEG_INFINITY], Temperature::default(), &mut scratch)?;
+    /// assert_eq!(c.len(), 3); // the masked token is not a candidate
+    /// c.top_k(TopK::new(2));
+    /// assert_eq!((c.len(), c.is_empty()), (2, false));
+    /// # Ok::<(), logits::Error>(())
+    /// ```
     pub fn len(&self) -> usize {
         len_of(self.logits, self.set, &self.s.ids)
     }
 
     /// Always `false`: every filter keeps at least one token.
+    ///
+    /// ```
+    /// let mut scratch = logits::Scratch::new();
+    /// let c = logits::Candidates::new(&[0.0], logits::Temperature::default(), &mut scratch)?;
+    /// assert!(!c.is_empty());
+    /// # Ok::<(), logits::Error>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         false
     }
 
-    /// Applies one filter.
+    /// Applies one filter (see [`Filter`] for a chain in any order).
+    ///
+    /// ```
+    /// use logits::{Candidates, Filter, MinP, Scratch, Temperature};
+    /// let mut scratch = Scratch::new();
+    /// let mut c = Candidates::new(&[0.0, -5.0], Temperature::default(), &mut scratch)?;
+    /// c.apply(Filter::MinP(MinP::new(0.1)?)); // e^-5 < 0.1
+    /// assert_eq!(c.len(), 1);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
     pub fn apply(&mut self, filter: Filter) {
         match filter {
             Filter::TopK(k) => self.top_k(k),
@@ -188,6 +262,15 @@ impl<'a> Candidates<'a> {
     }
 
     /// Keeps the `k` highest-ranked candidates ([`top_k`](crate::top_k())).
+    ///
+    /// ```
+    /// use logits::{Candidates, Scratch, Temperature, TopK};
+    /// let mut scratch = Scratch::new();
+    /// let mut c = Candidates::new(&[3.0, 1.0, 3.0, 2.0], Temperature::default(), &mut scratch)?;
+    /// c.top_k(TopK::new(2));
+    /// assert_eq!(c.ids().collect::<Vec<_>>(), vec![0, 2]);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
     pub fn top_k(&mut self, k: TopK) {
         let k = k.get();
         if k == 0 {
@@ -211,6 +294,16 @@ impl<'a> Candidates<'a> {
     }
 
     /// Keeps the smallest top-ranked prefix holding mass `p` ([`top_p`](crate::top_p())).
+    ///
+    /// ```
+    /// use logits::{Candidates, Scratch, Temperature, TopP};
+    /// let x = [0.5f32.ln(), 0.3f32.ln(), 0.2f32.ln()];
+    /// let mut scratch = Scratch::new();
+    /// let mut c = Candidates::new(&x, Temperature::default(), &mut scratch)?;
+    /// c.top_p(TopP::new(0.8)?); // 0.5 + 0.3 reaches 0.8
+    /// assert_eq!(c.ids().collect::<Vec<_>>(), vec![0, 1]);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
     pub fn top_p(&mut self, p: TopP) {
         let p = p.get();
         if p >= 1.0 || self.len_is_one() {
@@ -244,6 +337,16 @@ impl<'a> Candidates<'a> {
     }
 
     /// Keeps candidates with `p_i >= min_p * p_top` ([`min_p`](crate::min_p())).
+    ///
+    /// ```
+    /// use logits::{Candidates, MinP, Scratch, Temperature};
+    /// let x = [0.5f32.ln(), 0.3f32.ln(), 0.2f32.ln()];
+    /// let mut scratch = Scratch::new();
+    /// let mut c = Candidates::new(&x, Temperature::default(), &mut scratch)?;
+    /// c.min_p(MinP::new(0.5)?); // 0.2 < 0.5 · 0.5
+    /// assert_eq!(c.ids().collect::<Vec<_>>(), vec![0, 1]);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
     pub fn min_p(&mut self, m: MinP) {
         let m = m.get();
         if m <= 0.0 || self.len_is_one() {
@@ -285,6 +388,17 @@ impl<'a> Candidates<'a> {
     }
 
     /// The final distribution: survivors in ascending id order with their probabilities.
+    ///
+    /// ```
+    /// use logits::{Candidates, Scratch, Temperature, TopK};
+    /// let mut scratch = Scratch::new();
+    /// let mut c = Candidates::new(&[0.0, 0.0, -9.0], Temperature::default(), &mut scratch)?;
+    /// c.top_k(TopK::new(2));
+    /// let d = c.into_distribution();
+    /// assert_eq!(d.iter().collect::<Vec<_>>(), vec![(0, 0.5), (1, 0.5)]);
+    /// assert!(d.needs_randomness());
+    /// # Ok::<(), logits::Error>(())
+    /// ```
     pub fn into_distribution(mut self) -> Distribution<'a> {
         let (total, needs_randomness) = match self.set {
             Set::All => {
@@ -496,6 +610,13 @@ fn rank_le(logits: &[f32], i: u32, b: u32) -> bool {
 }
 
 /// A token and its probability under the distribution it was drawn from.
+///
+/// ```
+/// let mut s = logits::Sampler::new(logits::SamplingParams { temperature: 0.0, ..Default::default() })?;
+/// let logits::Sample { token, probability } = s.sample(&[0.1, 0.9])?;
+/// assert_eq!((token, probability), (1, 1.0));
+/// # Ok::<(), logits::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Sample {
     /// The token id (index into the logits).
@@ -531,16 +652,42 @@ pub struct Distribution<'a> {
 
 impl<'a> Distribution<'a> {
     /// Number of surviving tokens (some may have probability 0 if their weight underflowed).
+    ///
+    /// ```
+    /// use logits::{Candidates, Scratch, Temperature};
+    /// let mut scratch = Scratch::new();
+    /// let d = Candidates::new(&[0.0, -200.0], Temperature::default(), &mut scratch)?.into_distribution();
+    /// assert_eq!(d.len(), 2);
+    /// assert_eq!(d.ids().collect::<Vec<_>>(), vec![0, 1]);
+    /// assert_eq!(d.probability(1), 0.0); // e^-200 is below the mass resolution
+    /// assert!(!d.needs_randomness() && !d.is_empty());
+    /// # Ok::<(), logits::Error>(())
+    /// ```
     pub fn len(&self) -> usize {
         len_of(self.logits, self.set, &self.s.ids)
     }
 
     /// Always `false`.
+    ///
+    /// ```
+    /// let mut scratch = logits::Scratch::new();
+    /// let d = logits::Candidates::new(&[0.0], logits::Temperature::default(), &mut scratch)?.into_distribution();
+    /// assert!(!d.is_empty());
+    /// # Ok::<(), logits::Error>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         false
     }
 
     /// Surviving token ids, ascending.
+    ///
+    /// ```
+    /// let mut scratch = logits::Scratch::new();
+    /// let d = logits::Candidates::new(&[3.0, f32::NEG_INFINITY, 1.0], logits::Temperature::default(), &mut scratch)?
+    ///     .into_distribution();
+    /// assert_eq!(d.ids().collect::<Vec<_>>(), vec![0, 2]);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
     pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
         ids_of(self.logits, self.set, &self.s.ids)
     }
@@ -563,6 +710,15 @@ impl<'a> Distribution<'a> {
     }
 
     /// `(token id, probability)` pairs in ascending id order.
+    ///
+    /// ```
+    /// let x = [0.0f32, 2f32.ln()]; // weights 1 and 2
+    /// let mut scratch = logits::Scratch::new();
+    /// let d = logits::Candidates::new(&x, logits::Temperature::default(), &mut scratch)?.into_distribution();
+    /// let p: Vec<(u32, f32)> = d.iter().collect();
+    /// assert!((p[0].1 - 1.0 / 3.0).abs() < 1e-6 && (p[1].1 - 2.0 / 3.0).abs() < 1e-6);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = (u32, f32)> + '_ {
         self.ids()
             .map(move |id| (id, self.probability_of_mass(self.mass_of(id))))
@@ -593,6 +749,14 @@ impl<'a> Distribution<'a> {
     }
 
     /// Whether a draw needs a random word (two or more tokens with non-zero probability).
+    ///
+    /// ```
+    /// let mut scratch = logits::Scratch::new();
+    /// let greedy = logits::Temperature::new(0.0)?;
+    /// let d = logits::Candidates::new(&[0.0, 0.0], greedy, &mut scratch)?.into_distribution();
+    /// assert!(!d.needs_randomness());
+    /// # Ok::<(), logits::Error>(())
+    /// ```
     pub fn needs_randomness(&self) -> bool {
         self.needs_randomness
     }

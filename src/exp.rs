@@ -18,6 +18,11 @@
 //! `[-87, 0]` is stated and tested in `tests/exp.rs`.
 
 /// Arguments below this give exactly 0.
+///
+/// ```
+/// assert_eq!(logits::exp::exp_nonpositive(logits::exp::EXP_CUTOFF - 0.01), 0.0);
+/// assert!(logits::exp::exp_nonpositive(logits::exp::EXP_CUTOFF) > 0.0);
+/// ```
 pub const EXP_CUTOFF: f32 = -87.0;
 
 const LOG2_E: f32 = core::f32::consts::LOG2_E;

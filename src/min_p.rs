@@ -25,6 +25,10 @@ pub struct MinP(f32);
 
 impl MinP {
     /// Validates `min_p` in `[0, 1]` (NaN is an error).
+    ///
+    /// ```
+    /// assert!(logits::MinP::new(0.05).is_ok() && logits::MinP::new(1.01).is_err());
+    /// ```
     pub fn new(min_p: f32) -> Result<Self, Error> {
         if (0.0..=1.0).contains(&min_p) {
             Ok(MinP(min_p))
@@ -43,6 +47,10 @@ impl MinP {
     }
 
     /// `min_p == 0`.
+    ///
+    /// ```
+    /// assert!(logits::MinP::default().is_disabled() && !logits::MinP::new(0.05).unwrap().is_disabled());
+    /// ```
     pub fn is_disabled(self) -> bool {
         self.0 <= 0.0
     }

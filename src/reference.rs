@@ -42,6 +42,11 @@ fn check(logits: &[f32]) -> Result<(), Error> {
 
 /// The unmasked token ids in rank order: logit descending, ties by ascending id (a stable sort
 /// of the ascending ids).
+///
+/// ```
+/// assert_eq!(logits::reference::rank(&[1.0, 3.0, f32::NEG_INFINITY, 3.0])?, vec![1, 3, 0]);
+/// # Ok::<(), logits::Error>(())
+/// ```
 pub fn rank(logits: &[f32]) -> Result<Vec<u32>, Error> {
     check(logits)?;
     let mut ids: Vec<u32> = (0..logits.len() as u32)
@@ -56,6 +61,12 @@ pub fn rank(logits: &[f32]) -> Result<Vec<u32>, Error> {
 }
 
 /// `softmax(logits / T)` in f64: `exp((x_i - m) / T) / Σ`. `T = 0`: one-hot at the lowest-id max.
+///
+/// ```
+/// let p = logits::reference::softmax(&[0.0, 0.0], 1.0)?;
+/// assert_eq!(p, vec![0.5, 0.5]);
+/// # Ok::<(), logits::Error>(())
+/// ```
 pub fn softmax(logits: &[f32], temperature: f32) -> Result<Vec<f64>, Error> {
     let t = Temperature::new(temperature)?;
     let order = rank(logits)?;
@@ -72,6 +83,12 @@ pub fn softmax(logits: &[f32], temperature: f32) -> Result<Vec<f64>, Error> {
 }
 
 /// Entropy in nats of `softmax(logits / T)`, as `-Σ p ln p` over the f64 softmax.
+///
+/// ```
+/// let h = logits::reference::entropy(&[1.0, 1.0, 1.0], 1.0)?;
+/// assert!((h - 3f64.ln()).abs() < 1e-12);
+/// # Ok::<(), logits::Error>(())
+/// ```
 pub fn entropy(logits: &[f32], temperature: f32) -> Result<f64, Error> {
     let p = softmax(logits, temperature)?;
     Ok(-p
@@ -136,6 +153,13 @@ fn survivors(logits: &[f32], params: &SamplingParams) -> Result<(Vec<u32>, Tempe
 
 /// The final distribution of the chain (temperature, top-k, top-p, min-p): `(id, mass)` pairs in
 /// ascending id order. Probabilities are `mass / Σ mass`.
+///
+/// ```
+/// use logits::{reference, weight::MASS_ONE, SamplingParams};
+/// let q = reference::masses_of_chain(&[5.0, 5.0, 1.0], &SamplingParams { top_k: 2, ..Default::default() })?;
+/// assert_eq!(q, vec![(0, MASS_ONE), (1, MASS_ONE)]);
+/// # Ok::<(), logits::Error>(())
+/// ```
 pub fn masses_of_chain(logits: &[f32], params: &SamplingParams) -> Result<Vec<(u32, u64)>, Error> {
     let (mut ids, t) = survivors(logits, params)?;
     ids.sort();
@@ -144,6 +168,13 @@ pub fn masses_of_chain(logits: &[f32], params: &SamplingParams) -> Result<Vec<(u
 }
 
 /// The final distribution of the chain as `(id, probability)` pairs, ascending ids.
+///
+/// ```
+/// use logits::{reference, SamplingParams};
+/// let d = reference::distribution(&[0.0, 0.0], &SamplingParams::default())?;
+/// assert_eq!(d, vec![(0, 0.5), (1, 0.5)]);
+/// # Ok::<(), logits::Error>(())
+/// ```
 pub fn distribution(logits: &[f32], params: &SamplingParams) -> Result<Vec<(u32, f64)>, Error> {
     let q = masses_of_chain(logits, params)?;
     let total: u64 = q.iter().map(|&(_, q)| q).sum();
@@ -154,6 +185,11 @@ pub fn distribution(logits: &[f32], params: &SamplingParams) -> Result<Vec<(u32,
 
 /// The token a draw with random `word` picks from `(id, mass)` pairs in ascending id order:
 /// the first whose cumulative mass exceeds `below(word, total)`.
+///
+/// ```
+/// assert_eq!(logits::reference::draw(&[(3, 1), (7, 1)], 0), 3);
+/// assert_eq!(logits::reference::draw(&[(3, 1), (7, 1)], u64::MAX), 7);
+/// ```
 pub fn draw(masses: &[(u32, u64)], word: u64) -> u32 {
     let total: u64 = masses.iter().map(|&(_, q)| q).sum();
     let t = rng::below(word, total);
@@ -168,6 +204,11 @@ pub fn draw(masses: &[(u32, u64)], word: u64) -> u32 {
 }
 
 /// Top-k alone: the first `min(k, n)` of the ranking (all if `k = 0`), ascending ids.
+///
+/// ```
+/// assert_eq!(logits::reference::top_k(&[1.0, 1.0, 1.0], 2)?, vec![0, 1]);
+/// # Ok::<(), logits::Error>(())
+/// ```
 pub fn top_k(logits: &[f32], k: usize) -> Result<Vec<u32>, Error> {
     let p = SamplingParams {
         top_k: k,
@@ -180,6 +221,12 @@ pub fn top_k(logits: &[f32], k: usize) -> Result<Vec<u32>, Error> {
 }
 
 /// Top-p alone at temperature `t`, ascending ids.
+///
+/// ```
+/// let x = [0.4f32.ln(), 0.3f32.ln(), 0.2f32.ln(), 0.1f32.ln()];
+/// assert_eq!(logits::reference::top_p(&x, 1.0, 0.7)?, vec![0, 1]);
+/// # Ok::<(), logits::Error>(())
+/// ```
 pub fn top_p(logits: &[f32], temperature: f32, p: f32) -> Result<Vec<u32>, Error> {
     let params = SamplingParams {
         temperature,
@@ -193,6 +240,12 @@ pub fn top_p(logits: &[f32], temperature: f32, p: f32) -> Result<Vec<u32>, Error
 }
 
 /// Min-p alone at temperature `t`, ascending ids.
+///
+/// ```
+/// let x = [0.1f32.ln(), 0.2f32.ln(), 0.3f32.ln(), 0.4f32.ln()];
+/// assert_eq!(logits::reference::min_p(&x, 1.0, 0.26)?, vec![1, 2, 3]);
+/// # Ok::<(), logits::Error>(())
+/// ```
 pub fn min_p(logits: &[f32], temperature: f32, min_p: f32) -> Result<Vec<u32>, Error> {
     let params = SamplingParams {
         temperature,

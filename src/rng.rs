@@ -18,6 +18,11 @@ use core::convert::Infallible;
 use rand_core::TryRng;
 
 /// The golden-ratio increment of SplitMix64.
+///
+/// ```
+/// use logits::rng::{mix64, word, GOLDEN_GAMMA};
+/// assert_eq!(word(0, 0), mix64(GOLDEN_GAMMA));
+/// ```
 pub const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// The SplitMix64 output function (a variant of the MurmurHash3 finalizer).
@@ -66,6 +71,14 @@ pub fn below(word: u64, n: u64) -> u64 {
 /// SplitMix64 as a [`rand_core::Rng`]: the stream `word(seed, 0), word(seed, 1), ...`.
 ///
 /// Value-stable: changing its output is a breaking change.
+///
+/// ```
+/// use rand_core::Rng;
+/// let mut g = logits::rng::SplitMix64::new(42);
+/// let first = g.next_u64();
+/// assert_eq!(first, logits::rng::word(42, 0));
+/// assert_eq!(g.step(), 1);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SplitMix64 {
     seed: u64,
@@ -74,6 +87,12 @@ pub struct SplitMix64 {
 
 impl SplitMix64 {
     /// A generator at the start of `seed`'s stream.
+    ///
+    /// ```
+    /// use rand_core::Rng;
+    /// let mut g = logits::rng::SplitMix64::new(1_234_567);
+    /// assert_eq!(g.next_u64(), 6_457_827_717_110_365_317); // the reference splitmix64.c
+    /// ```
     pub fn new(seed: u64) -> Self {
         SplitMix64 { seed, step: 0 }
     }

@@ -179,6 +179,11 @@ impl Sampler {
     }
 
     /// The code path in use.
+    ///
+    /// ```
+    /// let s = logits::Sampler::new(Default::default()).unwrap();
+    /// assert_eq!(s.simd_path(), logits::SimdPath::detect());
+    /// ```
     pub fn simd_path(&self) -> SimdPath {
         self.path
     }
@@ -208,6 +213,16 @@ impl Sampler {
     /// Samples a token with the sampler's own seeded stream, and advances it by one step.
     ///
     /// Errors: the [input contract](crate#input-contract) (the stream is not advanced then).
+    ///
+    /// ```
+    /// use logits::{Error, Sampler, SamplingParams};
+    /// let mut s = Sampler::new(SamplingParams { temperature: 0.7, seed: 1, ..Default::default() })?;
+    /// let t = s.sample(&[1.0, 2.0, 0.5])?;
+    /// assert!(t.token < 3 && t.probability > 0.0);
+    /// assert_eq!(s.sample(&[1.0, f32::NAN]), Err(Error::NanLogit { index: 1 }));
+    /// assert_eq!(s.step(), 1);
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn sample(&mut self, logits: &[f32]) -> Result<Sample, Error> {
         let word = rng::word(self.params.seed, self.step);
         let sample = self.distribution(logits)?.draw(word);

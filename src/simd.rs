@@ -35,12 +35,21 @@ static DETECTED: AtomicU8 = AtomicU8::new(UNKNOWN);
 
 impl SimdPath {
     /// Every path, best last.
+    ///
+    /// ```
+    /// assert_eq!(logits::SimdPath::ALL[0], logits::SimdPath::Portable);
+    /// ```
     pub const ALL: [SimdPath; 3] = [SimdPath::Portable, SimdPath::Avx2, SimdPath::Avx512];
 
     /// The path every call uses unless told otherwise, chosen on first call and cached: the best
     /// this CPU supports, or the one named by the environment variable `LOGITS_SIMD_PATH`
     /// (`portable`, `avx2` or `avx512`) if set and available. Results are the same on every path;
     /// the variable exists so that tests and benchmarks can run the whole crate on each one.
+    ///
+    /// ```
+    /// let path = logits::SimdPath::detect();
+    /// assert!(path.is_available());
+    /// ```
     pub fn detect() -> SimdPath {
         match DETECTED.load(Ordering::Relaxed) {
             0 => SimdPath::Portable,
@@ -77,6 +86,10 @@ impl SimdPath {
     }
 
     /// `"portable"`, `"avx2"` or `"avx512"`.
+    ///
+    /// ```
+    /// assert_eq!(logits::SimdPath::Avx512.name(), "avx512");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             SimdPath::Portable => "portable",
@@ -86,6 +99,11 @@ impl SimdPath {
     }
 
     /// Whether this CPU can run the path.
+    ///
+    /// ```
+    /// let available: Vec<_> = logits::SimdPath::ALL.into_iter().filter(|p| p.is_available()).collect();
+    /// assert!(available.contains(&logits::SimdPath::Portable));
+    /// ```
     pub fn is_available(self) -> bool {
         match self {
             SimdPath::Portable => true,
@@ -104,6 +122,10 @@ impl SimdPath {
     }
 
     /// `Ok(self)` if available, else [`Error::SimdPathUnavailable`].
+    ///
+    /// ```
+    /// assert!(logits::SimdPath::Portable.checked().is_ok());
+    /// ```
     pub fn checked(self) -> Result<SimdPath, Error> {
         if self.is_available() {
             Ok(self)

@@ -27,6 +27,13 @@ pub struct Temperature(f32);
 
 impl Temperature {
     /// Validates `t`: finite and `>= 0` (so `-0.0` is accepted and means greedy).
+    ///
+    /// ```
+    /// use logits::{Error, Temperature};
+    /// assert_eq!(Temperature::new(0.9)?.get(), 0.9);
+    /// assert!(matches!(Temperature::new(f32::NAN), Err(Error::InvalidTemperature { .. })));
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn new(t: f32) -> Result<Self, Error> {
         if t.is_finite() && t >= 0.0 {
             Ok(Temperature(if t == 0.0 { 0.0 } else { t }))

@@ -20,6 +20,10 @@ pub struct TopK(usize);
 
 impl TopK {
     /// `k` tokens; `0` = disabled.
+    ///
+    /// ```
+    /// assert_eq!(logits::TopK::new(40).get(), 40);
+    /// ```
     pub fn new(k: usize) -> Self {
         TopK(k)
     }
@@ -34,6 +38,10 @@ impl TopK {
     }
 
     /// `k == 0`.
+    ///
+    /// ```
+    /// assert!(logits::TopK::default().is_disabled() && !logits::TopK::new(5).is_disabled());
+    /// ```
     pub fn is_disabled(self) -> bool {
         self.0 == 0
     }

@@ -17,6 +17,12 @@
 use crate::{Candidates, Error, Scratch, Temperature};
 
 /// Relative slack of the top-p comparison: `2^-20`.
+///
+/// ```
+/// use logits::top_p::{nucleus_target, TOP_P_TOLERANCE};
+/// let total = 1u64 << 40;
+/// assert_eq!(nucleus_target(1.0, total), (total as f64 * (1.0 - TOP_P_TOLERANCE)).ceil() as u64);
+/// ```
 pub const TOP_P_TOLERANCE: f64 = 1.0 / (1u64 << 20) as f64;
 
 /// A validated top-p parameter in `[0, 1]`; `1` disables the filter.
@@ -32,6 +38,10 @@ pub struct TopP(f32);
 
 impl TopP {
     /// Validates `p` in `[0, 1]` (NaN is an error).
+    ///
+    /// ```
+    /// assert!(logits::TopP::new(0.95).is_ok() && logits::TopP::new(f32::NAN).is_err());
+    /// ```
     pub fn new(p: f32) -> Result<Self, Error> {
         if (0.0..=1.0).contains(&p) {
             Ok(TopP(p))
@@ -50,6 +60,10 @@ impl TopP {
     }
 
     /// `p == 1`.
+    ///
+    /// ```
+    /// assert!(logits::TopP::default().is_disabled() && !logits::TopP::new(0.9).unwrap().is_disabled());
+    /// ```
     pub fn is_disabled(self) -> bool {
         self.0 >= 1.0
     }

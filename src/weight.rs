@@ -18,6 +18,11 @@
 use crate::exp::exp_nonpositive;
 
 /// The mass of the top token: `2^40`.
+///
+/// ```
+/// use logits::weight::{mass, weight, MASS_ONE};
+/// assert_eq!(mass(weight(4.0, 4.0, 1.0)), MASS_ONE); // the top token
+/// ```
 pub const MASS_ONE: u64 = 1 << 40;
 
 /// `1/T` in f32, capped at `f32::MAX` so that `0 * (1/T)` stays 0. `t` must be `> 0`.
