@@ -533,16 +533,7 @@ impl<'a> Candidates<'a> {
         // a higher logit, so buckets walked from the top follow the ranking.
         s.buckets.clear();
         s.buckets.resize(MAX_BUCKET + 1, 0);
-        let buckets = &mut s.buckets[..];
-        for (ws, &bm) in s.w.chunks(BLOCK).zip(&s.block_mass) {
-            if bm == 0 {
-                continue; // every weight in the block has mass 0
-            }
-            for &w in ws {
-                // `min` is a no-op for weights in [0, 1]; it lets the compiler drop the bounds check.
-                buckets[((w.to_bits() >> 19) as usize).min(MAX_BUCKET)] += mass(w);
-            }
-        }
+        simd::mass_histogram(self.path, &s.w, &s.block_mass, &mut s.buckets);
         let mut cum = 0u64;
         let mut crossing = 0;
         for b in (0..=MAX_BUCKET).rev() {

@@ -247,6 +247,31 @@ pub(crate) fn weights_f64_sum(logits: &[f32], max: f32, inv_t: f32, out: &mut [f
     crate::weight::reduce_lanes(acc)
 }
 
+/// Adds the mass of every weight to the bucket `bits(w) >> 19` (16 buckets per binade; higher
+/// bucket, higher weight), skipping blocks of zero mass. `buckets` must have a bucket for every
+/// weight in `[0, 1]` (`(1.0f32.to_bits() >> 19) + 1` of them).
+#[inline(always)]
+pub(crate) fn mass_histogram(w: &[f32], block_mass: &[u64], buckets: &mut [u64]) {
+    let last = buckets.len() - 1;
+    let mut index = [0usize; BLOCK];
+    let mut masses = [0u64; BLOCK];
+    for (ws, &bm) in w.chunks(BLOCK).zip(block_mass) {
+        if bm == 0 {
+            continue; // every weight in the block has mass 0
+        }
+        // Keys and masses vectorized, then a plain scatter.
+        for ((i, q), &v) in index.iter_mut().zip(masses.iter_mut()).zip(ws) {
+            // `min` is a no-op for weights in [0, 1]; it spares the scatter a bounds check.
+            *i = ((v.to_bits() >> 19) as usize).min(last);
+            let (hi, lo) = mass_parts(v);
+            *q = mass_from_parts(hi as i64, lo as i64);
+        }
+        for (&i, &q) in index.iter().zip(&masses).take(ws.len()) {
+            buckets[i] += q;
+        }
+    }
+}
+
 /// `out[i] = (out[i] as f64 * scale) as f32`.
 #[inline(always)]
 pub(crate) fn scale(out: &mut [f32], scale: f64) {

@@ -180,4 +180,5 @@ dispatch! {
     fn collect_scaled_at_least(logits: &[f32], block_max: &[f32], max: f32, inv_t: f32, z_min: f32, out: &mut Vec<u32>) -> ();
     fn weights_f64_sum(logits: &[f32], max: f32, inv_t: f32, out: &mut [f32]) -> f64;
     fn scale(out: &mut [f32], scale: f64) -> ();
+    fn mass_histogram(w: &[f32], block_mass: &[u64], buckets: &mut [u64]) -> ();
 }
