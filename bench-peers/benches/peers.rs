@@ -49,14 +49,27 @@ impl Work {
             Work::TopP => (0, 0.95),
             Work::TopKTopP => (40, 0.95),
         };
-        logits::SamplingParams { temperature: T, top_k, top_p, min_p: 0.0, seed: 7 }
+        logits::SamplingParams {
+            temperature: T,
+            top_k,
+            top_p,
+            min_p: 0.0,
+            seed: 7,
+        }
     }
     fn candle(self) -> Sampling {
         let temperature = T as f64;
         match self {
             Work::All => Sampling::All { temperature },
-            Work::TopP => Sampling::TopP { p: 0.95, temperature },
-            Work::TopKTopP => Sampling::TopKThenTopP { k: 40, p: 0.95, temperature },
+            Work::TopP => Sampling::TopP {
+                p: 0.95,
+                temperature,
+            },
+            Work::TopKTopP => Sampling::TopKThenTopP {
+                k: 40,
+                p: 0.95,
+                temperature,
+            },
         }
     }
     fn llm_samplers(self) -> SamplerChain {
@@ -73,12 +86,16 @@ impl Work {
     }
     fn token_sampling(self) -> token_sampling::SamplerChain {
         // Temperature first, as in the other three.
-        let mut chain = token_sampling::SamplerChain::new().push(token_sampling::Temperature { t: T });
+        let mut chain =
+            token_sampling::SamplerChain::new().push(token_sampling::Temperature { t: T });
         if let Work::TopKTopP = self {
             chain = chain.push(token_sampling::TopK { k: 40 });
         }
         if !matches!(self, Work::All) {
-            chain = chain.push(token_sampling::TopP { p: 0.95, min_keep: 1 });
+            chain = chain.push(token_sampling::TopP {
+                p: 0.95,
+                min_keep: 1,
+            });
         }
         chain.push(token_sampling::Dist)
     }
@@ -119,7 +136,9 @@ fn bench(c: &mut Criterion) {
             };
             let mut run_llm = || {
                 let mut l = Logits::try_from_iter(x.iter().copied()).unwrap();
-                l.sample_token(&mut llm_res, &mut llm_chain).unwrap().unwrap()
+                l.sample_token(&mut llm_res, &mut llm_chain)
+                    .unwrap()
+                    .unwrap()
             };
             let mut run_ts = || {
                 buf.copy_from_slice(&x);
