@@ -107,6 +107,9 @@ enum Set {
     All,
     /// The ids in `Scratch::ids`, ascending.
     List,
+    /// Every token ranked at or before `boundary` (see [`rank_cmp`]): what top-p keeps of a wide
+    /// distribution, too many tokens to list. `total` is their mass; the weights pass has run.
+    Prefix { boundary: u32, total: u64 },
 }
 
 /// Tokens still in play, over borrowed logits at a fixed temperature.
@@ -276,6 +279,7 @@ impl<'a> Candidates<'a> {
         if k == 0 {
             return;
         }
+        self.list_prefix();
         if self.set == Set::All {
             // At least k blocks have a maximum >= the k-th largest block maximum, so the k best
             // tokens (and every token tied with the k-th) are all >= it.
@@ -309,6 +313,7 @@ impl<'a> Candidates<'a> {
         if p >= 1.0 || self.len_is_one() {
             return;
         }
+        self.list_prefix();
         match self.set {
             Set::List => {
                 let (logits, s) = (self.logits, &mut *self.s);
@@ -332,7 +337,7 @@ impl<'a> Candidates<'a> {
                 }
                 s.ids.retain(|&i| rank_le(logits, i, boundary));
             }
-            Set::All => self.top_p_all(p),
+            Set::All | Set::Prefix { .. } => self.top_p_all(p),
         }
     }
 
@@ -352,10 +357,11 @@ impl<'a> Candidates<'a> {
         if m <= 0.0 || self.len_is_one() {
             return;
         }
+        self.list_prefix();
         let (logits, max, inv_t) = (self.logits, self.max, self.inv_t);
         let w = |id: u32| weight::weight(logits[id as usize], max, inv_t);
         match self.set {
-            Set::All => {
+            Set::All | Set::Prefix { .. } => {
                 // The top token is the global maximum, weight 1: keep w >= m. Prefilter in logit
                 // space: w >= m implies z = (x - max) / T >= ln m - 3e-7 (the weight is within
                 // one ulp of e^z), so a margin of 1e-4 loses no survivor.
@@ -406,6 +412,8 @@ impl<'a> Candidates<'a> {
                 // The top token alone has mass MASS_ONE: any more mass means a second token.
                 (total, total > MASS_ONE)
             }
+            // The top token alone has mass MASS_ONE, as above.
+            Set::Prefix { total, .. } => (total, total > MASS_ONE),
             Set::List => {
                 let (mut total, mut support) = (0u64, 0usize);
                 for &id in &self.s.ids {
@@ -424,6 +432,7 @@ impl<'a> Candidates<'a> {
             argmax,
             inv_t,
             set,
+            path,
             ..
         } = self;
         let s: &'a Scratch = s;
@@ -434,6 +443,7 @@ impl<'a> Candidates<'a> {
             argmax,
             inv_t,
             set,
+            path,
             total,
             needs_randomness,
             weights_ready,
@@ -451,7 +461,24 @@ impl<'a> Candidates<'a> {
     }
 
     fn len_is_one(&self) -> bool {
-        self.set == Set::List && self.s.ids.len() == 1
+        match self.set {
+            Set::All => false,
+            Set::List => self.s.ids.len() == 1,
+            // The argmax ranks first: a prefix ending there holds it alone.
+            Set::Prefix { boundary, .. } => boundary == self.argmax,
+        }
+    }
+
+    /// Turns a [`Set::Prefix`] into the list of its ids (for a filter that works on lists).
+    fn list_prefix(&mut self) {
+        if let Set::Prefix { boundary, .. } = self.set {
+            let (logits, s) = (self.logits, &mut *self.s);
+            s.ids.clear();
+            let xb = logits[boundary as usize];
+            simd::collect_at_least(self.path, logits, &s.block_max, xb, &mut s.ids);
+            s.ids.retain(|&i| rank_le(logits, i, boundary));
+            self.set = Set::List;
+        }
     }
 
     /// Computes (once) the weight of every token and the block masses; returns the total mass.
@@ -531,25 +558,24 @@ impl<'a> Candidates<'a> {
         }
         // Histogram of mass over weight buckets; a higher bucket means a higher weight, hence
         // a higher logit, so buckets walked from the top follow the ranking.
+        const LEN: usize = MAX_BUCKET + 1;
         s.buckets.clear();
-        s.buckets.resize(MAX_BUCKET + 1, 0);
+        s.buckets.resize(LEN, 0);
         simd::mass_histogram(self.path, &s.w, &s.block_mass, &mut s.buckets);
         let mut cum = 0u64;
-        let mut crossing = 0;
-        for b in (0..=MAX_BUCKET).rev() {
-            if cum + s.buckets[b] >= target {
+        let mut crossing = 0u32;
+        for b in (0..LEN).rev() {
+            let m = s.buckets[b];
+            if cum + m >= target {
                 crossing = b as u32;
                 break;
             }
-            cum += s.buckets[b];
+            cum += m;
         }
+        // Only the crossing bucket is ranked (its mass is positive, so the boundary is in it).
         s.tmp.clear();
-        s.tmp.extend(
-            s.w.iter()
-                .enumerate()
-                .filter(|(_, w)| w.to_bits() >> 19 == crossing)
-                .map(|(i, _)| i as u32),
-        );
+        let (lo, hi) = (crossing << 19, (crossing + 1) << 19);
+        simd::collect_weight_bits(self.path, &s.w, lo, hi, &mut s.tmp);
         s.tmp.sort_unstable_by(|&a, &b| rank_cmp(logits, a, b));
         let mut boundary = self.argmax;
         for &id in &s.tmp {
@@ -559,11 +585,11 @@ impl<'a> Candidates<'a> {
                 break;
             }
         }
-        let xb = logits[boundary as usize];
-        s.ids.clear();
-        simd::collect_at_least(self.path, logits, &s.block_max, xb, &mut s.ids);
-        s.ids.retain(|&i| rank_le(logits, i, boundary));
-        self.set = Set::List;
+        // `cum` is now the mass of every token ranked at or before the boundary.
+        self.set = Set::Prefix {
+            boundary,
+            total: cum,
+        };
     }
 }
 
@@ -574,17 +600,32 @@ fn self_mass(logits: &[f32], max: f32, inv_t: f32, id: u32) -> u64 {
 }
 
 fn ids_of<'s>(logits: &'s [f32], set: Set, ids: &'s [u32]) -> impl Iterator<Item = u32> + 's {
-    let all = (set == Set::All).then(|| {
-        (0..logits.len() as u32).filter(move |&i| logits[i as usize] != f32::NEG_INFINITY)
-    });
     let list = (set == Set::List).then(|| ids.iter().copied());
-    all.into_iter().flatten().chain(list.into_iter().flatten())
+    let every = (set != Set::List)
+        .then(|| (0..logits.len() as u32).filter(move |&i| in_set(logits, set, ids, i)));
+    every
+        .into_iter()
+        .flatten()
+        .chain(list.into_iter().flatten())
 }
 
 fn len_of(logits: &[f32], set: Set, ids: &[u32]) -> usize {
     match set {
-        Set::All => logits.iter().filter(|&&x| x != f32::NEG_INFINITY).count(),
         Set::List => ids.len(),
+        _ => ids_of(logits, set, ids).count(),
+    }
+}
+
+/// Whether token `id` (any value) is in the set.
+fn in_set(logits: &[f32], set: Set, ids: &[u32], id: u32) -> bool {
+    match set {
+        Set::All => logits
+            .get(id as usize)
+            .is_some_and(|&x| x != f32::NEG_INFINITY),
+        Set::List => ids.binary_search(&id).is_ok(),
+        Set::Prefix { boundary, .. } => {
+            (id as usize) < logits.len() && rank_le(logits, id, boundary)
+        }
     }
 }
 
@@ -642,6 +683,7 @@ pub struct Distribution<'a> {
     argmax: u32,
     inv_t: f32,
     set: Set,
+    path: SimdPath,
     total: u64,
     needs_randomness: bool,
     /// `s.w` holds every token's weight (computed by the weights pass).
@@ -732,14 +774,7 @@ impl<'a> Distribution<'a> {
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn probability(&self, token: u32) -> f32 {
-        let survives = match self.set {
-            Set::All => self
-                .logits
-                .get(token as usize)
-                .is_some_and(|&x| x != f32::NEG_INFINITY),
-            Set::List => self.s.ids.binary_search(&token).is_ok(),
-        };
-        if survives {
+        if in_set(self.logits, self.set, &self.s.ids, token) {
             self.probability_of_mass(self.mass_of(token))
         } else {
             0.0
@@ -792,6 +827,26 @@ impl<'a> Distribution<'a> {
                 let hi = (lo + BLOCK).min(self.logits.len());
                 (lo..hi).map(|i| i as u32).find(|&id| {
                     cum += self.mass_of(id);
+                    cum > t
+                })
+            }
+            Set::Prefix { boundary, .. } => {
+                // Blocks by their kept mass, then one block token by token.
+                let (start, before) = simd::prefix_block_walk(
+                    self.path,
+                    self.logits,
+                    &self.s.w,
+                    &self.s.block_max,
+                    boundary,
+                    t,
+                );
+                cum = before;
+                let lo = start * BLOCK;
+                let hi = (lo + BLOCK).min(self.logits.len());
+                (lo..hi).map(|i| i as u32).find(|&id| {
+                    if rank_le(self.logits, id, boundary) {
+                        cum += self.mass_of(id);
+                    }
                     cum > t
                 })
             }

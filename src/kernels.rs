@@ -48,7 +48,11 @@ fn full_block_max(block: &[f32; BLOCK], sums: &mut [f32; MAX_LANES]) -> f32 {
     let mut width = MAX_LANES / 2;
     while width > 0 {
         for l in 0..width {
-            m[l] = if m[l + width] > m[l] { m[l + width] } else { m[l] };
+            m[l] = if m[l + width] > m[l] {
+                m[l + width]
+            } else {
+                m[l]
+            };
         }
         width /= 2;
     }
@@ -278,6 +282,85 @@ pub(crate) fn mass_histogram(w: &[f32], block_mass: &[u64], buckets: &mut [u64])
             buckets[i] += q;
         }
     }
+}
+
+/// Appends, in ascending order, the ids of the weights whose bits lie in `lo..hi`.
+#[inline(always)]
+pub(crate) fn collect_weight_bits(w: &[f32], lo: u32, hi: u32, out: &mut Vec<u32>) {
+    let (chunks, tail) = w.as_chunks::<LANES>();
+    // Weights are non-negative, so float order is bit order: float compares vectorize everywhere.
+    let (lo, hi) = (f32::from_bits(lo), f32::from_bits(hi));
+    let keep = |v: f32| v >= lo && v < hi;
+    for (c, chunk) in chunks.iter().enumerate() {
+        push_matching(chunk, (c * LANES) as u32, out, keep);
+    }
+    let start = chunks.len() * LANES;
+    for (i, &v) in tail.iter().enumerate() {
+        if keep(v) {
+            out.push((start + i) as u32);
+        }
+    }
+}
+
+/// The mass of the weights `ws` whose logits `xs` satisfy `keep`.
+#[inline(always)]
+fn kept_mass(xs: &[f32], ws: &[f32], keep: impl Fn(f32) -> bool) -> u64 {
+    let (mut hi, mut lo) = (0i32, 0i32);
+    for (&x, &v) in xs.iter().zip(ws) {
+        let (h, l) = mass_parts(v);
+        let k = keep(x);
+        hi += if k { h } else { 0 };
+        lo += if k { l } else { 0 };
+    }
+    mass_from_parts(hi as i64, lo as i64)
+}
+
+/// For the set of tokens ranked at or before `boundary` (a logit above `xb = logits[boundary]`,
+/// or equal to it with an id no higher): walks the blocks in id order, adding up the masses of
+/// the kept tokens, and stops at the first block where the sum exceeds `t`. Returns that block
+/// (`block_max.len()` if none) and the kept mass of the blocks before it.
+#[inline(always)]
+pub(crate) fn prefix_block_walk(
+    logits: &[f32],
+    w: &[f32],
+    block_max: &[f32],
+    boundary: u32,
+    t: u64,
+) -> (usize, u64) {
+    let boundary = boundary as usize;
+    let xb = logits[boundary];
+    let boundary_block = boundary / BLOCK;
+    let mut cum = 0u64;
+    for (b, ((xs, ws), &bmax)) in logits
+        .chunks(BLOCK)
+        .zip(w.chunks(BLOCK))
+        .zip(block_max)
+        .enumerate()
+    {
+        if bmax < xb {
+            continue; // no token of the block reaches the boundary's logit
+        }
+        // Ties with the boundary's logit are kept below its id and dropped above it.
+        let m = match b.cmp(&boundary_block) {
+            core::cmp::Ordering::Less => kept_mass(xs, ws, |x| x >= xb),
+            core::cmp::Ordering::Greater => kept_mass(xs, ws, |x| x > xb),
+            core::cmp::Ordering::Equal => {
+                let start = b * BLOCK;
+                let mut m = 0u64;
+                for (j, (&x, &v)) in xs.iter().zip(ws).enumerate() {
+                    if x > xb || (x == xb && start + j <= boundary) {
+                        m += crate::weight::mass(v);
+                    }
+                }
+                m
+            }
+        };
+        if cum + m > t {
+            return (b, cum);
+        }
+        cum += m;
+    }
+    (block_max.len(), cum)
 }
 
 /// `out[i] = (out[i] as f64 * scale) as f32`.

@@ -76,6 +76,67 @@ fn vocabulary_sizes_against_the_oracle() {
     }
 }
 
+/// A wide nucleus is kept as "every token ranked at or before the boundary" instead of a list;
+/// a filter applied after it, in any order, still keeps the set the definitions name, on every
+/// path. The oracle: top-k and top-p keep prefixes of the ranking, so the survivors of both are
+/// the shorter prefix; top-p then min-p is the reference chain.
+#[test]
+fn filters_after_a_wide_nucleus() {
+    use logits::{Candidates, MinP, SamplingParams, Scratch, SimdPath, Temperature, TopK, TopP};
+    for &n in &[50_257usize, 262_144] {
+        let x = common::flat(n, 5);
+        let (t, p) = (0.8f32, 0.95f32);
+        let nucleus = reference::top_p(&x, t, p).unwrap();
+        assert!(
+            nucleus.len() > 10_000,
+            "the nucleus must be wide: {}",
+            nucleus.len()
+        );
+        for path in SimdPath::ALL.into_iter().filter(|p| p.is_available()) {
+            let mut scratch = Scratch::new();
+            let temperature = Temperature::new(t).unwrap();
+            let top_p = TopP::new(p).unwrap();
+
+            let mut c = Candidates::with_path(&x, temperature, &mut scratch, path).unwrap();
+            c.top_p(top_p);
+            assert_eq!(c.len(), nucleus.len(), "{path:?}");
+            assert_eq!(c.ids().collect::<Vec<_>>(), nucleus, "{path:?}");
+
+            for k in [1, 40, 20_000] {
+                let mut c = Candidates::with_path(&x, temperature, &mut scratch, path).unwrap();
+                c.top_p(top_p);
+                c.top_k(TopK::new(k));
+                let top_k = reference::top_k(&x, k).unwrap();
+                let want: Vec<u32> = nucleus
+                    .iter()
+                    .copied()
+                    .filter(|i| top_k.binary_search(i).is_ok())
+                    .collect();
+                assert_eq!(c.ids().collect::<Vec<_>>(), want, "{path:?} k {k}");
+            }
+
+            for m in [0.01f32, 0.3] {
+                let mut c = Candidates::with_path(&x, temperature, &mut scratch, path).unwrap();
+                c.top_p(top_p);
+                c.min_p(MinP::new(m).unwrap());
+                let params = SamplingParams {
+                    temperature: t,
+                    top_p: p,
+                    min_p: m,
+                    ..Default::default()
+                };
+                let want = reference::masses_of_chain(&x, &params).unwrap();
+                let got: Vec<u32> = c.ids().collect();
+                assert_eq!(got.len(), want.len(), "{path:?} min_p {m}");
+                assert!(
+                    got.iter().zip(&want).all(|(a, (b, _))| a == b),
+                    "{path:?} min_p {m}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn top_k_by_definition() {
     // Ties broken by the lower id.
