@@ -41,11 +41,11 @@ fn exp_pass_portable(x: &[f32], max: f32, out: &mut [f32]) {
 fn exp_pass(x: &[f32], max: f32, out: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     {
-        #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2")]
+        #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
         fn avx512(x: &[f32], max: f32, out: &mut [f32]) {
             exp_pass_portable(x, max, out)
         }
-        #[target_feature(enable = "avx2")]
+        #[target_feature(enable = "avx2,fma")]
         fn avx2(x: &[f32], max: f32, out: &mut [f32]) {
             exp_pass_portable(x, max, out)
         }
@@ -53,8 +53,9 @@ fn exp_pass(x: &[f32], max: f32, out: &mut [f32]) {
             // SAFETY: the CPU supports the features `avx512` is compiled for (checked just now).
             return unsafe { avx512(x, max, out) };
         }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (checked just now).
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU supports AVX2 and FMA (checked just now).
             return unsafe { avx2(x, max, out) };
         }
     }
@@ -64,6 +65,7 @@ fn exp_pass(x: &[f32], max: f32, out: &mut [f32]) {
 #[cfg(target_arch = "x86_64")]
 fn has_avx512() -> bool {
     std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("fma")
         && std::arch::is_x86_feature_detected!("avx512bw")
         && std::arch::is_x86_feature_detected!("avx512dq")
         && std::arch::is_x86_feature_detected!("avx512vl")
@@ -73,11 +75,11 @@ fn has_avx512() -> bool {
 fn max_pass(x: &[f32]) -> f32 {
     #[cfg(target_arch = "x86_64")]
     {
-        #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2")]
+        #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
         fn avx512(x: &[f32]) -> f32 {
             max_pass_portable(x)
         }
-        #[target_feature(enable = "avx2")]
+        #[target_feature(enable = "avx2,fma")]
         fn avx2(x: &[f32]) -> f32 {
             max_pass_portable(x)
         }
@@ -85,8 +87,9 @@ fn max_pass(x: &[f32]) -> f32 {
             // SAFETY: the CPU supports the features `avx512` is compiled for (checked above).
             return unsafe { avx512(x) };
         }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (checked above).
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU supports AVX2 and FMA (checked above).
             return unsafe { avx2(x) };
         }
     }

@@ -1,11 +1,13 @@
 //! Instruction-set dispatch: the only `unsafe` in the crate.
 //!
 //! The kernels in `kernels.rs` are compiled three times on x86-64 — for the baseline (SSE2),
-//! under `#[target_feature(enable = "avx2")]` and under AVX-512 — and the best [`SimdPath`] the
-//! CPU supports is detected once. On AArch64 NEON is part of the baseline, so the portable path
-//! is already vectorized with it. No path uses fused multiply-add (Rust never contracts `a*b+c`),
-//! and every reduction has a fixed layout, so all paths give bit-identical results; the tests
-//! check that on every path this CPU has.
+//! under `#[target_feature(enable = "avx2,fma")]` and under AVX-512 — and the best [`SimdPath`]
+//! the CPU supports is detected once. On AArch64 NEON (with FMA) is part of the baseline, so the
+//! portable path is already vectorized with it. Fused multiply-adds are written out
+//! ([`f32::mul_add`]) where the kernels want them and nowhere else (Rust never contracts
+//! `a*b+c`); the portable x86-64 build, which may run on a CPU without FMA, gets them from the C
+//! library's correctly rounded `fmaf`. Every reduction has a fixed layout, so all paths give
+//! bit-identical results; the tests check that on every path this CPU has.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -24,7 +26,7 @@ use crate::{kernels, kernels::ScanOut, Error};
 pub enum SimdPath {
     /// Plain Rust for the target's baseline (SSE2 on x86-64, NEON on AArch64).
     Portable,
-    /// x86-64 with AVX2.
+    /// x86-64 with AVX2 and FMA (every AVX2 CPU from Intel and AMD has both).
     Avx2,
     /// x86-64 with AVX-512 (F, BW, DQ, VL).
     Avx512,
@@ -108,13 +110,17 @@ impl SimdPath {
         match self {
             SimdPath::Portable => true,
             #[cfg(target_arch = "x86_64")]
-            SimdPath::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            SimdPath::Avx2 => {
+                std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+            }
             #[cfg(target_arch = "x86_64")]
             SimdPath::Avx512 => {
                 std::arch::is_x86_feature_detected!("avx512f")
                     && std::arch::is_x86_feature_detected!("avx512bw")
                     && std::arch::is_x86_feature_detected!("avx512dq")
                     && std::arch::is_x86_feature_detected!("avx512vl")
+                    && std::arch::is_x86_feature_detected!("fma")
             }
             #[cfg(not(target_arch = "x86_64"))]
             _ => false,
@@ -143,23 +149,24 @@ macro_rules! dispatch {
         pub(crate) fn $name(path: SimdPath, $($arg: $ty),*) -> $ret {
             #[cfg(target_arch = "x86_64")]
             {
-                #[target_feature(enable = "avx2")]
+                #[target_feature(enable = "avx2,fma")]
                 fn avx2($($arg: $ty),*) -> $ret {
                     kernels::$name($($arg),*)
                 }
-                #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2")]
+                #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
                 fn avx512($($arg: $ty),*) -> $ret {
                     kernels::$name($($arg),*)
                 }
                 match path {
                     SimdPath::Avx512 if path.is_available() => {
                         // SAFETY: `is_available` has just checked that this CPU supports
-                        // AVX-512 F/BW/DQ/VL (and so AVX2), the features `avx512` is compiled for.
+                        // AVX-512 F/BW/DQ/VL and FMA (AVX-512 F implies AVX2), the features
+                        // `avx512` is compiled for.
                         return unsafe { avx512($($arg),*) };
                     }
                     SimdPath::Avx2 if path.is_available() => {
-                        // SAFETY: `is_available` has just checked that this CPU supports AVX2,
-                        // the feature `avx2` is compiled for.
+                        // SAFETY: `is_available` has just checked that this CPU supports AVX2 and
+                        // FMA, the features `avx2` is compiled for.
                         return unsafe { avx2($($arg),*) };
                     }
                     _ => {}
