@@ -20,7 +20,7 @@
 use core::cmp::Ordering;
 
 use crate::{
-    kernels::BLOCK,
+    kernels::{BAND_EDGES, BLOCK},
     rng,
     scan::scan_blocks,
     simd,
@@ -146,6 +146,10 @@ const TOP_P_PREFIX: usize = 64;
 /// Weight buckets: `w.to_bits() >> 19` (exponent and 4 mantissa bits) is at most this for
 /// `w <= 1`.
 const MAX_BUCKET: usize = (0x3F80_0000 >> 19) as usize;
+/// Top-p on a wide nucleus guesses the crossing bucket from every `SAMPLE_STRIDE`-th weight,
+/// then checks the `BAND_EDGES - 1` buckets around the guess (each bucket spans a factor
+/// `2^(1/16)` in weight, so the band spans about `2^(±3/16)`, ±14 %).
+const SAMPLE_STRIDE: usize = 16;
 
 impl<'a> Candidates<'a> {
     /// Every token with a logit above `-inf`, at temperature `temperature`; with `T = 0`, only
@@ -527,7 +531,9 @@ impl<'a> Candidates<'a> {
     }
 
     /// Top-p over every token: the nucleus is usually within the top few hundred tokens; if not,
-    /// a histogram of weights finds the bucket that crosses the target and only it is sorted.
+    /// the weight bucket that crosses the target is found (from a sample, checked exactly, or
+    /// from a histogram of every weight) and only it is sorted. The result is then the set of
+    /// tokens ranked at or before the boundary, not a list.
     fn top_p_all(&mut self, p: f32) {
         let total = self.weights_of_all();
         let target = nucleus_target(p, total);
@@ -556,26 +562,16 @@ impl<'a> Candidates<'a> {
             self.set = Set::List;
             return;
         }
-        // Histogram of mass over weight buckets; a higher bucket means a higher weight, hence
-        // a higher logit, so buckets walked from the top follow the ranking.
-        const LEN: usize = MAX_BUCKET + 1;
-        s.buckets.clear();
-        s.buckets.resize(LEN, 0);
-        simd::mass_histogram(self.path, &s.w, &s.block_mass, &mut s.buckets);
-        let mut cum = 0u64;
-        let mut crossing = 0u32;
-        for b in (0..LEN).rev() {
-            let m = s.buckets[b];
-            if cum + m >= target {
-                crossing = b as u32;
-                break;
-            }
-            cum += m;
-        }
-        // Only the crossing bucket is ranked (its mass is positive, so the boundary is in it).
-        s.tmp.clear();
-        let (lo, hi) = (crossing << 19, (crossing + 1) << 19);
-        simd::collect_weight_bits(self.path, &s.w, lo, hi, &mut s.tmp);
+        // Weight buckets: `bits(w) >> 19`, 16 per binade. A higher bucket means a higher weight,
+        // hence a higher logit, so buckets walked from the top follow the ranking. Find the
+        // bucket where the cumulative mass crosses the target, and the mass above it.
+        let mut cum = match self.crossing_from_sample(total, target) {
+            Some(above) => above,
+            None => self.crossing_from_histogram(target),
+        };
+        let (logits, s) = (self.logits, &mut *self.s);
+        // Only the crossing bucket is ranked (its mass is positive, so the boundary is in it);
+        // `s.tmp` holds its ids.
         s.tmp.sort_unstable_by(|&a, &b| rank_cmp(logits, a, b));
         let mut boundary = self.argmax;
         for &id in &s.tmp {
@@ -591,6 +587,84 @@ impl<'a> Candidates<'a> {
             total: cum,
         };
     }
+
+    /// Leaves the ids of the crossing bucket in `s.tmp` and returns the mass above it. The bucket
+    /// is guessed from every `SAMPLE_STRIDE`-th weight, then one exact pass measures the mass
+    /// at or above each edge of a band of buckets around the guess; `None` if the crossing is
+    /// not inside the band.
+    fn crossing_from_sample(&mut self, total: u64, target: u64) -> Option<u64> {
+        let s = &mut *self.s;
+        s.buckets.clear();
+        s.buckets.resize(MAX_BUCKET + 1, 0);
+        for &v in s.w.iter().step_by(SAMPLE_STRIDE) {
+            s.buckets[bucket_of(v)] += mass(v);
+        }
+        // The mass below the crossing (the share `1 - p`, spread over many light tokens) is
+        // estimated far better by a sample than the mass above it (a few heavy tokens).
+        let below = (total - target) / SAMPLE_STRIDE as u64;
+        let mut guess = MAX_BUCKET as u32;
+        let mut cum = 0u64;
+        for (b, &m) in s.buckets.iter().enumerate() {
+            cum += m;
+            if cum > below {
+                guess = b as u32;
+                break;
+            }
+        }
+        // Buckets `low .. low + BAND_EDGES - 1`, the guess in the middle; `at_or_above[e]` is
+        // the mass of every bucket from `low + e` up.
+        let low = guess
+            .saturating_sub(BAND_EDGES as u32 / 2 - 1)
+            .min(MAX_BUCKET as u32 + 2 - BAND_EDGES as u32);
+        let edges: [f32; BAND_EDGES] =
+            core::array::from_fn(|e| f32::from_bits((low + e as u32) << 19));
+        let at_or_above = simd::masses_at_or_above(self.path, &s.w, &edges);
+        if at_or_above[BAND_EDGES - 1] >= target || at_or_above[0] < target {
+            return None;
+        }
+        // The highest bucket whose mass and all above it reach the target.
+        let e = (0..BAND_EDGES - 1)
+            .rev()
+            .find(|&e| at_or_above[e] >= target)?;
+        let crossing = low + e as u32;
+        s.tmp.clear();
+        let (lo, hi) = (crossing << 19, (crossing + 1) << 19);
+        simd::collect_weight_bits(self.path, &s.w, lo, hi, &mut s.tmp);
+        Some(at_or_above[e + 1])
+    }
+
+    /// Leaves the ids of the crossing bucket in `s.tmp` and returns the mass above it, from a
+    /// histogram of every weight.
+    fn crossing_from_histogram(&mut self, target: u64) -> u64 {
+        let s = &mut *self.s;
+        s.buckets.clear();
+        s.buckets.resize(MAX_BUCKET + 1, 0);
+        simd::mass_histogram(self.path, &s.w, &s.block_mass, &mut s.buckets);
+        let (cum, crossing) = crossing_bucket(&s.buckets, target);
+        s.tmp.clear();
+        let (lo, hi) = (crossing << 19, (crossing + 1) << 19);
+        simd::collect_weight_bits(self.path, &s.w, lo, hi, &mut s.tmp);
+        cum
+    }
+}
+
+/// The weight bucket of `w` in `[0, 1]`: `bits(w) >> 19`.
+#[inline]
+fn bucket_of(w: f32) -> usize {
+    ((w.to_bits() >> 19) as usize).min(MAX_BUCKET)
+}
+
+/// Walking `buckets` from the highest, the first whose cumulative mass reaches `target`, with
+/// the mass of the buckets above it (the lowest bucket if none does).
+fn crossing_bucket(buckets: &[u64], target: u64) -> (u64, u32) {
+    let mut cum = 0u64;
+    for (b, &m) in buckets.iter().enumerate().rev() {
+        if cum + m >= target {
+            return (cum, b as u32);
+        }
+        cum += m;
+    }
+    (cum, 0)
 }
 
 /// The fixed-point mass of token `id`.
