@@ -25,7 +25,7 @@ use crate::{
     scan::scan_blocks,
     simd,
     top_p::nucleus_target,
-    weight::{self, mass, MASS_ONE},
+    weight::{mass, MASS_ONE},
     Error, MinP, SimdPath, Temperature, TopK, TopP,
 };
 
@@ -327,13 +327,13 @@ impl<'a> Candidates<'a> {
                 let total: u64 = s
                     .tmp
                     .iter()
-                    .map(|&id| self_mass(logits, self.max, self.inv_t, id))
+                    .map(|&id| self_mass(self.path, logits, self.max, self.inv_t, id))
                     .sum();
                 let target = nucleus_target(p, total);
                 let mut cum = 0;
                 let mut boundary = *s.tmp.last().unwrap_or(&self.argmax);
                 for &id in &s.tmp {
-                    cum += self_mass(logits, self.max, self.inv_t, id);
+                    cum += self_mass(self.path, logits, self.max, self.inv_t, id);
                     if cum >= target {
                         boundary = id;
                         break;
@@ -363,7 +363,8 @@ impl<'a> Candidates<'a> {
         }
         self.list_prefix();
         let (logits, max, inv_t) = (self.logits, self.max, self.inv_t);
-        let w = |id: u32| weight::weight(logits[id as usize], max, inv_t);
+        let path = self.path;
+        let w = |id: u32| simd::weight_of(path, logits[id as usize], max, inv_t);
         match self.set {
             Set::All | Set::Prefix { .. } => {
                 // The top token is the global maximum, weight 1: keep w >= m. Prefilter in logit
@@ -460,7 +461,7 @@ impl<'a> Candidates<'a> {
         if self.total_all.is_some() {
             mass(self.s.w[id as usize])
         } else {
-            self_mass(self.logits, self.max, self.inv_t, id)
+            self_mass(self.path, self.logits, self.max, self.inv_t, id)
         }
     }
 
@@ -669,8 +670,8 @@ fn crossing_bucket(buckets: &[u64], target: u64) -> (u64, u32) {
 
 /// The fixed-point mass of token `id`.
 #[inline]
-fn self_mass(logits: &[f32], max: f32, inv_t: f32, id: u32) -> u64 {
-    mass(weight::weight(logits[id as usize], max, inv_t))
+fn self_mass(path: SimdPath, logits: &[f32], max: f32, inv_t: f32, id: u32) -> u64 {
+    mass(simd::weight_of(path, logits[id as usize], max, inv_t))
 }
 
 fn ids_of<'s>(logits: &'s [f32], set: Set, ids: &'s [u32]) -> impl Iterator<Item = u32> + 's {
@@ -811,7 +812,7 @@ impl<'a> Distribution<'a> {
         if self.weights_ready {
             mass(self.s.w[id as usize])
         } else {
-            self_mass(self.logits, self.max, self.inv_t, id)
+            self_mass(self.path, self.logits, self.max, self.inv_t, id)
         }
     }
 

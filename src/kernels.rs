@@ -237,6 +237,30 @@ pub(crate) fn collect_scaled_at_least(
     collect(logits, block_max, out, |x| (x - max) * inv_t >= z_min);
 }
 
+/// One weight, compiled for the caller's path: on x86-64 without `fma` enabled at compile time,
+/// the exp's fused multiply-adds would otherwise be calls into the C library.
+#[inline(always)]
+pub(crate) fn weight_of(x: f32, max: f32, inv_t: f32) -> f32 {
+    weight(x, max, inv_t)
+}
+
+/// The f64 sum of every logit's weight, in the fixed layout of `weight::sum_f64` (element `i`
+/// into lane `i mod 16`, then a fixed pairwise tree).
+#[inline(always)]
+pub(crate) fn weight_f64_sum(logits: &[f32], max: f32, inv_t: f32) -> f64 {
+    let mut acc = [0.0f64; LANES];
+    let (chunks, tail) = logits.as_chunks::<LANES>();
+    for c in chunks {
+        for (a, &x) in acc.iter_mut().zip(c) {
+            *a += weight(x, max, inv_t) as f64;
+        }
+    }
+    for (a, &x) in acc.iter_mut().zip(tail) {
+        *a += weight(x, max, inv_t) as f64;
+    }
+    crate::weight::reduce_lanes(acc)
+}
+
 /// Writes the weight of every logit into `out` and returns their sum in f64, accumulated in the
 /// fixed layout of `weight::sum_f64` (element `i` into lane `i mod 16`, then a fixed pairwise
 /// tree), so every instruction set gives the same bits.

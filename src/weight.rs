@@ -103,8 +103,9 @@ pub(crate) fn mass_from_parts(hi: i64, lo: i64) -> u64 {
 }
 
 /// Sum of `f32` values in f64, in a fixed order: element `i` goes to accumulator `i mod 16`, and
-/// the 16 accumulators are added in a fixed pairwise tree ([`reduce_lanes`]). Vectorized versions
-/// keep this layout and so give the same bits.
+/// the 16 accumulators are added in a fixed pairwise tree ([`reduce_lanes`]). The kernels that
+/// sum weights keep this layout and so give the same bits (tested against this definition).
+#[cfg(test)]
 pub(crate) fn sum_f64(values: impl Iterator<Item = f32>) -> f64 {
     let mut acc = [0.0f64; 16];
     for (i, v) in values.enumerate() {
@@ -166,6 +167,31 @@ mod tests {
         while bits <= 1.0f32.to_bits() {
             check(f32::from_bits(bits));
             bits += 9973;
+        }
+    }
+
+    /// The kernels' f64 sums of weights equal the fixed-layout definition, bit for bit, at
+    /// every length around the lane and chunk sizes.
+    #[test]
+    fn weight_sums_follow_the_fixed_layout() {
+        let mut x = Vec::new();
+        let mut state = 1u64;
+        for n in (0..=70).chain([1023, 1024, 1025, 2047, 2049, 5000]) {
+            x.clear();
+            for _ in 0..n {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                x.push(-((state >> 40) as f32) / (1u64 << 20) as f32); // in (-16, 0]
+            }
+            for inv_t in [1.0f32, 1.25, 0.3] {
+                let want = sum_f64(x.iter().map(|&v| weight(v, 0.0, inv_t)));
+                let got = crate::kernels::weight_f64_sum(&x, 0.0, inv_t);
+                assert_eq!(got.to_bits(), want.to_bits(), "n {n}");
+                let mut out = vec![0.0; n];
+                let got = crate::kernels::weights_f64_sum(&x, 0.0, inv_t, &mut out);
+                assert_eq!(got.to_bits(), want.to_bits(), "n {n}");
+            }
         }
     }
 
