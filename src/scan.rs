@@ -36,9 +36,11 @@ pub(crate) fn scan_blocks(
     check_len(logits)?;
     let out = simd::scan(path, logits, block_max);
     check(logits, out)?;
-    let block = block_max.iter().position(|&m| m == out.max).unwrap_or(0);
+    // The first block holding the maximum, then the first index in it (both vectorized).
+    let block = simd::first_equal(path, block_max, out.max).min(block_max.len() - 1);
     let start = block * crate::kernels::BLOCK;
-    let argmax = start + simd::first_equal(SimdPath::Portable, &logits[start..], out.max);
+    let end = (start + crate::kernels::BLOCK).min(logits.len());
+    let argmax = start + simd::first_equal(path, &logits[start..end], out.max);
     Ok(Scan {
         max: out.max,
         argmax,
