@@ -62,10 +62,16 @@ const P5: f32 = 0.5; // Cephes writes 5.0000001e-1, which rounds to 0.5 in f32
 /// ```
 #[inline(always)]
 pub fn exp_nonpositive(x: f32) -> f32 {
+    exp_of_nonpositive(if x > 0.0 { 0.0 } else { x })
+}
+
+/// [`exp_nonpositive`] without the clamp of `x > 0`, for callers that know `x <= 0` (or NaN):
+/// the same bits, one instruction fewer in the weights loop.
+#[inline(always)]
+pub(crate) fn exp_of_nonpositive(x: f32) -> f32 {
     // Branch-free so that the same sequence vectorizes: clamp, reduce, evaluate, scale, select.
     let below = x < EXP_CUTOFF;
     let x = if below { EXP_CUTOFF } else { x };
-    let x = if x > 0.0 { 0.0 } else { x };
     let t = x.mul_add(LOG2_E, ROUND_MAGIC);
     let n_f = t - ROUND_MAGIC;
     // `t`'s low mantissa bits hold n (two's complement, |n| <= 126).

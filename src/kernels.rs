@@ -9,7 +9,7 @@
 //! The logits are cut into blocks of [`BLOCK`] tokens. One validating pass records each block's
 //! maximum; later passes skip every block whose maximum shows it cannot hold a wanted token.
 
-use crate::weight::{mass_from_parts, mass_parts, weight};
+use crate::weight::{mass_from_parts, mass_parts, mass_parts_biased, unbias, weight_below_max};
 
 /// Tokens per block: 256 measured faster than 128 (greedy at 262,144 on AVX-512: 22 -> 19 us;
 /// each block ends in a horizontal reduction) with no loss in the passes that skip blocks.
@@ -151,12 +151,13 @@ pub(crate) fn weights(
         // block's parts stay far from overflow (|hi| <= BLOCK · 2^20 = 2^28, |lo| <= 2^27).
         let (mut hi, mut lo) = (0i32, 0i32);
         for (o, &x) in ws.iter_mut().zip(xs) {
-            let v = weight(x, max, inv_t);
+            let v = weight_below_max(x, max, inv_t);
             *o = v;
-            let (h, l) = mass_parts(v);
-            hi += h;
-            lo += l;
+            let (h, l) = mass_parts_biased(v);
+            hi = hi.wrapping_add(h);
+            lo = lo.wrapping_add(l);
         }
+        let (hi, lo) = (unbias(hi, xs.len()), unbias(lo, xs.len()));
         *bm = mass_from_parts(hi as i64, lo as i64);
         total += *bm;
     }
@@ -238,11 +239,12 @@ pub(crate) fn collect_scaled_at_least(
     collect(logits, block_max, out, |x| (x - max) * inv_t >= z_min);
 }
 
-/// One weight, compiled for the caller's path: on x86-64 without `fma` enabled at compile time,
-/// the exp's fused multiply-adds would otherwise be calls into the C library.
+/// One weight of a logit `x <= max`, compiled for the caller's path: on x86-64 without `fma`
+/// enabled at compile time, the exp's fused multiply-adds would otherwise be calls into the C
+/// library.
 #[inline(always)]
 pub(crate) fn weight_of(x: f32, max: f32, inv_t: f32) -> f32 {
-    weight(x, max, inv_t)
+    weight_below_max(x, max, inv_t)
 }
 
 /// The f64 sum of every logit's weight, in the fixed layout of `weight::sum_f64` (element `i`
@@ -253,11 +255,11 @@ pub(crate) fn weight_f64_sum(logits: &[f32], max: f32, inv_t: f32) -> f64 {
     let (chunks, tail) = logits.as_chunks::<LANES>();
     for c in chunks {
         for (a, &x) in acc.iter_mut().zip(c) {
-            *a += weight(x, max, inv_t) as f64;
+            *a += weight_below_max(x, max, inv_t) as f64;
         }
     }
     for (a, &x) in acc.iter_mut().zip(tail) {
-        *a += weight(x, max, inv_t) as f64;
+        *a += weight_below_max(x, max, inv_t) as f64;
     }
     crate::weight::reduce_lanes(acc)
 }
@@ -272,7 +274,7 @@ pub(crate) fn weights_f64_sum(logits: &[f32], max: f32, inv_t: f32, out: &mut [f
     let mut acc = [0.0f64; LANES];
     for (xs, os) in logits.chunks(1024).zip(out.chunks_mut(1024)) {
         for (o, &x) in os.iter_mut().zip(xs) {
-            *o = weight(x, max, inv_t);
+            *o = weight_below_max(x, max, inv_t);
         }
         let (full, tail) = os.as_chunks::<LANES>();
         for c in full {

@@ -15,7 +15,7 @@
 //! whose weight is below `2^-41` of the top token's (about `4.5e-13`) has mass 0: it cannot be
 //! drawn, and it is reported with probability 0.
 
-use crate::exp::exp_nonpositive;
+use crate::exp::{exp_nonpositive, exp_of_nonpositive};
 
 /// The mass of the top token: `2^40`.
 ///
@@ -57,6 +57,13 @@ pub fn weight(x: f32, max: f32, inv_t: f32) -> f32 {
     exp_nonpositive((x - max) * inv_t)
 }
 
+/// [`weight`] for `x <= max` (the maximum of the logits it is used with): then
+/// `(x - max) * inv_t <= 0` already, and the clamp to 0 is skipped. Same bits.
+#[inline(always)]
+pub(crate) fn weight_below_max(x: f32, max: f32, inv_t: f32) -> f32 {
+    exp_of_nonpositive((x - max) * inv_t)
+}
+
 /// The fixed-point mass `round(w · 2^40)` of a weight `w` in `[0, 1]` (ties to even).
 ///
 /// ```
@@ -86,14 +93,33 @@ pub fn mass(w: f32) -> u64 {
 /// FMA hardware, but cost three calls to a software `fmaf` per weight on the portable path.)
 #[inline(always)]
 pub(crate) fn mass_parts(w: f32) -> (i32, i32) {
+    let (hi, lo) = mass_parts_biased(w);
+    (
+        hi.wrapping_sub(MASS_PART_BIAS),
+        lo.wrapping_sub(MASS_PART_BIAS),
+    )
+}
+
+/// [`mass_parts`] before its last step: each part plus [`MASS_PART_BIAS`] (as `i32`). A loop can
+/// add these with wrapping arithmetic and subtract `count · MASS_PART_BIAS` once at the end
+/// ([`unbias`]): the true sums are far inside the `i32` range, so the wrapped result is exact.
+#[inline(always)]
+pub(crate) fn mass_parts_biased(w: f32) -> (i32, i32) {
     const SCALE: f32 = (1u32 << 20) as f32;
     const MAGIC: f32 = 12_582_912.0; // 1.5 · 2^23
     let a = w * SCALE;
     let t = a + MAGIC;
-    let hi = (t.to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
     let r = (a - (t - MAGIC)) * SCALE;
-    let lo = ((r + MAGIC).to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
-    (hi, lo)
+    (t.to_bits() as i32, (r + MAGIC).to_bits() as i32)
+}
+
+/// The bits of `1.5 · 2^23`, added to each part by [`mass_parts_biased`].
+pub(crate) const MASS_PART_BIAS: i32 = 12_582_912.0f32.to_bits() as i32;
+
+/// A wrapping sum of `count` biased parts, without the bias.
+#[inline(always)]
+pub(crate) fn unbias(sum: i32, count: usize) -> i32 {
+    sum.wrapping_sub((count as i32).wrapping_mul(MASS_PART_BIAS))
 }
 
 /// Reassembles the sums of [`mass_parts`] over a run of weights into a mass.
