@@ -5,7 +5,7 @@
 //! probability. It ranges from 0 (one token) to `ln n` (uniform over `n` unmasked tokens), and
 //! never decreases as `T` grows.
 
-use crate::{scan::scan, Error, SimdPath, Temperature};
+use crate::{scan::scan_max, Error, SimdPath, Temperature};
 
 /// Entropy (nats) of a distribution given as non-negative weights, normalized by their sum.
 ///
@@ -50,11 +50,11 @@ pub fn entropy(probabilities: &[f32]) -> Result<f64, Error> {
 /// ```
 pub fn entropy_of_logits(logits: &[f32], temperature: f32) -> Result<f64, Error> {
     let t = Temperature::new(temperature)?;
-    let s = scan(logits, SimdPath::detect())?;
+    let max = scan_max(logits, SimdPath::detect())?;
     if t.is_greedy() {
         return Ok(0.0);
     }
-    let (m, t) = (s.max as f64, t.get() as f64);
+    let (m, t) = (max as f64, t.get() as f64);
     let (mut sum, mut wz) = (0.0f64, 0.0f64);
     for &x in logits {
         let z = (x as f64 - m) / t;

@@ -27,6 +27,14 @@ pub(crate) fn scan(logits: &[f32], path: SimdPath) -> Result<Scan, Error> {
     })
 }
 
+/// The validated maximum alone: [`scan`] without the search for its index.
+pub(crate) fn scan_max(logits: &[f32], path: SimdPath) -> Result<f32, Error> {
+    check_len(logits)?;
+    let out = simd::max(path, logits);
+    check(logits, out)?;
+    Ok(out.max)
+}
+
 /// [`scan`] that also leaves the maximum of every `kernels::BLOCK` logits in `block_max`.
 pub(crate) fn scan_blocks(
     logits: &[f32],

@@ -11,7 +11,7 @@
 //! the top token's term is exactly 1, so `S >= 1` and `ln S` is finite. `S` is accumulated in
 //! f64. `-inf` logits are masks: probability exactly 0, log-probability `-inf`.
 
-use crate::{scan::same_len, scan::scan, simd, softmax_with_temperature_into, Error, SimdPath};
+use crate::{scan::same_len, scan::scan_max, simd, softmax_with_temperature_into, Error, SimdPath};
 
 /// Writes `softmax(logits)` into `out` (temperature 1).
 ///
@@ -41,9 +41,9 @@ pub fn softmax(logits: &[f32]) -> Result<Vec<f32>, Error> {
 /// The max and `ln S`, both needed by log-softmax and logsumexp.
 fn max_and_log_sum(logits: &[f32]) -> Result<(f32, f64), Error> {
     let path = SimdPath::detect();
-    let s = scan(logits, path)?;
-    let sum = simd::weight_f64_sum(path, logits, s.max, 1.0);
-    Ok((s.max, sum.ln()))
+    let max = scan_max(logits, path)?;
+    let sum = simd::weight_f64_sum(path, logits, max, 1.0);
+    Ok((max, sum.ln()))
 }
 
 /// Writes `log_softmax(logits)` into `out`: `(x_i - m) - ln S`, computed in f64 and rounded once.

@@ -8,7 +8,7 @@
 //! token id** on exact ties, and no randomness drawn. Any `T > 0`, however small (`1e-30`,
 //! even subnormal) or large (`1e30`), gives a valid distribution, never NaN.
 
-use crate::{scan::same_len, scan::scan, simd, weight, Error, SimdPath};
+use crate::{scan::same_len, scan::scan, scan::scan_max, simd, weight, Error, SimdPath};
 
 /// A validated temperature: finite and `>= 0`.
 ///
@@ -101,15 +101,16 @@ pub fn softmax_with_temperature_into(
     let t = Temperature::new(temperature)?;
     same_len(logits.len(), out.len())?;
     let path = SimdPath::detect();
-    let s = scan(logits, path)?;
     match t.inverse() {
         None => {
+            let argmax = scan(logits, path)?.argmax;
             out.fill(0.0);
-            out[s.argmax] = 1.0;
+            out[argmax] = 1.0;
         }
         Some(inv_t) => {
+            let max = scan_max(logits, path)?;
             // out = weights, their f64 sum in the fixed layout of `weight::sum_f64`, then scale.
-            let sum = simd::weights_f64_sum(path, logits, s.max, inv_t, out);
+            let sum = simd::weights_f64_sum(path, logits, max, inv_t, out);
             simd::scale(path, out, 1.0 / sum);
         }
     }
