@@ -196,6 +196,36 @@ mod tests {
         }
     }
 
+    /// Wrapping sums of biased parts, unbiased once, give the exact total mass of a block, for
+    /// blocks of the heaviest weights (the largest sums) and of mixed ones.
+    #[test]
+    fn biased_part_sums_give_the_block_mass() {
+        let mut state = 7u64;
+        for case in 0..200 {
+            let n = [1usize, 2, 255, 256][case % 4];
+            let ws: Vec<f32> = (0..n)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    match case % 3 {
+                        0 => 1.0,
+                        1 => (state >> 40) as f32 / (1u64 << 24) as f32,
+                        _ => f32::from_bits((state >> 33) as u32 % 0x3F80_0001),
+                    }
+                })
+                .collect();
+            let (mut hi, mut lo) = (0i32, 0i32);
+            for &w in &ws {
+                let (h, l) = mass_parts_biased(w);
+                hi = hi.wrapping_add(h);
+                lo = lo.wrapping_add(l);
+            }
+            let got = mass_from_parts(unbias(hi, n) as i64, unbias(lo, n) as i64);
+            assert_eq!(got, ws.iter().map(|&w| mass(w)).sum::<u64>(), "case {case}");
+        }
+    }
+
     /// The kernels' f64 sums of weights equal the fixed-layout definition, bit for bit, at
     /// every length around the lane and chunk sizes.
     #[test]
