@@ -11,9 +11,11 @@
 //! descending, and break exact ties by the lower token id. Weights are a monotone function of the
 //! logit (see [`exp`](crate::exp)), so this is also the order of probability.
 //!
-//! **Work.** Nothing is materialized for "every token": filters find their boundary with
-//! thresholds over the logits (block maxima, logit-space bounds, a histogram of weights) and
-//! sort only the few candidates near it; the draw walks per-block mass sums, then one block.
+//! **Work.** Nothing is materialized for "every token", nor for a wide top-p nucleus (kept as
+//! "every token ranked at or before the boundary"): filters find their boundary with thresholds
+//! over the logits (block maxima, logit-space bounds, masses at or above weight-bucket edges
+//! around a sampled guess, or a histogram of weights) and sort only the few candidates near it;
+//! the draw walks per-block mass sums, then one block.
 //! All working memory lives in a caller-owned [`Scratch`], so a loop that reuses it allocates
 //! nothing once it has grown to the vocabulary size.
 
