@@ -193,11 +193,40 @@ fn collect(
 ) {
     let (blocks, tail) = logits.as_chunks::<BLOCK>();
     for (b, (block, &bmax)) in blocks.iter().zip(block_max).enumerate() {
-        if keep(bmax) {
-            for (c, chunk) in block.as_chunks::<LANES>().0.iter().enumerate() {
-                push_matching(chunk, (b * BLOCK + c * LANES) as u32, out, keep);
+        if !keep(bmax) {
+            continue;
+        }
+        // Hits are few: take the maximum of each of the block's `MAX_LANES` lanes (lane `l`: the
+        // logits at offsets `l`, `l + MAX_LANES`, ...; the loop of the max pass, which
+        // vectorizes), then read only the lanes whose maximum passes.
+        let mut lanes = [f32::NEG_INFINITY; MAX_LANES];
+        for c in block.as_chunks::<MAX_LANES>().0 {
+            for l in 0..MAX_LANES {
+                lanes[l] = if c[l] > lanes[l] { c[l] } else { lanes[l] };
             }
         }
+        let mut hit = [0u8; MAX_LANES];
+        for (h, &lane_max) in hit.iter_mut().zip(&lanes) {
+            *h = keep(lane_max) as u8;
+        }
+        let start = out.len();
+        // Eight lanes at a time: one test of eight flags, since one or two lanes hit.
+        for (g, group) in hit.as_chunks::<8>().0.iter().enumerate() {
+            if u64::from_ne_bytes(*group) == 0 {
+                continue;
+            }
+            for (j, &h) in group.iter().enumerate() {
+                if h != 0 {
+                    for i in (g * 8 + j..BLOCK).step_by(MAX_LANES) {
+                        if keep(block[i]) {
+                            out.push((b * BLOCK + i) as u32);
+                        }
+                    }
+                }
+            }
+        }
+        // Lanes are strided, so the block's hits come out of id order.
+        out[start..].sort_unstable();
     }
     let start = blocks.len() * BLOCK;
     for (i, &x) in tail.iter().enumerate() {
