@@ -82,6 +82,12 @@ pub struct Scratch {
     maxes: Vec<f32>,
     /// Mass histogram over weight buckets (top-p on a flat distribution).
     buckets: Vec<u64>,
+    /// The logits of a list of ids, gathered so that their masses are computed in one
+    /// vectorized call.
+    list_x: Vec<f32>,
+    /// Masses of a list of ids: of `tmp` while top-p ranks a list, then of `ids` in a
+    /// [`Distribution`] over a list.
+    list_mass: Vec<u64>,
 }
 
 impl Scratch {
@@ -322,20 +328,21 @@ impl<'a> Candidates<'a> {
         self.list_prefix();
         match self.set {
             Set::List => {
+                let weights_ready = self.total_all.is_some();
                 let (logits, s) = (self.logits, &mut *self.s);
                 s.tmp.clear();
                 s.tmp.extend_from_slice(&s.ids);
                 s.tmp.sort_unstable_by(|&a, &b| rank_cmp(logits, a, b));
-                let total: u64 = s
-                    .tmp
-                    .iter()
-                    .map(|&id| self_mass(self.path, logits, self.max, self.inv_t, id))
-                    .sum();
+                let w = weights_ready.then_some(&s.w[..]);
+                let (max, inv_t) = (self.max, self.inv_t);
+                let (ids, x, q) = (&s.tmp, &mut s.list_x, &mut s.list_mass);
+                masses_of(self.path, logits, w, max, inv_t, ids, x, q);
+                let total: u64 = s.list_mass.iter().sum();
                 let target = nucleus_target(p, total);
                 let mut cum = 0;
                 let mut boundary = *s.tmp.last().unwrap_or(&self.argmax);
-                for &id in &s.tmp {
-                    cum += self_mass(self.path, logits, self.max, self.inv_t, id);
+                for (&id, &q) in s.tmp.iter().zip(&s.list_mass) {
+                    cum += q;
                     if cum >= target {
                         boundary = id;
                         break;
@@ -422,12 +429,14 @@ impl<'a> Candidates<'a> {
             // The top token alone has mass MASS_ONE, as above.
             Set::Prefix { total, .. } => (total, total > MASS_ONE),
             Set::List => {
-                let (mut total, mut support) = (0u64, 0usize);
-                for &id in &self.s.ids {
-                    let q = self.mass_of(id);
-                    total += q;
-                    support += (q > 0) as usize;
-                }
+                // The masses of the survivors, kept for the draw and the probabilities.
+                let s = &mut *self.s;
+                let w = self.total_all.map(|_| &s.w[..]);
+                let (max, inv_t) = (self.max, self.inv_t);
+                let (ids, x, q) = (&s.ids, &mut s.list_x, &mut s.list_mass);
+                masses_of(self.path, self.logits, w, max, inv_t, ids, x, q);
+                let total = s.list_mass.iter().sum();
+                let support = s.list_mass.iter().filter(|&&q| q > 0).count();
                 (total, support >= 2)
             }
         };
@@ -454,16 +463,6 @@ impl<'a> Candidates<'a> {
             total,
             needs_randomness,
             weights_ready,
-        }
-    }
-
-    /// The mass of token `id`, from the stored weights when the weights pass has run.
-    #[inline]
-    fn mass_of(&self, id: u32) -> u64 {
-        if self.total_all.is_some() {
-            mass(self.s.w[id as usize])
-        } else {
-            self_mass(self.path, self.logits, self.max, self.inv_t, id)
         }
     }
 
@@ -670,6 +669,31 @@ fn crossing_bucket(buckets: &[u64], target: u64) -> (u64, u32) {
     (cum, 0)
 }
 
+/// The masses of `ids` into `q`: from the stored weights `w` when the weights pass has run,
+/// else from their logits, gathered into `x` first so that the exps run as one vectorized loop
+/// (a vector gather is slow on many x86 CPUs).
+#[allow(clippy::too_many_arguments)]
+fn masses_of(
+    path: SimdPath,
+    logits: &[f32],
+    w: Option<&[f32]>,
+    max: f32,
+    inv_t: f32,
+    ids: &[u32],
+    x: &mut Vec<f32>,
+    q: &mut Vec<u64>,
+) {
+    q.clear();
+    match w {
+        Some(w) => q.extend(ids.iter().map(|&id| mass(w[id as usize]))),
+        None => {
+            x.clear();
+            x.extend(ids.iter().map(|&id| logits[id as usize]));
+            simd::masses_of(path, x, max, inv_t, q);
+        }
+    }
+}
+
 /// The fixed-point mass of token `id`.
 #[inline]
 fn self_mass(path: SimdPath, logits: &[f32], max: f32, inv_t: f32, id: u32) -> u64 {
@@ -809,9 +833,14 @@ impl<'a> Distribution<'a> {
         ids_of(self.logits, self.set, &self.s.ids)
     }
 
+    /// The mass of a surviving token `id`.
     #[inline]
     fn mass_of(&self, id: u32) -> u64 {
-        if self.weights_ready {
+        if self.set == Set::List {
+            // `list_mass` holds the masses of `ids`, computed by `into_distribution`.
+            let index = self.s.ids.binary_search(&id).unwrap_or(0);
+            self.s.list_mass[index]
+        } else if self.weights_ready {
             mass(self.s.w[id as usize])
         } else {
             self_mass(self.path, self.logits, self.max, self.inv_t, id)
@@ -927,10 +956,16 @@ impl<'a> Distribution<'a> {
                     cum > t
                 })
             }
-            Set::List => self.s.ids.iter().copied().find(|&id| {
-                cum += self.mass_of(id);
-                cum > t
-            }),
+            Set::List => self
+                .s
+                .ids
+                .iter()
+                .zip(&self.s.list_mass)
+                .find(|&(_, &q)| {
+                    cum += q;
+                    cum > t
+                })
+                .map(|(&id, _)| id),
         };
         // Not found only when the total mass is 0; the top token is the natural answer then.
         let token = found.unwrap_or(self.argmax);

@@ -276,6 +276,15 @@ pub(crate) fn weight_of(x: f32, max: f32, inv_t: f32) -> f32 {
     weight_below_max(x, max, inv_t)
 }
 
+/// Appends the mass of every logit of `x` (each `<= max`) to `out`.
+#[inline(always)]
+pub(crate) fn masses_of(x: &[f32], max: f32, inv_t: f32, out: &mut Vec<u64>) {
+    out.extend(
+        x.iter()
+            .map(|&v| crate::weight::mass(weight_below_max(v, max, inv_t))),
+    );
+}
+
 /// The f64 sum of every logit's weight, in the fixed layout of `weight::sum_f64` (element `i`
 /// into lane `i mod 16`, then a fixed pairwise tree).
 #[inline(always)]

@@ -186,6 +186,7 @@ dispatch! {
     fn collect_at_least(logits: &[f32], block_max: &[f32], threshold: f32, out: &mut Vec<u32>) -> ();
     fn collect_scaled_at_least(logits: &[f32], block_max: &[f32], max: f32, inv_t: f32, z_min: f32, out: &mut Vec<u32>) -> ();
     fn weight_of(x: f32, max: f32, inv_t: f32) -> f32;
+    fn masses_of(x: &[f32], max: f32, inv_t: f32, out: &mut Vec<u64>) -> ();
     fn weight_f64_sum(logits: &[f32], max: f32, inv_t: f32) -> f64;
     fn weights_f64_sum(logits: &[f32], max: f32, inv_t: f32, out: &mut [f32]) -> f64;
     fn scale(out: &mut [f32], scale: f64) -> ();
