@@ -20,6 +20,9 @@ pub(crate) const BLOCK: usize = 256;
 const MAX_LANES: usize = 32;
 /// Lanes of the other passes.
 const LANES: usize = 16;
+/// Above this many passing lanes, `collect` reads the whole block in order instead of the
+/// passing lanes then a sort.
+const DENSE_LANES: u32 = 8;
 /// A block whose largest scaled logit is below this has mass 0 everywhere:
 /// `e^-29 · (1 + 2^-23) < 2^-41`, and masses round `w · 2^40` to an integer.
 const ZERO_MASS_BELOW: f32 = -29.0;
@@ -209,10 +212,19 @@ fn collect(
         for (h, &lane_max) in hit.iter_mut().zip(&lanes) {
             *h = keep(lane_max) as u8;
         }
+        // Flags eight at a time (each byte is 0 or 1, so a word's popcount counts its lanes).
+        let words: [u64; MAX_LANES / 8] =
+            core::array::from_fn(|g| u64::from_ne_bytes(hit.as_chunks::<8>().0[g]));
+        if words.iter().map(|w| w.count_ones()).sum::<u32>() > DENSE_LANES {
+            // Many hits (a low threshold): chunk by chunk, in id order, rather than a sort.
+            for (c, chunk) in block.as_chunks::<LANES>().0.iter().enumerate() {
+                push_matching(chunk, (b * BLOCK + c * LANES) as u32, out, keep);
+            }
+            continue;
+        }
         let start = out.len();
-        // Eight lanes at a time: one test of eight flags, since one or two lanes hit.
-        for (g, group) in hit.as_chunks::<8>().0.iter().enumerate() {
-            if u64::from_ne_bytes(*group) == 0 {
+        for (g, (&word, group)) in words.iter().zip(hit.as_chunks::<8>().0).enumerate() {
+            if word == 0 {
                 continue;
             }
             for (j, &h) in group.iter().enumerate() {
