@@ -85,12 +85,13 @@ pub fn mass(w: f32) -> u64 {
 /// computed with f32 and i32 operations only, so that a vector unit of any width evaluates it
 /// 8 or 16 lanes at a time. Equal to [`mass`] for every `w` in `[0, 1]` (tested).
 ///
-/// `a = w · 2^20` is exact (a power-of-two scale); `hi = round(a)` by the `1.5 · 2^23` trick;
-/// `a - hi` is exact (both are multiples of the ulp of `a`, and the difference is at most 1/2);
-/// `lo = round((a - hi) · 2^20)`, again exact scaling then the same rounding. Since `hi · 2^20`
-/// is even, rounding `lo` half to even rounds the whole `a · 2^20` half to even, as `mass` does.
-/// (Fusing the exact scalings into FMAs would give the same bits and save two instructions on
-/// FMA hardware, but cost three calls to a software `fmaf` per weight on the portable path.)
+/// `hi = round(w · 2^20)`: `w · 2^20` is exact (a power-of-two scale) and one fused
+/// multiply-add with `1.5 · 2^23` rounds it to an integer (ties to even). `d = w - hi · 2^-20`
+/// is exact too (both are multiples of the ulp of `w`, and `|d| <= 2^-21`), and
+/// `lo = round(d · 2^40)` by the same rounding. Since `hi · 2^20` is even, rounding `lo` half to
+/// even rounds the whole `w · 2^40` half to even, as `mass` does. Every product is exact, so the
+/// fused forms give the same bits as separate operations would; they save two instructions on
+/// FMA hardware (the portable x86-64 build pays for them in calls to the C library's `fmaf`).
 #[inline(always)]
 pub(crate) fn mass_parts(w: f32) -> (i32, i32) {
     let (hi, lo) = mass_parts_biased(w);
@@ -106,11 +107,12 @@ pub(crate) fn mass_parts(w: f32) -> (i32, i32) {
 #[inline(always)]
 pub(crate) fn mass_parts_biased(w: f32) -> (i32, i32) {
     const SCALE: f32 = (1u32 << 20) as f32;
+    const INV_SCALE: f32 = 1.0 / SCALE;
     const MAGIC: f32 = 12_582_912.0; // 1.5 · 2^23
-    let a = w * SCALE;
-    let t = a + MAGIC;
-    let r = (a - (t - MAGIC)) * SCALE;
-    (t.to_bits() as i32, (r + MAGIC).to_bits() as i32)
+    let t = w.mul_add(SCALE, MAGIC);
+    let d = (t - MAGIC).mul_add(-INV_SCALE, w);
+    let u = d.mul_add(SCALE * SCALE, MAGIC);
+    (t.to_bits() as i32, u.to_bits() as i32)
 }
 
 /// The bits of `1.5 · 2^23`, added to each part by [`mass_parts_biased`].
