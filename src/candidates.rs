@@ -88,6 +88,8 @@ pub struct Scratch {
     /// Masses of a list of ids: of `tmp` while top-p ranks a list, then of `ids` in a
     /// [`Distribution`] over a list.
     list_mass: Vec<u64>,
+    /// Rank keys of `tmp` while it is sorted ([`sort_by_rank`]).
+    keys: Vec<u64>,
 }
 
 impl Scratch {
@@ -332,7 +334,7 @@ impl<'a> Candidates<'a> {
                 let (logits, s) = (self.logits, &mut *self.s);
                 s.tmp.clear();
                 s.tmp.extend_from_slice(&s.ids);
-                s.tmp.sort_unstable_by(|&a, &b| rank_cmp(logits, a, b));
+                sort_by_rank(logits, &mut s.tmp, &mut s.keys);
                 let w = weights_ready.then_some(&s.w[..]);
                 let (max, inv_t) = (self.max, self.inv_t);
                 let (ids, x, q) = (&s.tmp, &mut s.list_x, &mut s.list_mass);
@@ -544,7 +546,7 @@ impl<'a> Candidates<'a> {
         let (logits, s) = (self.logits, &mut *self.s);
         s.tmp.clear();
         simd::collect_at_least(self.path, logits, &s.block_max, threshold, &mut s.tmp);
-        s.tmp.sort_unstable_by(|&a, &b| rank_cmp(logits, a, b));
+        sort_by_rank(logits, &mut s.tmp, &mut s.keys);
         // The collected tokens are a prefix of the ranking (every logit >= threshold).
         let mut cum = 0u64;
         let mut end = None;
@@ -574,7 +576,7 @@ impl<'a> Candidates<'a> {
         let (logits, s) = (self.logits, &mut *self.s);
         // Only the crossing bucket is ranked (its mass is positive, so the boundary is in it);
         // `s.tmp` holds its ids.
-        s.tmp.sort_unstable_by(|&a, &b| rank_cmp(logits, a, b));
+        sort_by_rank(logits, &mut s.tmp, &mut s.keys);
         let mut boundary = self.argmax;
         for &id in &s.tmp {
             cum += mass(s.w[id as usize]);
@@ -740,6 +742,31 @@ pub(crate) fn rank_cmp(logits: &[f32], a: u32, b: u32) -> Ordering {
         Ordering::Greater
     } else {
         a.cmp(&b)
+    }
+}
+
+/// The rank of `id` as an integer: ascending keys are the order of [`rank_cmp`]. The high half
+/// is the logit's bits mapped to an order-reversing integer (`-0.0` first made `+0.0`, so the
+/// two zeros tie), the low half the id.
+#[inline]
+fn rank_key(logits: &[f32], id: u32) -> u64 {
+    let bits = (logits[id as usize] + 0.0).to_bits();
+    let ascending = if bits >> 31 == 1 {
+        !bits
+    } else {
+        bits | 0x8000_0000
+    };
+    (u64::from(!ascending) << 32) | u64::from(id)
+}
+
+/// Sorts `ids` into rank order by sorting their integer keys (much cheaper comparisons than
+/// [`rank_cmp`], which reads two logits), with `keys` as the work buffer.
+fn sort_by_rank(logits: &[f32], ids: &mut [u32], keys: &mut Vec<u64>) {
+    keys.clear();
+    keys.extend(ids.iter().map(|&id| rank_key(logits, id)));
+    keys.sort_unstable();
+    for (id, &k) in ids.iter_mut().zip(keys.iter()) {
+        *id = k as u32;
     }
 }
 
@@ -972,6 +999,48 @@ impl<'a> Distribution<'a> {
         Sample {
             token,
             probability: self.probability(token),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sorting by integer keys gives exactly the order of `rank_cmp`, on logits with ties, both
+    /// zeros, `-inf`, subnormals and values from raw bits.
+    #[test]
+    fn rank_keys_sort_like_rank_cmp() {
+        let mut state = 99u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 32) as u32
+        };
+        for n in [1usize, 2, 3, 17, 256, 1000] {
+            let logits: Vec<f32> = (0..n)
+                .map(|i| match next() % 6 {
+                    0 => 0.0,
+                    1 => -0.0,
+                    2 => f32::NEG_INFINITY,
+                    3 => (next() % 5) as f32 - 2.0,
+                    4 => f32::from_bits(next() % 8), // subnormals
+                    _ => {
+                        let v = f32::from_bits(next());
+                        if v.is_nan() || v == f32::INFINITY {
+                            i as f32
+                        } else {
+                            v
+                        }
+                    }
+                })
+                .collect();
+            let mut want: Vec<u32> = (0..n as u32).collect();
+            want.sort_by(|&a, &b| rank_cmp(&logits, a, b));
+            let mut got: Vec<u32> = (0..n as u32).rev().collect();
+            sort_by_rank(&logits, &mut got, &mut Vec::new());
+            assert_eq!(got, want, "n {n}");
         }
     }
 }
