@@ -22,7 +22,7 @@
 use core::cmp::Ordering;
 
 use crate::{
-    kernels::{BAND_EDGES, BLOCK},
+    kernels::BLOCK,
     rng,
     scan::scan_blocks,
     simd,
@@ -157,8 +157,11 @@ const TOP_P_PREFIX: usize = 64;
 /// `w <= 1`.
 const MAX_BUCKET: usize = (0x3F80_0000 >> 19) as usize;
 /// Top-p on a wide nucleus guesses the crossing bucket from every `SAMPLE_STRIDE`-th weight,
-/// then checks the `BAND_EDGES - 1` buckets around the guess (each bucket spans a factor
-/// `2^(1/16)` in weight, so the band spans about `2^(±3/16)`, ±14 %).
+/// then checks the 3 buckets around the guess (each bucket spans a factor `2^(1/16)` in weight),
+/// and if the crossing is not among them, the 7 around it (about `2^(±3/16)`, ±14 %). On flat
+/// normal logits (120 cases: five vocabulary sizes, six seeds, `T` 0.8 and 1, `p` 0.9 and 0.95)
+/// the guess was the crossing bucket in 55 % of cases, within one bucket in 94 %, within three
+/// in all.
 const SAMPLE_STRIDE: usize = 16;
 
 impl<'a> Candidates<'a> {
@@ -594,8 +597,8 @@ impl<'a> Candidates<'a> {
 
     /// Leaves the ids of the crossing bucket in `s.tmp` and returns the mass above it. The bucket
     /// is guessed from every `SAMPLE_STRIDE`-th weight, then one exact pass measures the mass
-    /// at or above each edge of a band of buckets around the guess; `None` if the crossing is
-    /// not inside the band.
+    /// at or above each edge of a narrow band of buckets around the guess, and if the crossing
+    /// is not inside it, a second pass a wide band; `None` if it is in neither.
     fn crossing_from_sample(&mut self, total: u64, target: u64) -> Option<u64> {
         let s = &mut *self.s;
         s.buckets.clear();
@@ -615,26 +618,18 @@ impl<'a> Candidates<'a> {
                 break;
             }
         }
-        // Buckets `low .. low + BAND_EDGES - 1`, the guess in the middle; `at_or_above[e]` is
-        // the mass of every bucket from `low + e` up.
-        let low = guess
-            .saturating_sub(BAND_EDGES as u32 / 2 - 1)
-            .min(MAX_BUCKET as u32 + 2 - BAND_EDGES as u32);
-        let edges: [f32; BAND_EDGES] =
-            core::array::from_fn(|e| f32::from_bits((low + e as u32) << 19));
-        let at_or_above = simd::masses_at_or_above(self.path, &s.w, &edges);
-        if at_or_above[BAND_EDGES - 1] >= target || at_or_above[0] < target {
-            return None;
-        }
-        // The highest bucket whose mass and all above it reach the target.
-        let e = (0..BAND_EDGES - 1)
-            .rev()
-            .find(|&e| at_or_above[e] >= target)?;
-        let crossing = low + e as u32;
+        let (crossing, above) = band_crossing(&s.w, guess, target, |w, e| {
+            simd::masses_at_or_above_narrow(self.path, w, e)
+        })
+        .or_else(|| {
+            band_crossing(&s.w, guess, target, |w, e| {
+                simd::masses_at_or_above_wide(self.path, w, e)
+            })
+        })?;
         s.tmp.clear();
         let (lo, hi) = (crossing << 19, (crossing + 1) << 19);
         simd::collect_weight_bits(self.path, &s.w, lo, hi, &mut s.tmp);
-        Some(at_or_above[e + 1])
+        Some(above)
     }
 
     /// Leaves the ids of the crossing bucket in `s.tmp` and returns the mass above it, from a
@@ -650,6 +645,28 @@ impl<'a> Candidates<'a> {
         simd::collect_weight_bits(self.path, &s.w, lo, hi, &mut s.tmp);
         cum
     }
+}
+
+/// The crossing bucket and the mass above it, if the crossing lies in the band of `E - 1` buckets
+/// centred on `guess`; `at_or_above(w, edges)` measures the mass at or above each edge.
+fn band_crossing<const E: usize>(
+    w: &[f32],
+    guess: u32,
+    target: u64,
+    at_or_above: impl FnOnce(&[f32], &[f32; E]) -> [u64; E],
+) -> Option<(u32, u64)> {
+    // Buckets `low .. low + E - 1`; `masses[e]` is the mass of every bucket from `low + e` up.
+    let low = guess
+        .saturating_sub(E as u32 / 2 - 1)
+        .min(MAX_BUCKET as u32 + 2 - E as u32);
+    let edges: [f32; E] = core::array::from_fn(|e| f32::from_bits((low + e as u32) << 19));
+    let masses = at_or_above(w, &edges);
+    if masses[E - 1] >= target || masses[0] < target {
+        return None;
+    }
+    // The highest bucket whose mass and all above it reach the target.
+    let e = (0..E - 1).rev().find(|&e| masses[e] >= target)?;
+    Some((low + e as u32, masses[e + 1]))
 }
 
 /// The weight bucket of `w` in `[0, 1]`: `bits(w) >> 19`.

@@ -364,32 +364,49 @@ pub(crate) fn mass_histogram(w: &[f32], block_mass: &[u64], buckets: &mut [u64])
     }
 }
 
-/// Edges of top-p's band of weight buckets.
-pub(crate) const BAND_EDGES: usize = 8;
+/// Edges of top-p's narrow band of weight buckets (three buckets: the guess and its neighbours).
+pub(crate) const NARROW_EDGES: usize = 4;
+/// Edges of top-p's wide band (seven buckets), tried when the narrow one misses.
+pub(crate) const WIDE_EDGES: usize = 8;
 
 /// The mass of the weights at or above each edge, in one pass.
 #[inline(always)]
-pub(crate) fn masses_at_or_above(w: &[f32], edges: &[f32; BAND_EDGES]) -> [u64; BAND_EDGES] {
-    let mut out = [0u64; BAND_EDGES];
+fn masses_at_or_above<const E: usize>(w: &[f32], edges: &[f32; E]) -> [u64; E] {
+    let mut out = [0u64; E];
     // Sums of i32 parts stay below 2^30 over 1,024 weights (`|hi| <= 2^20`, `|lo| <= 2^19`),
     // and reducing the 16 vector accumulators once per 1,024 rather than per block halves the
     // cost of the pass.
     for ws in w.chunks(1024) {
-        let mut hi = [0i32; BAND_EDGES];
-        let mut lo = [0i32; BAND_EDGES];
+        let mut hi = [0i32; E];
+        let mut lo = [0i32; E];
         for &v in ws {
             let (h, l) = mass_parts(v);
-            for e in 0..BAND_EDGES {
+            for e in 0..E {
                 let at_or_above = v >= edges[e];
                 hi[e] += if at_or_above { h } else { 0 };
                 lo[e] += if at_or_above { l } else { 0 };
             }
         }
-        for e in 0..BAND_EDGES {
+        for e in 0..E {
             out[e] += mass_from_parts(hi[e] as i64, lo[e] as i64);
         }
     }
     out
+}
+
+/// [`masses_at_or_above`] at the narrow band's edges.
+#[inline(always)]
+pub(crate) fn masses_at_or_above_narrow(
+    w: &[f32],
+    edges: &[f32; NARROW_EDGES],
+) -> [u64; NARROW_EDGES] {
+    masses_at_or_above(w, edges)
+}
+
+/// [`masses_at_or_above`] at the wide band's edges.
+#[inline(always)]
+pub(crate) fn masses_at_or_above_wide(w: &[f32], edges: &[f32; WIDE_EDGES]) -> [u64; WIDE_EDGES] {
+    masses_at_or_above(w, edges)
 }
 
 /// Appends, in ascending order, the ids of the weights whose bits lie in `lo..hi`.
