@@ -417,10 +417,19 @@ pub(crate) fn collect_weight_bits(w: &[f32], lo: u32, hi: u32, out: &mut Vec<u32
     let (lo, hi) = (f32::from_bits(lo), f32::from_bits(hi));
     let keep = |v: f32| v >= lo && v < hi;
     for (b, block) in blocks.iter().enumerate() {
-        // Most blocks hold none: one vectorized test per block, then the hits lane by lane.
-        if block.iter().fold(false, |any, &v| any | keep(v)) {
-            for (c, chunk) in block.as_chunks::<LANES>().0.iter().enumerate() {
-                push_matching(chunk, (b * BLOCK + c * LANES) as u32, out, keep);
+        // A bucket holds few tokens, but they are spread over most blocks: one flag byte per
+        // weight (a vectorized compare), then the flags eight at a time, and only the words
+        // that hold a hit are walked.
+        let mut flags = [0u8; BLOCK];
+        for (f, &v) in flags.iter_mut().zip(block) {
+            *f = keep(v) as u8;
+        }
+        for (g, word) in flags.as_chunks::<8>().0.iter().enumerate() {
+            // Little-endian: byte `j` of the word is weight `8 g + j`, so lower ids come first.
+            let mut word = u64::from_le_bytes(*word);
+            while word != 0 {
+                out.push((b * BLOCK + g * 8) as u32 + word.trailing_zeros() / 8);
+                word &= word - 1; // each byte is 0 or 1: this clears the lowest hit
             }
         }
     }
