@@ -523,6 +523,34 @@ impl<'a> Candidates<'a> {
         *kth
     }
 
+    /// A logit threshold for top-p's first attempt: the `j`-th largest block maximum for the
+    /// smallest `j <= k` whose `j` best block maxima alone hold `target` (each is a token of its
+    /// own block, so every token at or above the threshold holds at least that mass), else the
+    /// `k`-th. Reading only the blocks that reach it then finds the nucleus, for LM-like logits
+    /// in about as many blocks as it has tokens rather than in `k`.
+    fn prefix_threshold(&mut self, k: usize, target: u64) -> f32 {
+        let kth = self.kth_block_max(k);
+        let s = &mut *self.s;
+        if k > s.block_max.len() {
+            return kth; // -inf: every token
+        }
+        // `kth_block_max` left the `k` largest maxima first, in no order.
+        let best = &mut s.maxes[..k];
+        best.sort_unstable_by(|a, b| b.total_cmp(a));
+        s.list_x.clear();
+        s.list_x.extend_from_slice(best);
+        s.list_mass.clear();
+        simd::masses_of(self.path, &s.list_x, self.max, self.inv_t, &mut s.list_mass);
+        let mut cum = 0u64;
+        for (&m, &q) in s.list_x.iter().zip(&s.list_mass) {
+            cum += q;
+            if cum >= target {
+                return m;
+            }
+        }
+        kth
+    }
+
     /// Keeps the first `k` of the ranking among the listed survivors.
     fn keep_ranked_prefix(&mut self, k: usize) {
         let (logits, s) = (self.logits, &mut *self.s);
@@ -545,7 +573,7 @@ impl<'a> Candidates<'a> {
         let total = self.weights_of_all();
         let target = nucleus_target(p, total);
         let prefix_blocks = TOP_P_PREFIX.min(self.s.block_max.len().div_ceil(4));
-        let threshold = self.kth_block_max(prefix_blocks);
+        let threshold = self.prefix_threshold(prefix_blocks, target);
         let (logits, s) = (self.logits, &mut *self.s);
         s.tmp.clear();
         simd::collect_at_least(self.path, logits, &s.block_max, threshold, &mut s.tmp);
