@@ -9,6 +9,7 @@
 //! The logits are cut into blocks of [`BLOCK`] tokens. One validating pass records each block's
 //! maximum; later passes skip every block whose maximum shows it cannot hold a wanted token.
 
+use crate::exp::exp_of_nonpositive;
 use crate::weight::{mass_from_parts, mass_parts, mass_parts_biased, unbias, weight_below_max};
 
 /// Tokens per block: 256 measured faster than 128 (greedy at 262,144 on AVX-512: 22 -> 19 us;
@@ -135,6 +136,23 @@ pub(crate) fn weights(
     w: &mut Vec<f32>,
     block_mass: &mut Vec<u64>,
 ) -> u64 {
+    if inv_t == 1.0 {
+        // `T = 1`, the default: `(x - max) * 1` is `x - max` exactly, one instruction fewer.
+        weights_of_scaled(logits, block_max, w, block_mass, |x| x - max)
+    } else {
+        weights_of_scaled(logits, block_max, w, block_mass, |x| (x - max) * inv_t)
+    }
+}
+
+/// [`weights`] with the scaled logit `z(x) = (x - max) / T` given as a closure.
+#[inline(always)]
+fn weights_of_scaled(
+    logits: &[f32],
+    block_max: &[f32],
+    w: &mut Vec<f32>,
+    block_mass: &mut Vec<u64>,
+    z: impl Fn(f32) -> f32,
+) -> u64 {
     // Every element is written below; resizing (not clearing) avoids zero-filling them first.
     w.resize(logits.len(), 0.0);
     block_mass.resize(logits.len().div_ceil(BLOCK), 0);
@@ -145,7 +163,7 @@ pub(crate) fn weights(
         .zip(block_mass.iter_mut())
         .zip(block_max)
     {
-        if (bmax - max) * inv_t < ZERO_MASS_BELOW {
+        if z(bmax) < ZERO_MASS_BELOW {
             ws.fill(0.0);
             *bm = 0;
             continue;
@@ -154,7 +172,7 @@ pub(crate) fn weights(
         // block's parts stay far from overflow (|hi| <= BLOCK · 2^20 = 2^28, |lo| <= 2^27).
         let (mut hi, mut lo) = (0i32, 0i32);
         for (o, &x) in ws.iter_mut().zip(xs) {
-            let v = weight_below_max(x, max, inv_t);
+            let v = exp_of_nonpositive(z(x));
             *o = v;
             let (h, l) = mass_parts_biased(v);
             hi = hi.wrapping_add(h);
