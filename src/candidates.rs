@@ -22,7 +22,7 @@
 use core::cmp::Ordering;
 
 use crate::{
-    kernels::BLOCK,
+    kernels::{BLOCK, MASS_CHUNK},
     rng,
     scan::scan_blocks,
     simd,
@@ -90,6 +90,9 @@ pub struct Scratch {
     list_mass: Vec<u64>,
     /// Rank keys of `tmp` while it is sorted ([`sort_by_rank`]).
     keys: Vec<u64>,
+    /// Kept mass of every `MASS_CHUNK` tokens of a wide top-p nucleus, when the set is a
+    /// `Set::Prefix` with `chunked`; the band passes' per-chunk sums on the way there.
+    chunk_kept: Vec<u64>,
 }
 
 impl Scratch {
@@ -119,7 +122,12 @@ enum Set {
     List,
     /// Every token ranked at or before `boundary` (see [`rank_cmp`]): what top-p keeps of a wide
     /// distribution, too many tokens to list. `total` is their mass; the weights pass has run.
-    Prefix { boundary: u32, total: u64 },
+    Prefix {
+        boundary: u32,
+        total: u64,
+        /// Whether `Scratch::chunk_kept` holds the set's mass per `MASS_CHUNK` tokens.
+        chunked: bool,
+    },
 }
 
 /// Tokens still in play, over borrowed logits at a fixed temperature.
@@ -600,9 +608,9 @@ impl<'a> Candidates<'a> {
         // Weight buckets: `bits(w) >> 19`, 16 per binade. A higher bucket means a higher weight,
         // hence a higher logit, so buckets walked from the top follow the ranking. Find the
         // bucket where the cumulative mass crosses the target, and the mass above it.
-        let mut cum = match self.crossing_from_sample(total, target) {
-            Some(above) => above,
-            None => self.crossing_from_histogram(target),
+        let (mut cum, chunked) = match self.crossing_from_sample(total, target) {
+            Some(above) => (above, true),
+            None => (self.crossing_from_histogram(target), false),
         };
         let (logits, s) = (self.logits, &mut *self.s);
         // Only the crossing bucket is ranked (its mass is positive, so the boundary is in it);
@@ -610,7 +618,11 @@ impl<'a> Candidates<'a> {
         sort_by_rank(logits, &mut s.tmp, &mut s.keys);
         let mut boundary = self.argmax;
         for &id in &s.tmp {
-            cum += mass(s.w[id as usize]);
+            let m = mass(s.w[id as usize]);
+            cum += m;
+            if chunked {
+                s.chunk_kept[id as usize / MASS_CHUNK] += m;
+            }
             boundary = id;
             if cum >= target {
                 break;
@@ -620,10 +632,12 @@ impl<'a> Candidates<'a> {
         self.set = Set::Prefix {
             boundary,
             total: cum,
+            chunked,
         };
     }
 
-    /// Leaves the ids of the crossing bucket in `s.tmp` and returns the mass above it. The bucket
+    /// Leaves the ids of the crossing bucket in `s.tmp`, and in `s.chunk_kept` the mass above it
+    /// per `MASS_CHUNK` tokens, and returns the mass above it. The bucket
     /// is guessed from every `SAMPLE_STRIDE`-th weight, then one exact pass measures the mass
     /// at or above each edge of a narrow band of buckets around the guess, and if the crossing
     /// is not inside it, a second pass a wide band; `None` if it is in neither.
@@ -646,12 +660,13 @@ impl<'a> Candidates<'a> {
                 break;
             }
         }
-        let (crossing, above) = band_crossing(&s.w, guess, target, |w, e| {
-            simd::masses_at_or_above_narrow(self.path, w, e)
+        let chunks = &mut s.chunk_kept;
+        let (crossing, above) = band_crossing(&s.w, guess, target, chunks, |w, e, c| {
+            simd::masses_at_or_above_narrow(self.path, w, e, c)
         })
         .or_else(|| {
-            band_crossing(&s.w, guess, target, |w, e| {
-                simd::masses_at_or_above_wide(self.path, w, e)
+            band_crossing(&s.w, guess, target, chunks, |w, e, c| {
+                simd::masses_at_or_above_wide(self.path, w, e, c)
             })
         })?;
         s.tmp.clear();
@@ -676,24 +691,33 @@ impl<'a> Candidates<'a> {
 }
 
 /// The crossing bucket and the mass above it, if the crossing lies in the band of `E - 1` buckets
-/// centred on `guess`; `at_or_above(w, edges)` measures the mass at or above each edge.
+/// centred on `guess`; then `chunks` holds the mass above it per `MASS_CHUNK` tokens.
+/// `at_or_above(w, edges, chunks)` measures the mass at or above each edge, in all and per chunk
+/// (`E` values a chunk).
 fn band_crossing<const E: usize>(
     w: &[f32],
     guess: u32,
     target: u64,
-    at_or_above: impl FnOnce(&[f32], &[f32; E]) -> [u64; E],
+    chunks: &mut Vec<u64>,
+    at_or_above: impl FnOnce(&[f32], &[f32; E], &mut Vec<u64>) -> [u64; E],
 ) -> Option<(u32, u64)> {
     // Buckets `low .. low + E - 1`; `masses[e]` is the mass of every bucket from `low + e` up.
     let low = guess
         .saturating_sub(E as u32 / 2 - 1)
         .min(MAX_BUCKET as u32 + 2 - E as u32);
     let edges: [f32; E] = core::array::from_fn(|e| f32::from_bits((low + e as u32) << 19));
-    let masses = at_or_above(w, &edges);
+    let masses = at_or_above(w, &edges, chunks);
     if masses[E - 1] >= target || masses[0] < target {
         return None;
     }
     // The highest bucket whose mass and all above it reach the target.
     let e = (0..E - 1).rev().find(|&e| masses[e] >= target)?;
+    // Keep, of each chunk's `E` sums, the one at the crossing bucket's upper edge.
+    let n = chunks.len() / E;
+    for c in 0..n {
+        chunks[c] = chunks[c * E + e + 1];
+    }
+    chunks.truncate(n);
     Some((low + e as u32, masses[e + 1]))
 }
 
@@ -1008,17 +1032,38 @@ impl<'a> Distribution<'a> {
                     cum > t
                 })
             }
-            Set::Prefix { boundary, .. } => {
-                // Blocks by their kept mass, then one block token by token.
+            Set::Prefix {
+                boundary, chunked, ..
+            } => {
+                // Chunks by their kept mass (when known), then the chunk's blocks by theirs,
+                // then one block token by token.
+                let nblocks = self.s.block_max.len();
+                let (mut first, mut end) = (0, nblocks);
+                if chunked {
+                    let per = MASS_CHUNK / BLOCK;
+                    if let Some(c) = self.s.chunk_kept.iter().position(|&m| {
+                        let past = cum + m > t;
+                        if !past {
+                            cum += m;
+                        }
+                        past
+                    }) {
+                        (first, end) = (c * per, (c + 1) * per);
+                    } else {
+                        cum = 0; // unreachable (`t` is below the total); walk every block
+                    }
+                }
                 let (start, before) = simd::prefix_block_walk(
                     self.path,
                     self.logits,
                     &self.s.w,
                     &self.s.block_max,
                     boundary,
-                    t,
+                    t - cum,
+                    first,
+                    end,
                 );
-                cum = before;
+                cum += before;
                 let lo = start * BLOCK;
                 let hi = (lo + BLOCK).min(self.logits.len());
                 (lo..hi).map(|i| i as u32).find(|&id| {

@@ -387,14 +387,23 @@ pub(crate) const NARROW_EDGES: usize = 4;
 /// Edges of top-p's wide band (seven buckets), tried when the narrow one misses.
 pub(crate) const WIDE_EDGES: usize = 8;
 
-/// The mass of the weights at or above each edge, in one pass.
+/// Tokens per chunk of the band passes' partial sums: four blocks.
+pub(crate) const MASS_CHUNK: usize = 4 * BLOCK;
+
+/// The mass of the weights at or above each edge, in one pass; also the same for every
+/// [`MASS_CHUNK`] weights, chunk by chunk (`E` values a chunk), into `chunk_masses`.
 #[inline(always)]
-fn masses_at_or_above<const E: usize>(w: &[f32], edges: &[f32; E]) -> [u64; E] {
+fn masses_at_or_above<const E: usize>(
+    w: &[f32],
+    edges: &[f32; E],
+    chunk_masses: &mut Vec<u64>,
+) -> [u64; E] {
     let mut out = [0u64; E];
+    chunk_masses.clear();
     // Sums of i32 parts stay below 2^30 over 1,024 weights (`|hi| <= 2^20`, `|lo| <= 2^19`),
     // and reducing the 16 vector accumulators once per 1,024 rather than per block halves the
     // cost of the pass.
-    for ws in w.chunks(1024) {
+    for ws in w.chunks(MASS_CHUNK) {
         let mut hi = [0i32; E];
         let mut lo = [0i32; E];
         for &v in ws {
@@ -406,7 +415,9 @@ fn masses_at_or_above<const E: usize>(w: &[f32], edges: &[f32; E]) -> [u64; E] {
             }
         }
         for e in 0..E {
-            out[e] += mass_from_parts(hi[e] as i64, lo[e] as i64);
+            let m = mass_from_parts(hi[e] as i64, lo[e] as i64);
+            chunk_masses.push(m);
+            out[e] += m;
         }
     }
     out
@@ -417,14 +428,19 @@ fn masses_at_or_above<const E: usize>(w: &[f32], edges: &[f32; E]) -> [u64; E] {
 pub(crate) fn masses_at_or_above_narrow(
     w: &[f32],
     edges: &[f32; NARROW_EDGES],
+    chunk_masses: &mut Vec<u64>,
 ) -> [u64; NARROW_EDGES] {
-    masses_at_or_above(w, edges)
+    masses_at_or_above(w, edges, chunk_masses)
 }
 
 /// [`masses_at_or_above`] at the wide band's edges.
 #[inline(always)]
-pub(crate) fn masses_at_or_above_wide(w: &[f32], edges: &[f32; WIDE_EDGES]) -> [u64; WIDE_EDGES] {
-    masses_at_or_above(w, edges)
+pub(crate) fn masses_at_or_above_wide(
+    w: &[f32],
+    edges: &[f32; WIDE_EDGES],
+    chunk_masses: &mut Vec<u64>,
+) -> [u64; WIDE_EDGES] {
+    masses_at_or_above(w, edges, chunk_masses)
 }
 
 /// Appends, in ascending order, the ids of the weights whose bits lie in `lo..hi`.
@@ -473,9 +489,10 @@ fn kept_mass(xs: &[f32], ws: &[f32], keep: impl Fn(f32) -> bool) -> u64 {
 }
 
 /// For the set of tokens ranked at or before `boundary` (a logit above `xb = logits[boundary]`,
-/// or equal to it with an id no higher): walks the blocks in id order, adding up the masses of
-/// the kept tokens, and stops at the first block where the sum exceeds `t`. Returns that block
-/// (`block_max.len()` if none) and the kept mass of the blocks before it.
+/// or equal to it with an id no higher): walks the blocks `first..end` in id order, adding up
+/// the masses of the kept tokens, and stops at the first block where the sum exceeds `t`.
+/// Returns that block (`end`, capped at the number of blocks, if none) and the kept mass of the
+/// walked blocks before it.
 #[inline(always)]
 pub(crate) fn prefix_block_walk(
     logits: &[f32],
@@ -483,17 +500,17 @@ pub(crate) fn prefix_block_walk(
     block_max: &[f32],
     boundary: u32,
     t: u64,
+    first: usize,
+    end: usize,
 ) -> (usize, u64) {
     let boundary = boundary as usize;
     let xb = logits[boundary];
     let boundary_block = boundary / BLOCK;
+    let end = end.min(block_max.len());
     let mut cum = 0u64;
-    for (b, ((xs, ws), &bmax)) in logits
-        .chunks(BLOCK)
-        .zip(w.chunks(BLOCK))
-        .zip(block_max)
-        .enumerate()
-    {
+    for b in first..end {
+        let range = b * BLOCK..((b + 1) * BLOCK).min(logits.len());
+        let (xs, ws, bmax) = (&logits[range.clone()], &w[range], block_max[b]);
         if bmax < xb {
             continue; // no token of the block reaches the boundary's logit
         }
@@ -517,7 +534,7 @@ pub(crate) fn prefix_block_walk(
         }
         cum += m;
     }
-    (block_max.len(), cum)
+    (end, cum)
 }
 
 /// `out[i] = (out[i] as f64 * scale) as f32`.
