@@ -1060,8 +1060,7 @@ impl<'a> Distribution<'a> {
                     &self.s.block_max,
                     boundary,
                     t - cum,
-                    first,
-                    end,
+                    first..end,
                 );
                 cum += before;
                 let lo = start * BLOCK;

@@ -489,10 +489,10 @@ fn kept_mass(xs: &[f32], ws: &[f32], keep: impl Fn(f32) -> bool) -> u64 {
 }
 
 /// For the set of tokens ranked at or before `boundary` (a logit above `xb = logits[boundary]`,
-/// or equal to it with an id no higher): walks the blocks `first..end` in id order, adding up
+/// or equal to it with an id no higher): walks the blocks `blocks` in id order, adding up
 /// the masses of the kept tokens, and stops at the first block where the sum exceeds `t`.
-/// Returns that block (`end`, capped at the number of blocks, if none) and the kept mass of the
-/// walked blocks before it.
+/// Returns that block (`blocks.end`, capped at the number of blocks, if none) and the kept mass
+/// of the walked blocks before it.
 #[inline(always)]
 pub(crate) fn prefix_block_walk(
     logits: &[f32],
@@ -500,17 +500,16 @@ pub(crate) fn prefix_block_walk(
     block_max: &[f32],
     boundary: u32,
     t: u64,
-    first: usize,
-    end: usize,
+    blocks: core::ops::Range<usize>,
 ) -> (usize, u64) {
     let boundary = boundary as usize;
     let xb = logits[boundary];
     let boundary_block = boundary / BLOCK;
-    let end = end.min(block_max.len());
+    let end = blocks.end.min(block_max.len());
     let mut cum = 0u64;
-    for b in first..end {
+    for (b, &bmax) in block_max.iter().enumerate().take(end).skip(blocks.start) {
         let range = b * BLOCK..((b + 1) * BLOCK).min(logits.len());
-        let (xs, ws, bmax) = (&logits[range.clone()], &w[range], block_max[b]);
+        let (xs, ws) = (&logits[range.clone()], &w[range]);
         if bmax < xb {
             continue; // no token of the block reaches the boundary's logit
         }

@@ -194,5 +194,5 @@ dispatch! {
     fn masses_at_or_above_narrow(w: &[f32], edges: &[f32; kernels::NARROW_EDGES], chunk_masses: &mut Vec<u64>) -> [u64; kernels::NARROW_EDGES];
     fn masses_at_or_above_wide(w: &[f32], edges: &[f32; kernels::WIDE_EDGES], chunk_masses: &mut Vec<u64>) -> [u64; kernels::WIDE_EDGES];
     fn collect_weight_bits(w: &[f32], lo: u32, hi: u32, out: &mut Vec<u32>) -> ();
-    fn prefix_block_walk(logits: &[f32], w: &[f32], block_max: &[f32], boundary: u32, t: u64, first: usize, end: usize) -> (usize, u64);
+    fn prefix_block_walk(logits: &[f32], w: &[f32], block_max: &[f32], boundary: u32, t: u64, blocks: core::ops::Range<usize>) -> (usize, u64);
 }
