@@ -618,11 +618,36 @@ impl<'a> Candidates<'a> {
             None => (self.crossing_from_histogram(target), false),
         };
         let (logits, s) = (self.logits, &mut *self.s);
-        // Only the crossing bucket is ranked (its mass is positive, so the boundary is in it);
-        // `s.tmp` holds its ids.
-        sort_by_rank(logits, &mut s.tmp, &mut s.keys);
-        let mut boundary = self.argmax;
+        // The boundary is in the crossing bucket (its mass is positive), whose ids `s.tmp`
+        // holds. Split it by the next bits of the weight: a higher sub-bucket means a higher
+        // weight, so a higher rank. Only the sub-bucket where the mass crosses is ranked; the
+        // tokens above it are all kept.
+        let mut sub = [0u64; SUB_BUCKETS];
         for &id in &s.tmp {
+            let v = s.w[id as usize];
+            sub[sub_bucket_of(v)] += mass(v);
+        }
+        let mut crossing = 0;
+        for k in (0..SUB_BUCKETS).rev() {
+            if cum + sub[k] >= target || k == 0 {
+                crossing = k;
+                break;
+            }
+            cum += sub[k];
+        }
+        s.ids.clear();
+        for &id in &s.tmp {
+            let v = s.w[id as usize];
+            let k = sub_bucket_of(v);
+            if k == crossing {
+                s.ids.push(id);
+            } else if k > crossing && chunked {
+                s.chunk_kept[id as usize / MASS_CHUNK] += mass(v);
+            }
+        }
+        sort_by_rank(logits, &mut s.ids, &mut s.keys);
+        let mut boundary = self.argmax;
+        for &id in &s.ids {
             let m = mass(s.w[id as usize]);
             cum += m;
             if chunked {
@@ -728,6 +753,15 @@ fn band_crossing<const E: usize>(
     }
     chunks.truncate(n);
     Some((low + e as u32, masses[e + 1]))
+}
+
+/// Sub-buckets of a weight bucket: the next five bits of the weight.
+const SUB_BUCKETS: usize = 32;
+
+/// The sub-bucket of `w` within its bucket: bits 14 to 18 of `w`.
+#[inline]
+fn sub_bucket_of(w: f32) -> usize {
+    ((w.to_bits() >> 14) as usize) & (SUB_BUCKETS - 1)
 }
 
 /// The weight bucket of `w` in `[0, 1]`: `bits(w) >> 19`.
