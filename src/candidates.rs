@@ -679,15 +679,21 @@ impl<'a> Candidates<'a> {
         // `SAMPLE_MIN * SAMPLE_STRIDE` tokens the stride grows so that the sample stays near
         // `SAMPLE_MIN` weights.
         let stride = SAMPLE_STRIDE.max(s.w.len() / SAMPLE_MIN);
-        for &v in s.w.iter().step_by(stride) {
-            s.buckets[bucket_of(v)] += mass(v);
+        // Local borrows of the two fields, so that the loop keeps both pointers in registers.
+        let (w, buckets) = (&s.w[..], &mut s.buckets[..]);
+        let mut lowest = MAX_BUCKET;
+        for &v in w.iter().step_by(stride) {
+            let b = bucket_of(v);
+            buckets[b] += mass(v);
+            lowest = lowest.min(b);
         }
         // The mass below the crossing (the share `1 - p`, spread over many light tokens) is
         // estimated far better by a sample than the mass above it (a few heavy tokens).
+        // Buckets below the lowest sampled one are empty: the walk starts there.
         let below = (total - target) / stride as u64;
         let mut guess = MAX_BUCKET as u32;
         let mut cum = 0u64;
-        for (b, &m) in s.buckets.iter().enumerate() {
+        for (b, &m) in buckets.iter().enumerate().skip(lowest) {
             cum += m;
             if cum > below {
                 guess = b as u32;
