@@ -93,6 +93,8 @@ pub struct Scratch {
     /// Kept mass of every `MASS_CHUNK` tokens of a wide top-p nucleus, when the set is a
     /// `Set::Prefix` with `chunked`; the band passes' per-chunk sums on the way there.
     chunk_kept: Vec<u64>,
+    /// Per-chunk sums of a second band pass.
+    chunk_band: Vec<u64>,
 }
 
 impl Scratch {
@@ -165,9 +167,9 @@ const TOP_P_PREFIX: usize = 64;
 /// `w <= 1`.
 const MAX_BUCKET: usize = (0x3F80_0000 >> 19) as usize;
 /// Top-p on a wide nucleus guesses the crossing bucket from every `SAMPLE_STRIDE`-th weight (a
-/// longer stride past `SAMPLE_MIN` samples), then checks the 3 buckets around the guess (each
-/// bucket spans a factor `2^(1/16)` in weight), and if the crossing is not among them, the 7
-/// around it (about `2^(±3/16)`, ±14 %). On flat
+/// longer stride past `SAMPLE_MIN` samples), then checks the guess and, on the side the check
+/// points to, its neighbour (each bucket spans a factor `2^(1/16)` in weight), and if the
+/// crossing is neither, the 7 buckets around the guess (about `2^(±3/16)`, ±14 %). On flat
 /// normal logits (120 cases: five vocabulary sizes, six seeds, `T` 0.8 and 1, `p` 0.9 and 0.95)
 /// the guess was the crossing bucket in 55 % of cases, within one bucket in 94 %, within three
 /// in all.
@@ -700,19 +702,57 @@ impl<'a> Candidates<'a> {
                 break;
             }
         }
-        let chunks = &mut s.chunk_kept;
-        let (crossing, above) = band_crossing(&s.w, guess, target, chunks, |w, e, c| {
-            simd::masses_at_or_above_narrow(self.path, w, e, c)
-        })
-        .or_else(|| {
-            band_crossing(&s.w, guess, target, chunks, |w, e, c| {
-                simd::masses_at_or_above_wide(self.path, w, e, c)
-            })
-        })?;
+        let (crossing, above) = match self.crossing_near(guess, target) {
+            Some(found) => found,
+            None => {
+                let s = &mut *self.s;
+                band_crossing(&s.w, guess, target, &mut s.chunk_kept, |w, e, c| {
+                    simd::masses_at_or_above_wide(self.path, w, e, c)
+                })?
+            }
+        };
+        let s = &mut *self.s;
         s.tmp.clear();
         let (lo, hi) = (crossing << 19, (crossing + 1) << 19);
         simd::collect_weight_bits(self.path, &s.w, lo, hi, &mut s.tmp);
         Some(above)
+    }
+
+    /// The crossing bucket and the mass above it, if the crossing is the guessed bucket or one
+    /// of its two neighbours; then `s.chunk_kept` holds the mass above it per `MASS_CHUNK`
+    /// tokens. One pass measures the mass at or above the guess's two edges; if the crossing is
+    /// not the guess, that says on which side it is, and a second pass measures one more edge.
+    fn crossing_near(&mut self, guess: u32, target: u64) -> Option<(u32, u64)> {
+        let (path, s) = (self.path, &mut *self.s);
+        let g = guess.min(MAX_BUCKET as u32);
+        let [at_g, at_next] = simd::masses_at_or_above_two(
+            path,
+            &s.w,
+            &[bucket_edge(g), bucket_edge(g + 1)],
+            &mut s.chunk_kept,
+        );
+        if at_next < target && target <= at_g {
+            keep_chunk_column::<2>(&mut s.chunk_kept, 1);
+            Some((g, at_next))
+        } else if at_g < target {
+            // Lower: the bucket below, if the mass from its lower edge up reaches the target.
+            let g = g.checked_sub(1)?;
+            let [at] =
+                simd::masses_at_or_above_one(path, &s.w, &[bucket_edge(g)], &mut s.chunk_band);
+            (at >= target).then(|| {
+                keep_chunk_column::<2>(&mut s.chunk_kept, 0);
+                (g, at_g)
+            })
+        } else {
+            // Higher: the bucket above, if the mass above it falls short of the target.
+            let [at] =
+                simd::masses_at_or_above_one(path, &s.w, &[bucket_edge(g + 2)], &mut s.chunk_band);
+            (at < target).then(|| {
+                s.chunk_kept.clear();
+                s.chunk_kept.extend_from_slice(&s.chunk_band);
+                (g + 1, at)
+            })
+        }
     }
 
     /// Leaves the ids of the crossing bucket in `s.tmp` and returns the mass above it, from a
@@ -745,20 +785,31 @@ fn band_crossing<const E: usize>(
     let low = guess
         .saturating_sub(E as u32 / 2 - 1)
         .min(MAX_BUCKET as u32 + 2 - E as u32);
-    let edges: [f32; E] = core::array::from_fn(|e| f32::from_bits((low + e as u32) << 19));
+    let edges: [f32; E] = core::array::from_fn(|e| bucket_edge(low + e as u32));
     let masses = at_or_above(w, &edges, chunks);
     if masses[E - 1] >= target || masses[0] < target {
         return None;
     }
     // The highest bucket whose mass and all above it reach the target.
     let e = (0..E - 1).rev().find(|&e| masses[e] >= target)?;
-    // Keep, of each chunk's `E` sums, the one at the crossing bucket's upper edge.
+    keep_chunk_column::<E>(chunks, e + 1);
+    Some((low + e as u32, masses[e + 1]))
+}
+
+/// Of per-chunk sums at `E` edges (`E` values a chunk), keeps those at edge `e`, one a chunk.
+fn keep_chunk_column<const E: usize>(chunks: &mut Vec<u64>, e: usize) {
     let n = chunks.len() / E;
     for c in 0..n {
-        chunks[c] = chunks[c * E + e + 1];
+        chunks[c] = chunks[c * E + e];
     }
     chunks.truncate(n);
-    Some((low + e as u32, masses[e + 1]))
+}
+
+/// The lowest weight of bucket `b` (for `b = MAX_BUCKET + 1`, a weight above 1: no weight is at
+/// or above it).
+#[inline]
+fn bucket_edge(b: u32) -> f32 {
+    f32::from_bits(b << 19)
 }
 
 /// Sub-buckets of a weight bucket: the next five bits of the weight.

@@ -382,9 +382,7 @@ pub(crate) fn mass_histogram(w: &[f32], block_mass: &[u64], buckets: &mut [u64])
     }
 }
 
-/// Edges of top-p's narrow band of weight buckets (three buckets: the guess and its neighbours).
-pub(crate) const NARROW_EDGES: usize = 4;
-/// Edges of top-p's wide band (seven buckets), tried when the narrow one misses.
+/// Edges of top-p's wide band (seven buckets), tried when the guess and its neighbours miss.
 pub(crate) const WIDE_EDGES: usize = 8;
 
 /// Tokens per chunk of the band passes' partial sums: four blocks.
@@ -423,13 +421,23 @@ fn masses_at_or_above<const E: usize>(
     out
 }
 
-/// [`masses_at_or_above`] at the narrow band's edges.
+/// [`masses_at_or_above`] at one edge.
 #[inline(always)]
-pub(crate) fn masses_at_or_above_narrow(
+pub(crate) fn masses_at_or_above_one(
     w: &[f32],
-    edges: &[f32; NARROW_EDGES],
+    edges: &[f32; 1],
     chunk_masses: &mut Vec<u64>,
-) -> [u64; NARROW_EDGES] {
+) -> [u64; 1] {
+    masses_at_or_above(w, edges, chunk_masses)
+}
+
+/// [`masses_at_or_above`] at two edges (a bucket's).
+#[inline(always)]
+pub(crate) fn masses_at_or_above_two(
+    w: &[f32],
+    edges: &[f32; 2],
+    chunk_masses: &mut Vec<u64>,
+) -> [u64; 2] {
     masses_at_or_above(w, edges, chunk_masses)
 }
 

@@ -191,7 +191,8 @@ dispatch! {
     fn weights_f64_sum(logits: &[f32], max: f32, inv_t: f32, out: &mut [f32]) -> f64;
     fn scale(out: &mut [f32], scale: f64) -> ();
     fn mass_histogram(w: &[f32], block_mass: &[u64], buckets: &mut [u64]) -> ();
-    fn masses_at_or_above_narrow(w: &[f32], edges: &[f32; kernels::NARROW_EDGES], chunk_masses: &mut Vec<u64>) -> [u64; kernels::NARROW_EDGES];
+    fn masses_at_or_above_one(w: &[f32], edges: &[f32; 1], chunk_masses: &mut Vec<u64>) -> [u64; 1];
+    fn masses_at_or_above_two(w: &[f32], edges: &[f32; 2], chunk_masses: &mut Vec<u64>) -> [u64; 2];
     fn masses_at_or_above_wide(w: &[f32], edges: &[f32; kernels::WIDE_EDGES], chunk_masses: &mut Vec<u64>) -> [u64; kernels::WIDE_EDGES];
     fn collect_weight_bits(w: &[f32], lo: u32, hi: u32, out: &mut Vec<u32>) -> ();
     fn prefix_block_walk(logits: &[f32], w: &[f32], block_max: &[f32], boundary: u32, t: u64, blocks: core::ops::Range<usize>) -> (usize, u64);
