@@ -185,20 +185,22 @@ fn weights_of_scaled(
     total
 }
 
-/// Appends to `out`, in ascending order, `base + l` for every `chunk[l]` satisfying `keep`.
-/// The hit mask is built branch-free; most chunks have none.
+/// Appends to `out`, in ascending order, `base + i` for every `block[i]` satisfying `keep`: one
+/// flag byte per value (a vectorized compare), then the flags eight at a time, walking only the
+/// words that hold a hit.
 #[inline(always)]
-fn push_matching(chunk: &[f32; LANES], base: u32, out: &mut Vec<u32>, keep: impl Fn(f32) -> bool) {
-    // Lane bits in an array, then an OR reduction: both vectorize (a running `|=` did not, on
-    // AVX-512).
-    let mut bits = [0u32; LANES];
-    for (l, (b, &x)) in bits.iter_mut().zip(chunk).enumerate() {
-        *b = if keep(x) { 1 << l } else { 0 };
+fn push_flagged(block: &[f32; BLOCK], base: u32, out: &mut Vec<u32>, keep: impl Fn(f32) -> bool) {
+    let mut flags = [0u8; BLOCK];
+    for (f, &v) in flags.iter_mut().zip(block) {
+        *f = keep(v) as u8;
     }
-    let mut hits = bits.iter().fold(0, |a, &b| a | b);
-    while hits != 0 {
-        out.push(base + hits.trailing_zeros());
-        hits &= hits - 1;
+    for (g, word) in flags.as_chunks::<8>().0.iter().enumerate() {
+        // Little-endian: byte `j` of the word is value `8 g + j`, so lower ids come first.
+        let mut word = u64::from_le_bytes(*word);
+        while word != 0 {
+            out.push(base + (g * 8) as u32 + word.trailing_zeros() / 8);
+            word &= word - 1; // each byte is 0 or 1: this clears the lowest hit
+        }
     }
 }
 
@@ -234,10 +236,8 @@ fn collect(
         let words: [u64; MAX_LANES / 8] =
             core::array::from_fn(|g| u64::from_ne_bytes(hit.as_chunks::<8>().0[g]));
         if words.iter().map(|w| w.count_ones()).sum::<u32>() > DENSE_LANES {
-            // Many hits (a low threshold): chunk by chunk, in id order, rather than a sort.
-            for (c, chunk) in block.as_chunks::<LANES>().0.iter().enumerate() {
-                push_matching(chunk, (b * BLOCK + c * LANES) as u32, out, keep);
-            }
+            // Many hits (a low threshold): in id order through flag bytes, rather than a sort.
+            push_flagged(block, (b * BLOCK) as u32, out, keep);
             continue;
         }
         let start = out.len();
@@ -459,21 +459,8 @@ pub(crate) fn collect_weight_bits(w: &[f32], lo: u32, hi: u32, out: &mut Vec<u32
     let (lo, hi) = (f32::from_bits(lo), f32::from_bits(hi));
     let keep = |v: f32| v >= lo && v < hi;
     for (b, block) in blocks.iter().enumerate() {
-        // A bucket holds few tokens, but they are spread over most blocks: one flag byte per
-        // weight (a vectorized compare), then the flags eight at a time, and only the words
-        // that hold a hit are walked.
-        let mut flags = [0u8; BLOCK];
-        for (f, &v) in flags.iter_mut().zip(block) {
-            *f = keep(v) as u8;
-        }
-        for (g, word) in flags.as_chunks::<8>().0.iter().enumerate() {
-            // Little-endian: byte `j` of the word is weight `8 g + j`, so lower ids come first.
-            let mut word = u64::from_le_bytes(*word);
-            while word != 0 {
-                out.push((b * BLOCK + g * 8) as u32 + word.trailing_zeros() / 8);
-                word &= word - 1; // each byte is 0 or 1: this clears the lowest hit
-            }
-        }
+        // A bucket holds few tokens, but they are spread over most blocks.
+        push_flagged(block, (b * BLOCK) as u32, out, keep);
     }
     let start = blocks.len() * BLOCK;
     for (i, &v) in tail.iter().enumerate() {
