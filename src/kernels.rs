@@ -531,11 +531,14 @@ pub(crate) fn prefix_block_walk(
     (end, cum)
 }
 
-/// `out[i] = (out[i] as f64 * scale) as f32`.
+/// `out[i] = out[i] · scale` rounded once to f32, with `scale` (in f64) split in two f32 parts
+/// `hi + lo`: `fma(out[i], hi, out[i] · lo)`.
 #[inline(always)]
 pub(crate) fn scale(out: &mut [f32], scale: f64) {
+    let hi = scale as f32;
+    let lo = (scale - hi as f64) as f32;
     for o in out.iter_mut() {
-        *o = (*o as f64 * scale) as f32;
+        *o = o.mul_add(hi, *o * lo);
     }
 }
 

@@ -140,7 +140,8 @@ fn vocabulary_sizes() {
 
 /// softmax on the path this process uses (`LOGITS_SIMD_PATH` selects it) equals, bit for bit,
 /// its scalar definition: weights from `logits::weight`, their f64 sum with element `i` in lane
-/// `i mod 16` and the lanes added `l += l + 8, + 4, + 2, + 1`, then `(w · (1/S)) as f32`.
+/// `i mod 16` and the lanes added `l += l + 8, + 4, + 2, + 1`, then `w · (1/S)` with `1/S` split
+/// in two f32 parts `hi + lo`: `fma(w, hi, w · lo)`.
 #[test]
 fn softmax_matches_its_scalar_definition() {
     if let Ok(name) = std::env::var("LOGITS_SIMD_PATH") {
@@ -173,10 +174,9 @@ fn softmax_matches_its_scalar_definition() {
                     }
                 }
                 let inv_sum = 1.0 / lanes[0];
-                let want: Vec<u32> = w
-                    .iter()
-                    .map(|&v| ((v as f64 * inv_sum) as f32).to_bits())
-                    .collect();
+                let hi = inv_sum as f32;
+                let lo = (inv_sum - hi as f64) as f32;
+                let want: Vec<u32> = w.iter().map(|&v| v.mul_add(hi, v * lo).to_bits()).collect();
                 let got: Vec<u32> = logits::softmax_with_temperature(&x, t)
                     .unwrap()
                     .into_iter()

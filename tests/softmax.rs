@@ -6,8 +6,9 @@ mod common;
 use logits::{log_softmax, logsumexp, reference, softmax, softmax_into, Error};
 use proptest::prelude::*;
 
-/// |Σp − 1|: each p_i is w_i / S rounded once to f32 (relative error <= 2^-24), and S is the f64
-/// sum of the same w_i, so |Σp − 1| <= 2^-24 (plus f64 rounding, far smaller). Summed in f64.
+/// |Σp − 1|: each p_i is w_i / S rounded once to f32 (relative error <= 2^-24; `1/S` is carried
+/// in two f32 parts, which adds about 2^-47), and S is the f64 sum of the same w_i, so
+/// |Σp − 1| <= 2^-24 (plus far smaller terms). Summed in f64.
 const SUM_TOL: f64 = 1.0 / (1u64 << 24) as f64 * 1.01;
 
 fn check_distribution(x: &[f32], p: &[f32]) {
