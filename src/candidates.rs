@@ -669,10 +669,10 @@ impl<'a> Candidates<'a> {
     }
 
     /// Leaves the ids of the crossing bucket in `s.tmp`, and in `s.chunk_kept` the mass above it
-    /// per `MASS_CHUNK` tokens, and returns the mass above it. The bucket
-    /// is guessed from a sample of the weights, then one exact pass measures the mass
-    /// at or above each edge of a narrow band of buckets around the guess, and if the crossing
-    /// is not inside it, a second pass a wide band; `None` if it is in neither.
+    /// per `MASS_CHUNK` tokens, and returns the mass above it. The bucket is guessed from a
+    /// sample of the weights, then checked exactly: the guess and one neighbour
+    /// ([`crossing_near`](Self::crossing_near)), then the 7 buckets around the guess; `None`
+    /// if the crossing is in none of them.
     fn crossing_from_sample(&mut self, total: u64, target: u64) -> Option<u64> {
         let s = &mut *self.s;
         s.buckets.clear();
