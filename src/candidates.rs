@@ -79,7 +79,7 @@ pub struct Scratch {
     /// Total mass of every `BLOCK` tokens, once weights are computed.
     block_mass: Vec<u64>,
     /// Copy of the block maxima for selection.
-    maxes: Vec<f32>,
+    maxes: Vec<u32>,
     /// Mass histogram over weight buckets (top-p on a flat distribution).
     buckets: Vec<u64>,
     /// The logits of a list of ids, gathered so that their masses are computed in one
@@ -532,10 +532,13 @@ impl<'a> Candidates<'a> {
         if k > s.block_max.len() {
             return f32::NEG_INFINITY;
         }
+        // Integer keys whose ascending order is the maxima's descending order: a selection on
+        // them compares plain integers.
         s.maxes.clear();
-        s.maxes.extend_from_slice(&s.block_max);
-        let (_, kth, _) = s.maxes.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
-        *kth
+        s.maxes
+            .extend(s.block_max.iter().map(|&m| descending_key(m)));
+        let (_, kth, _) = s.maxes.select_nth_unstable(k - 1);
+        from_descending_key(*kth)
     }
 
     /// A logit threshold for top-p's first attempt: the `j`-th largest block maximum for the
@@ -551,9 +554,10 @@ impl<'a> Candidates<'a> {
         }
         // `kth_block_max` left the `k` largest maxima first, in no order.
         let best = &mut s.maxes[..k];
-        best.sort_unstable_by(|a, b| b.total_cmp(a));
+        best.sort_unstable();
         s.list_x.clear();
-        s.list_x.extend_from_slice(best);
+        s.list_x
+            .extend(best.iter().map(|&key| from_descending_key(key)));
         s.list_mass.clear();
         simd::masses_of(self.path, &s.list_x, self.max, self.inv_t, &mut s.list_mass);
         let mut cum = 0u64;
@@ -928,6 +932,29 @@ fn rank_key(logits: &[f32], id: u32) -> u64 {
     (u64::from(!ascending) << 32) | u64::from(id)
 }
 
+/// An integer whose ascending order is the descending order of non-NaN floats (`-0.0` after
+/// `+0.0`, as [`f32::total_cmp`] has them); [`from_descending_key`] inverts it.
+#[inline]
+fn descending_key(x: f32) -> u32 {
+    let bits = x.to_bits();
+    !(if bits >> 31 == 1 {
+        !bits
+    } else {
+        bits | 0x8000_0000
+    })
+}
+
+/// The float of a [`descending_key`].
+#[inline]
+fn from_descending_key(key: u32) -> f32 {
+    let ascending = !key;
+    f32::from_bits(if ascending >> 31 == 1 {
+        ascending & 0x7FFF_FFFF
+    } else {
+        !ascending
+    })
+}
+
 /// Sorts `ids` into rank order by sorting their integer keys (much cheaper comparisons than
 /// [`rank_cmp`], which reads two logits), with `keys` as the work buffer.
 fn sort_by_rank(logits: &[f32], ids: &mut [u32], keys: &mut Vec<u64>) {
@@ -1195,6 +1222,45 @@ impl<'a> Distribution<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Descending keys invert exactly and order floats as `total_cmp` does, reversed.
+    #[test]
+    fn descending_keys_invert_and_order() {
+        let mut xs = vec![
+            f32::NEG_INFINITY,
+            f32::MIN,
+            -1.0,
+            -f32::MIN_POSITIVE,
+            -1e-45,
+            -0.0,
+            0.0,
+            1e-45,
+            f32::MIN_POSITIVE,
+            1.0,
+            f32::MAX,
+            f32::INFINITY,
+        ];
+        let mut state = 5u32;
+        for _ in 0..1000 {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let v = f32::from_bits(state);
+            if !v.is_nan() {
+                xs.push(v);
+            }
+        }
+        for &x in &xs {
+            assert_eq!(
+                from_descending_key(descending_key(x)).to_bits(),
+                x.to_bits()
+            );
+        }
+        let mut by_key = xs.clone();
+        by_key.sort_by_key(|&x| descending_key(x));
+        let mut by_cmp = xs;
+        by_cmp.sort_by(|a, b| b.total_cmp(a));
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&by_key), bits(&by_cmp));
+    }
 
     /// Sorting by integer keys gives exactly the order of `rank_cmp`, on logits with ties, both
     /// zeros, `-inf`, subnormals and values from raw bits.
