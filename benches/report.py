@@ -1,8 +1,14 @@
 #!/usr/bin/env python3
-"""Print the README performance table from the last `cargo bench --bench sampling` run.
+"""Print the README performance table from `cargo bench --bench sampling` runs.
 
 Each cell is the criterion median and its ratio to the floor (a max pass over the same logits)
-of the same vocabulary size in the same run.
+of the same vocabulary size in the same run. With no arguments, the last run. With baseline
+names (runs saved by `cargo bench --bench sampling -- --save-baseline NAME`), each cell is the
+median over those runs of the time and of the within-run ratio, so that one noisy floor does not
+decide a verdict:
+
+    for r in r1 r2 r3; do cargo bench --bench sampling -- --save-baseline $r; done
+    python3 benches/report.py r1 r2 r3
 """
 import json
 import os
@@ -23,8 +29,8 @@ ROWS = [
 ]
 
 
-def median_ns(size, bench):
-    path = os.path.join(ROOT, f"n{size}", bench, "new", "estimates.json")
+def median_ns(size, bench, run="new"):
+    path = os.path.join(ROOT, f"n{size}", bench, run, "estimates.json")
     with open(path) as f:
         return json.load(f)["median"]["point_estimate"]
 
@@ -33,7 +39,14 @@ def fmt(ns):
     return f"{ns / 1000:.1f} µs" if ns >= 1000 else f"{ns:.0f} ns"
 
 
+def middle(values):
+    v = sorted(values)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
 def main():
+    runs = sys.argv[1:] or ["new"]
     print("| work | target | " + " | ".join(f"{s:,}" for s in SIZES) + " |")
     print("|---|---|" + "---|" * len(SIZES))
     missed = []
@@ -41,23 +54,27 @@ def main():
         cells = []
         for s in SIZES:
             try:
-                t = median_ns(s, bench)
-                floor = median_ns(s, "floor_max_pass")
+                times = [median_ns(s, bench, r) for r in runs]
+                floors = [median_ns(s, "floor_max_pass", r) for r in runs]
             except FileNotFoundError:
                 cells.append("—")
                 continue
+            t = middle(times)
+            ratio = middle([a / b for a, b in zip(times, floors)])
             if target is None:
                 cells.append(fmt(t))
             elif target == 0:
-                cells.append(f"{fmt(t)} ({t / floor:.1f}x)")
+                cells.append(f"{fmt(t)} ({ratio:.1f}x)")
             else:
-                r = t / floor
+                r = ratio
                 mark = "" if r <= target else " ✗"
                 if r > target:
                     missed.append(f"{label} at {s:,}: {r:.1f}x (target {target}x)")
                 cells.append(f"{fmt(t)} ({r:.1f}x){mark}")
         tgt = "" if not target else f"<= {target}x"
         print(f"| {label} | {tgt} | " + " | ".join(cells) + " |")
+    if len(runs) > 1:
+        print(f"\nMedians over {len(runs)} runs: {' '.join(runs)}", file=sys.stderr)
     if missed:
         print("\nMissed targets:", file=sys.stderr)
         for m in missed:
