@@ -76,8 +76,8 @@ pub struct Scratch {
     w: Vec<f32>,
     /// Maximum of every `BLOCK` logits.
     block_max: Vec<f32>,
-    /// Total mass of every `BLOCK` tokens, once weights are computed.
-    block_mass: Vec<u64>,
+    /// Total mass of every `MASS_CHUNK` tokens, once weights are computed.
+    chunk_mass: Vec<u64>,
     /// Copy of the block maxima for selection.
     maxes: Vec<u32>,
     /// Mass histogram over weight buckets (top-p on a flat distribution).
@@ -156,7 +156,7 @@ pub struct Candidates<'a> {
     inv_t: f32,
     path: SimdPath,
     set: Set,
-    /// Total mass of every token, once `s.w` and `s.block_mass` hold the weights.
+    /// Total mass of every token, once `s.w` and `s.chunk_mass` hold the weights.
     total_all: Option<u64>,
 }
 
@@ -520,7 +520,7 @@ impl<'a> Candidates<'a> {
             self.max,
             self.inv_t,
             &mut s.w,
-            &mut s.block_mass,
+            &mut s.chunk_mass,
         );
         self.total_all = Some(total);
         total
@@ -765,7 +765,7 @@ impl<'a> Candidates<'a> {
         let s = &mut *self.s;
         s.buckets.clear();
         s.buckets.resize(MAX_BUCKET + 1, 0);
-        simd::mass_histogram(self.path, &s.w, &s.block_mass, &mut s.buckets);
+        simd::mass_histogram(self.path, &s.w, &s.chunk_mass, &mut s.buckets);
         let (cum, crossing) = crossing_bucket(&s.buckets, target);
         s.tmp.clear();
         let (lo, hi) = (crossing << 19, (crossing + 1) << 19);
@@ -1143,15 +1143,19 @@ impl<'a> Distribution<'a> {
         let mut cum = 0u64;
         let found = match self.set {
             Set::All => {
-                // Whole blocks first, then one block token by token.
-                let mut start = self.s.block_mass.len();
-                for (b, &bm) in self.s.block_mass.iter().enumerate() {
-                    if cum + bm > t {
-                        start = b;
+                // Chunks by their mass, then the chunk's blocks by theirs, then one block
+                // token by token.
+                let per = MASS_CHUNK / BLOCK;
+                let mut blocks = self.s.block_max.len()..self.s.block_max.len();
+                for (c, &m) in self.s.chunk_mass.iter().enumerate() {
+                    if cum + m > t {
+                        blocks = c * per..(c + 1) * per;
                         break;
                     }
-                    cum += bm;
+                    cum += m;
                 }
+                let (start, before) = simd::block_walk(self.path, &self.s.w, blocks, t - cum);
+                cum += before;
                 let lo = start * BLOCK;
                 let hi = (lo + BLOCK).min(self.logits.len());
                 (lo..hi).map(|i| i as u32).find(|&id| {
