@@ -27,7 +27,7 @@ use crate::{
     scan::scan_blocks,
     simd,
     top_p::nucleus_target,
-    weight::{mass, MASS_ONE},
+    weight::{mass, Scaling, MASS_ONE},
     Error, MinP, SimdPath, Temperature, TopK, TopP,
 };
 
@@ -151,9 +151,8 @@ enum Set {
 pub struct Candidates<'a> {
     logits: &'a [f32],
     s: &'a mut Scratch,
-    max: f32,
     argmax: u32,
-    inv_t: f32,
+    scaling: Scaling,
     path: SimdPath,
     set: Set,
     /// Total mass of every token, once `s.w` and `s.chunk_mass` hold the weights.
@@ -219,20 +218,20 @@ impl<'a> Candidates<'a> {
     ) -> Result<Self, Error> {
         let path = path.checked()?;
         let scan = scan_blocks(logits, path, &mut scratch.block_max)?;
-        let (set, inv_t) = match temperature.inverse() {
+        // Greedy: the argmax alone, whose weight is 1 under any scaling.
+        let (set, scaling) = match temperature.scaling(scan.max) {
             None => {
                 scratch.ids.clear();
                 scratch.ids.push(scan.argmax as u32);
-                (Set::List, f32::MAX)
+                (Set::List, Scaling::new(scan.max, 1.0))
             }
-            Some(inv_t) => (Set::All, inv_t),
+            Some(scaling) => (Set::All, scaling),
         };
         Ok(Candidates {
             logits,
             s: scratch,
-            max: scan.max,
             argmax: scan.argmax as u32,
-            inv_t,
+            scaling,
             path,
             set,
             total_all: None,
@@ -354,9 +353,8 @@ impl<'a> Candidates<'a> {
                 s.tmp.extend_from_slice(&s.ids);
                 sort_by_rank(logits, &mut s.tmp, &mut s.keys);
                 let w = weights_ready.then_some(&s.w[..]);
-                let (max, inv_t) = (self.max, self.inv_t);
                 let (ids, x, q) = (&s.tmp, &mut s.list_x, &mut s.list_mass);
-                masses_of(self.path, logits, w, max, inv_t, ids, x, q);
+                masses_of(self.path, logits, w, self.scaling, ids, x, q);
                 let total: u64 = s.list_mass.iter().sum();
                 let target = nucleus_target(p, total);
                 let mut cum = 0;
@@ -391,9 +389,12 @@ impl<'a> Candidates<'a> {
             return;
         }
         self.list_prefix();
-        let (logits, max, inv_t) = (self.logits, self.max, self.inv_t);
-        let path = self.path;
-        let w = |id: u32| simd::weight_of(path, logits[id as usize], max, inv_t);
+        if m >= 1.0 {
+            self.keep_top_ties();
+            return;
+        }
+        let (logits, scaling, path) = (self.logits, self.scaling, self.path);
+        let w = |id: u32| simd::weight_of(path, logits[id as usize], scaling);
         match self.set {
             Set::All | Set::Prefix { .. } => {
                 // The top token is the global maximum, weight 1: keep w >= m. Prefilter in logit
@@ -406,8 +407,7 @@ impl<'a> Candidates<'a> {
                     self.path,
                     logits,
                     &s.block_max,
-                    max,
-                    inv_t,
+                    scaling,
                     z_min,
                     &mut s.ids,
                 );
@@ -452,9 +452,8 @@ impl<'a> Candidates<'a> {
                 // The masses of the survivors, kept for the draw and the probabilities.
                 let s = &mut *self.s;
                 let w = self.total_all.map(|_| &s.w[..]);
-                let (max, inv_t) = (self.max, self.inv_t);
                 let (ids, x, q) = (&s.ids, &mut s.list_x, &mut s.list_mass);
-                masses_of(self.path, self.logits, w, max, inv_t, ids, x, q);
+                masses_of(self.path, self.logits, w, self.scaling, ids, x, q);
                 let total = s.list_mass.iter().sum();
                 let support = s.list_mass.iter().filter(|&&q| q > 0).count();
                 (total, support >= 2)
@@ -464,9 +463,8 @@ impl<'a> Candidates<'a> {
         let Candidates {
             logits,
             s,
-            max,
             argmax,
-            inv_t,
+            scaling,
             set,
             path,
             ..
@@ -475,14 +473,35 @@ impl<'a> Candidates<'a> {
         Distribution {
             logits,
             s,
-            max,
             argmax,
-            inv_t,
+            scaling,
             set,
             path,
             total,
             needs_randomness,
             weights_ready,
+        }
+    }
+
+    /// Keeps the candidates whose logit equals the highest candidate logit.
+    fn keep_top_ties(&mut self) {
+        let (logits, s) = (self.logits, &mut *self.s);
+        match self.set {
+            Set::All | Set::Prefix { .. } => {
+                // The argmax is a candidate: the top logit is the maximum.
+                let max = self.scaling.max();
+                s.ids.clear();
+                simd::collect_at_least(self.path, logits, &s.block_max, max, &mut s.ids);
+                self.set = Set::List;
+            }
+            Set::List => {
+                let top = s
+                    .ids
+                    .iter()
+                    .map(|&id| logits[id as usize])
+                    .fold(f32::NEG_INFINITY, |a, x| if x > a { x } else { a });
+                s.ids.retain(|&id| logits[id as usize] == top);
+            }
         }
     }
 
@@ -517,8 +536,7 @@ impl<'a> Candidates<'a> {
             self.path,
             self.logits,
             &s.block_max,
-            self.max,
-            self.inv_t,
+            self.scaling,
             &mut s.w,
             &mut s.chunk_mass,
         );
@@ -559,7 +577,7 @@ impl<'a> Candidates<'a> {
         s.list_x
             .extend(best.iter().map(|&key| from_descending_key(key)));
         s.list_mass.clear();
-        simd::masses_of(self.path, &s.list_x, self.max, self.inv_t, &mut s.list_mass);
+        simd::masses_of(self.path, &s.list_x, self.scaling, &mut s.list_mass);
         let mut cum = 0u64;
         for (&m, &q) in s.list_x.iter().zip(&s.list_mass) {
             cum += q;
@@ -847,13 +865,11 @@ fn crossing_bucket(buckets: &[u64], target: u64) -> (u64, u32) {
 /// The masses of `ids` into `q`: from the stored weights `w` when the weights pass has run,
 /// else from their logits, gathered into `x` first so that the exps run as one vectorized loop
 /// (a vector gather is slow on many x86 CPUs).
-#[allow(clippy::too_many_arguments)]
 fn masses_of(
     path: SimdPath,
     logits: &[f32],
     w: Option<&[f32]>,
-    max: f32,
-    inv_t: f32,
+    scaling: Scaling,
     ids: &[u32],
     x: &mut Vec<f32>,
     q: &mut Vec<u64>,
@@ -864,15 +880,15 @@ fn masses_of(
         None => {
             x.clear();
             x.extend(ids.iter().map(|&id| logits[id as usize]));
-            simd::masses_of(path, x, max, inv_t, q);
+            simd::masses_of(path, x, scaling, q);
         }
     }
 }
 
 /// The fixed-point mass of token `id`.
 #[inline]
-fn self_mass(path: SimdPath, logits: &[f32], max: f32, inv_t: f32, id: u32) -> u64 {
-    mass(simd::weight_of(path, logits[id as usize], max, inv_t))
+fn self_mass(path: SimdPath, logits: &[f32], scaling: Scaling, id: u32) -> u64 {
+    mass(simd::weight_of(path, logits[id as usize], scaling))
 }
 
 fn ids_of<'s>(logits: &'s [f32], set: Set, ids: &'s [u32]) -> impl Iterator<Item = u32> + 's {
@@ -1003,9 +1019,8 @@ pub struct Sample {
 pub struct Distribution<'a> {
     logits: &'a [f32],
     s: &'a Scratch,
-    max: f32,
     argmax: u32,
-    inv_t: f32,
+    scaling: Scaling,
     set: Set,
     path: SimdPath,
     total: u64,
@@ -1066,7 +1081,7 @@ impl<'a> Distribution<'a> {
         } else if self.weights_ready {
             mass(self.s.w[id as usize])
         } else {
-            self_mass(self.path, self.logits, self.max, self.inv_t, id)
+            self_mass(self.path, self.logits, self.scaling, id)
         }
     }
 

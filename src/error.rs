@@ -13,7 +13,19 @@ use core::fmt;
 /// assert_eq!(softmax(&[0.0, f32::NAN]), Err(Error::NanLogit { index: 1 }));
 /// assert_eq!(Error::NanLogit { index: 1 }.to_string(), "logit at index 1 is NaN");
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq)]
+///
+/// Two errors are equal when they are the same variant with the same fields, floats compared by
+/// their bits: an error that holds a NaN parameter equals itself, so a caller can match on it or
+/// compare it with `==` as on any other.
+///
+/// ```
+/// use logits::{Error, Temperature};
+/// let e = Temperature::new(f32::NAN).unwrap_err();
+/// assert_eq!(e, e);
+/// assert_eq!(e, Error::InvalidTemperature { value: f32::NAN });
+/// assert_ne!(e, Error::InvalidTemperature { value: -1.0 });
+/// ```
+#[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The logits slice is empty.
@@ -30,7 +42,7 @@ pub enum Error {
     },
     /// Every logit is `-inf`: no token can be sampled.
     AllMasked,
-    /// More logits than token ids fit in a `u32`.
+    /// More than [`MAX_LOGITS`](crate::MAX_LOGITS) logits.
     TooManyLogits {
         /// The length given.
         len: usize,
@@ -84,7 +96,11 @@ impl fmt::Display for Error {
             }
             Error::AllMasked => f.write_str("every logit is -inf: no token can be sampled"),
             Error::TooManyLogits { len } => {
-                write!(f, "{len} logits: token ids must fit in a u32")
+                write!(
+                    f,
+                    "{len} logits: at most {} are accepted",
+                    crate::MAX_LOGITS
+                )
             }
             Error::LengthMismatch { expected, found } => {
                 write!(f, "output has length {found}, expected {expected}")
@@ -104,6 +120,41 @@ impl fmt::Display for Error {
                 write!(f, "this CPU cannot run the {path:?} code path")
             }
         }
+    }
+}
+
+impl Error {
+    /// The variant and its fields as integers (floats by their bits), for `==` and hashing.
+    fn key(&self) -> (u8, u64, u64) {
+        let f = |v: f32| u64::from(v.to_bits());
+        match *self {
+            Error::EmptyLogits => (0, 0, 0),
+            Error::NanLogit { index } => (1, index as u64, 0),
+            Error::PositiveInfiniteLogit { index } => (2, index as u64, 0),
+            Error::AllMasked => (3, 0, 0),
+            Error::TooManyLogits { len } => (4, len as u64, 0),
+            Error::LengthMismatch { expected, found } => (5, expected as u64, found as u64),
+            Error::InvalidProbability { index } => (6, index as u64, 0),
+            Error::ZeroMass => (7, 0, 0),
+            Error::InvalidTemperature { value } => (8, f(value), 0),
+            Error::InvalidTopP { value } => (9, f(value), 0),
+            Error::InvalidMinP { value } => (10, f(value), 0),
+            Error::SimdPathUnavailable { path } => (11, path as u64, 0),
+        }
+    }
+}
+
+impl PartialEq for Error {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Error {}
+
+impl core::hash::Hash for Error {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.key().hash(state);
     }
 }
 

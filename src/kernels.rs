@@ -10,7 +10,7 @@
 //! maximum; later passes skip every block whose maximum shows it cannot hold a wanted token.
 
 use crate::exp::exp_of_nonpositive;
-use crate::weight::{mass_from_parts, mass_parts, mass_parts_biased, unbias, weight_below_max};
+use crate::weight::{mass_from_parts, mass_parts, mass_parts_biased, unbias, with_z, Scaling};
 
 /// Tokens per block: 256 measured faster than 128 (greedy at 262,144 on AVX-512: 22 -> 19 us;
 /// each block ends in a horizontal reduction) with no loss in the passes that skip blocks.
@@ -132,17 +132,13 @@ pub(crate) fn max(logits: &[f32]) -> ScanOut {
 pub(crate) fn weights(
     logits: &[f32],
     block_max: &[f32],
-    max: f32,
-    inv_t: f32,
+    s: Scaling,
     w: &mut Vec<f32>,
     chunk_mass: &mut Vec<u64>,
 ) -> u64 {
-    if inv_t == 1.0 {
-        // `T = 1`, the default: `(x - max) * 1` is `x - max` exactly, one instruction fewer.
-        weights_of_scaled(logits, block_max, w, chunk_mass, |x| x - max)
-    } else {
-        weights_of_scaled(logits, block_max, w, chunk_mass, |x| (x - max) * inv_t)
-    }
+    with_z!(s, |z| weights_of_scaled(
+        logits, block_max, w, chunk_mass, z
+    ))
 }
 
 /// [`weights`] with the scaled logit `z(x) = (x - max) / T` given as a closure.
@@ -319,65 +315,74 @@ pub(crate) fn collect_at_least(
     collect(logits, block_max, out, |x| x >= threshold);
 }
 
-/// Appends, in ascending order, the ids whose scaled logit `(x - max) * inv_t` is `>= z_min`
-/// (monotone in `x`: subtraction and multiplication by a positive number round monotonically).
+/// Appends, in ascending order, the ids whose scaled logit [`Scaling::z`] is `>= z_min`
+/// (monotone in `x`: each of its steps rounds monotonically).
 #[inline(always)]
 pub(crate) fn collect_scaled_at_least(
     logits: &[f32],
     block_max: &[f32],
-    max: f32,
-    inv_t: f32,
+    s: Scaling,
     z_min: f32,
     out: &mut Vec<u32>,
 ) {
-    collect(logits, block_max, out, |x| (x - max) * inv_t >= z_min);
+    with_z!(s, |z| collect(logits, block_max, out, move |x| z(x)
+        >= z_min));
 }
 
 /// One weight of a logit `x <= max`, compiled for the caller's path: on x86-64 without `fma`
 /// enabled at compile time, the exp's fused multiply-adds would otherwise be calls into the C
 /// library.
 #[inline(always)]
-pub(crate) fn weight_of(x: f32, max: f32, inv_t: f32) -> f32 {
-    weight_below_max(x, max, inv_t)
+pub(crate) fn weight_of(x: f32, s: Scaling) -> f32 {
+    s.weight_below_max(x)
 }
 
 /// Appends the mass of every logit of `x` (each `<= max`) to `out`.
 #[inline(always)]
-pub(crate) fn masses_of(x: &[f32], max: f32, inv_t: f32, out: &mut Vec<u64>) {
-    out.extend(
+pub(crate) fn masses_of(x: &[f32], s: Scaling, out: &mut Vec<u64>) {
+    with_z!(s, |z| out.extend(
         x.iter()
-            .map(|&v| crate::weight::mass(weight_below_max(v, max, inv_t))),
-    );
+            .map(|&v| crate::weight::mass(exp_of_nonpositive(z(v))))
+    ));
 }
 
 /// The f64 sum of every logit's weight, in the fixed layout of `weight::sum_f64` (element `i`
 /// into lane `i mod 16`, then a fixed pairwise tree).
 #[inline(always)]
-pub(crate) fn weight_f64_sum(logits: &[f32], max: f32, inv_t: f32) -> f64 {
-    let mut acc = [0.0f64; LANES];
-    let (chunks, tail) = logits.as_chunks::<LANES>();
-    for c in chunks {
-        for (a, &x) in acc.iter_mut().zip(c) {
-            *a += weight_below_max(x, max, inv_t) as f64;
+pub(crate) fn weight_f64_sum(logits: &[f32], s: Scaling) -> f64 {
+    with_z!(s, |z| {
+        let w = |x: f32| exp_of_nonpositive(z(x)) as f64;
+        let mut acc = [0.0f64; LANES];
+        let (chunks, tail) = logits.as_chunks::<LANES>();
+        for c in chunks {
+            for (a, &x) in acc.iter_mut().zip(c) {
+                *a += w(x);
+            }
         }
-    }
-    for (a, &x) in acc.iter_mut().zip(tail) {
-        *a += weight_below_max(x, max, inv_t) as f64;
-    }
-    crate::weight::reduce_lanes(acc)
+        for (a, &x) in acc.iter_mut().zip(tail) {
+            *a += w(x);
+        }
+        crate::weight::reduce_lanes(acc)
+    })
 }
 
 /// Writes the weight of every logit into `out` and returns their sum in f64, accumulated in the
 /// fixed layout of `weight::sum_f64` (element `i` into lane `i mod 16`, then a fixed pairwise
 /// tree), so every instruction set gives the same bits.
 #[inline(always)]
-pub(crate) fn weights_f64_sum(logits: &[f32], max: f32, inv_t: f32, out: &mut [f32]) -> f64 {
+pub(crate) fn weights_f64_sum(logits: &[f32], s: Scaling, out: &mut [f32]) -> f64 {
+    with_z!(s, |z| weights_f64_sum_of_scaled(logits, out, z))
+}
+
+/// [`weights_f64_sum`] with the scaled logit given as a closure.
+#[inline(always)]
+fn weights_f64_sum_of_scaled(logits: &[f32], out: &mut [f32], z: impl Fn(f32) -> f32) -> f64 {
     // Weights and sums in two loops per block of 1024 (a multiple of 16, so lane = i mod 16):
     // each vectorizes better than one fused loop.
     let mut acc = [0.0f64; LANES];
     for (xs, os) in logits.chunks(1024).zip(out.chunks_mut(1024)) {
         for (o, &x) in os.iter_mut().zip(xs) {
-            *o = weight_below_max(x, max, inv_t);
+            *o = exp_of_nonpositive(z(x));
         }
         let (full, tail) = os.as_chunks::<LANES>();
         for c in full {

@@ -86,12 +86,12 @@
 //! | input | result |
 //! |---|---|
 //! | empty slice | [`Error::EmptyLogits`] |
-//! | a NaN anywhere | [`Error::NanLogit`] with the first index |
+//! | a NaN anywhere | [`Error::NanLogit`] with the first index (a NaN wins over a `+inf`, wherever each is) |
 //! | `+inf` anywhere | [`Error::PositiveInfiniteLogit`] with the first index (it would claim all the mass: almost always an upstream bug) |
 //! | `-inf` | a mask: probability 0, never sampled |
 //! | every entry `-inf` | [`Error::AllMasked`] |
 //! | an output buffer of another length | [`Error::LengthMismatch`] |
-//! | more than `u32::MAX` logits | [`Error::TooManyLogits`] |
+//! | more than [`MAX_LOGITS`] (`2^24 - 1`) logits | [`Error::TooManyLogits`] |
 //!
 //! # Seeds and value stability
 //!
@@ -131,6 +131,7 @@ pub use entropy::{entropy, entropy_of_logits};
 pub use error::Error;
 pub use min_p::{min_p, MinP};
 pub use sampler::{Sampler, SamplingParams};
+pub use scan::MAX_LOGITS;
 pub use simd::SimdPath;
 pub use softmax::{log_softmax, log_softmax_into, logsumexp, softmax, softmax_into};
 pub use temperature::{softmax_with_temperature, softmax_with_temperature_into, Temperature};

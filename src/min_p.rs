@@ -4,8 +4,15 @@
 //! [weights](crate::weight) at the current temperature and `w_top` the largest among the
 //! candidates. Since `p_i / p_top = w_i / w_top`, this is `p_i >= min_p · p_top` for the
 //! renormalized candidates. `min_p = 0` disables the filter; `min_p = 1` keeps the top token and
-//! its exact ties. Because the weight is monotone in the logit, the kept set is decided by a
-//! threshold on logits, so a fast path need not compute `exp` for every token.
+//! the tokens whose logit equals it exactly. Because the weight is monotone in the logit, the
+//! kept set is decided by a threshold on logits, so a fast path need not compute `exp` for every
+//! token.
+//!
+//! **Precision.** For `0 < min_p < 1` the comparison is between the crate's f32 weights, `w_i`
+//! against `fl(min_p · w_top)`: a token whose true ratio `p_i / p_top` lies within about one
+//! f32 ulp (`6e-8` relative) of `min_p` may fall on either side, as the weights round. At
+//! `min_p = 1` no rounding is involved: logits `[1.0, 0.99999994]` at `T = 2` have weights that
+//! both round to 1, and only token 0 is kept.
 //!
 //! Engines: llama.cpp compares logits (`x_i >= x_max + ln min_p`), Hugging Face and vLLM
 //! probabilities; all are inclusive. vLLM requires `[0, 1]`.

@@ -2,7 +2,7 @@
 //!
 //! Probabilities here are f64 (`exp` from the standard library), and every filter sorts the
 //! whole vocabulary and walks it. Where a filter's boundary depends on a probability, it uses the
-//! crate's *definitions* — [`weight`](crate::weight::weight), [`mass`](crate::weight::mass),
+//! crate's *definitions* — [`Scaling::weight`](crate::weight::Scaling::weight), [`mass`](crate::weight::mass),
 //! [`nucleus_target`] — so that its sets can be compared with the
 //! fast paths exactly; those definitions are themselves tested against f64 math.
 //!
@@ -17,12 +17,18 @@
 //! # Ok::<(), logits::Error>(())
 //! ```
 
-use crate::{rng, top_p::nucleus_target, weight, Error, MinP, SamplingParams, Temperature, TopP};
+use crate::{
+    rng, top_p::nucleus_target, weight, weight::Scaling, Error, MinP, SamplingParams, Temperature,
+    TopP,
+};
 
 /// Checks the input contract with the plainest possible loop.
 fn check(logits: &[f32]) -> Result<(), Error> {
     if logits.is_empty() {
         return Err(Error::EmptyLogits);
+    }
+    if logits.len() > crate::MAX_LOGITS {
+        return Err(Error::TooManyLogits { len: logits.len() });
     }
     for (index, &x) in logits.iter().enumerate() {
         if x.is_nan() {
@@ -103,9 +109,9 @@ fn masses(logits: &[f32], ids: &[u32], t: Temperature) -> Vec<u64> {
     let m = logits
         .iter()
         .fold(f32::NEG_INFINITY, |a, &x| if x > a { x } else { a });
-    let inv_t = t.inverse().unwrap_or(f32::MAX);
+    let s = t.scaling(m).unwrap_or(Scaling::new(m, 1.0));
     ids.iter()
-        .map(|&i| weight::mass(weight::weight(logits[i as usize], m, inv_t)))
+        .map(|&i| weight::mass(s.weight(logits[i as usize])))
         .collect()
 }
 
@@ -138,13 +144,17 @@ fn survivors(logits: &[f32], params: &SamplingParams) -> Result<(Vec<u32>, Tempe
         }
         ids.truncate(keep);
     }
-    // min-p: weight at least min_p times the top survivor's (the first in rank order).
-    if !min_p.is_disabled() {
+    // min-p: weight at least min_p times the top survivor's (the first in rank order); min_p = 1
+    // keeps the exact ties of the top survivor's logit.
+    if min_p.get() >= 1.0 {
+        let top = logits[ids[0] as usize];
+        ids.retain(|&i| logits[i as usize] == top);
+    } else if !min_p.is_disabled() {
         let m = logits
             .iter()
             .fold(f32::NEG_INFINITY, |a, &x| if x > a { x } else { a });
-        let inv_t = t.inverse().unwrap_or(f32::MAX);
-        let w = |i: u32| weight::weight(logits[i as usize], m, inv_t);
+        let s = t.scaling(m).unwrap_or(Scaling::new(m, 1.0));
+        let w = |i: u32| s.weight(logits[i as usize]);
         let threshold = min_p.get() * w(ids[0]);
         ids.retain(|&i| w(i) >= threshold);
     }

@@ -15,7 +15,7 @@ pub(crate) struct Scan {
 ///
 /// Empty -> [`Error::EmptyLogits`]; a NaN -> [`Error::NanLogit`] (first index); a `+inf` ->
 /// [`Error::PositiveInfiniteLogit`] (first index); all `-inf` -> [`Error::AllMasked`]; more than
-/// `u32::MAX` entries -> [`Error::TooManyLogits`].
+/// [`MAX_LOGITS`] entries -> [`Error::TooManyLogits`]. A NaN anywhere wins over a `+inf` anywhere.
 pub(crate) fn scan(logits: &[f32], path: SimdPath) -> Result<Scan, Error> {
     check_len(logits)?;
     let out = simd::max(path, logits);
@@ -55,11 +55,23 @@ pub(crate) fn scan_blocks(
     })
 }
 
-fn check_len(logits: &[f32]) -> Result<(), Error> {
+/// The most logits a call accepts: `2^24 - 1 = 16,777,215`, 64 times the largest vocabulary in
+/// use. Up to it every total mass (at most `MAX_LOGITS · 2^40 < 2^64`, see
+/// [`weight`](crate::weight)) is exact in a `u64`; a longer input gets
+/// [`Error::TooManyLogits`].
+///
+/// ```
+/// assert_eq!(logits::MAX_LOGITS, 16_777_215);
+/// assert!((logits::MAX_LOGITS as u128) << 40 < 1u128 << 64);
+/// ```
+pub const MAX_LOGITS: usize = (1 << 24) - 1;
+
+/// `Err` for an empty input or one longer than [`MAX_LOGITS`].
+pub(crate) fn check_len(logits: &[f32]) -> Result<(), Error> {
     if logits.is_empty() {
         return Err(Error::EmptyLogits);
     }
-    if logits.len() > u32::MAX as usize {
+    if logits.len() > MAX_LOGITS {
         return Err(Error::TooManyLogits { len: logits.len() });
     }
     Ok(())

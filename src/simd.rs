@@ -11,7 +11,7 @@
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use crate::{kernels, kernels::ScanOut, Error};
+use crate::{kernels, kernels::ScanOut, weight::Scaling, Error};
 
 /// A code path for the per-logit loops.
 ///
@@ -182,14 +182,14 @@ dispatch! {
     fn scan(logits: &[f32], block_max: &mut Vec<f32>) -> ScanOut;
     fn max(logits: &[f32]) -> ScanOut;
     fn first_equal(logits: &[f32], value: f32) -> usize;
-    fn weights(logits: &[f32], block_max: &[f32], max: f32, inv_t: f32, w: &mut Vec<f32>, chunk_mass: &mut Vec<u64>) -> u64;
+    fn weights(logits: &[f32], block_max: &[f32], s: Scaling, w: &mut Vec<f32>, chunk_mass: &mut Vec<u64>) -> u64;
     fn block_walk(w: &[f32], blocks: core::ops::Range<usize>, t: u64) -> (usize, u64);
     fn collect_at_least(logits: &[f32], block_max: &[f32], threshold: f32, out: &mut Vec<u32>) -> ();
-    fn collect_scaled_at_least(logits: &[f32], block_max: &[f32], max: f32, inv_t: f32, z_min: f32, out: &mut Vec<u32>) -> ();
-    fn weight_of(x: f32, max: f32, inv_t: f32) -> f32;
-    fn masses_of(x: &[f32], max: f32, inv_t: f32, out: &mut Vec<u64>) -> ();
-    fn weight_f64_sum(logits: &[f32], max: f32, inv_t: f32) -> f64;
-    fn weights_f64_sum(logits: &[f32], max: f32, inv_t: f32, out: &mut [f32]) -> f64;
+    fn collect_scaled_at_least(logits: &[f32], block_max: &[f32], s: Scaling, z_min: f32, out: &mut Vec<u32>) -> ();
+    fn weight_of(x: f32, s: Scaling) -> f32;
+    fn masses_of(x: &[f32], s: Scaling, out: &mut Vec<u64>) -> ();
+    fn weight_f64_sum(logits: &[f32], s: Scaling) -> f64;
+    fn weights_f64_sum(logits: &[f32], s: Scaling, out: &mut [f32]) -> f64;
     fn scale(out: &mut [f32], scale: f64) -> ();
     fn mass_histogram(w: &[f32], chunk_mass: &[u64], buckets: &mut [u64]) -> ();
     fn masses_at_or_above_one(w: &[f32], edges: &[f32; 1], chunk_masses: &mut Vec<u64>) -> [u64; 1];

@@ -9,9 +9,13 @@
 //!
 //! Subtracting `m` first means no `exp` overflows, whatever the logits (`±1e30` included), and
 //! the top token's term is exactly 1, so `S >= 1` and `ln S` is finite. `S` is accumulated in
-//! f64. `-inf` logits are masks: probability exactly 0, log-probability `-inf`.
+//! f64. `-inf` logits are masks: probability exactly 0, log-probability `-inf`; any other logit
+//! has a finite log-probability (at least `f32::MIN`).
 
-use crate::{scan::same_len, scan::scan_max, simd, softmax_with_temperature_into, Error, SimdPath};
+use crate::{
+    scan::same_len, scan::scan_max, simd, softmax_with_temperature_into, weight::Scaling, Error,
+    SimdPath,
+};
 
 /// Writes `softmax(logits)` into `out` (temperature 1).
 ///
@@ -42,22 +46,34 @@ pub fn softmax(logits: &[f32]) -> Result<Vec<f32>, Error> {
 fn max_and_log_sum(logits: &[f32]) -> Result<(f32, f64), Error> {
     let path = SimdPath::detect();
     let max = scan_max(logits, path)?;
-    let sum = simd::weight_f64_sum(path, logits, max, 1.0);
+    let sum = simd::weight_f64_sum(path, logits, Scaling::new(max, 1.0));
     Ok((max, sum.ln()))
 }
 
 /// Writes `log_softmax(logits)` into `out`: `(x_i - m) - ln S`, computed in f64 and rounded once.
 ///
+/// A masked token (`-inf`) gets `-inf`; every other token gets a finite value. A
+/// log-probability below the f32 range (possible only when the logits span more than
+/// `f32::MAX`, as `[f32::MAX, -f32::MAX]` does: `-6.8e38`) is reported as `f32::MIN`, the lowest
+/// finite f32, so that `-inf` always means "masked".
+///
 /// ```
 /// let mut lp = [0.0f32; 2];
 /// logits::log_softmax_into(&[0.0, 0.0], &mut lp).unwrap();
 /// assert!((lp[0] + std::f32::consts::LN_2).abs() < 1e-7);
+/// logits::log_softmax_into(&[f32::MAX, -f32::MAX], &mut lp).unwrap();
+/// assert_eq!(lp, [0.0, f32::MIN]);
 /// ```
 pub fn log_softmax_into(logits: &[f32], out: &mut [f32]) -> Result<(), Error> {
     same_len(logits.len(), out.len())?;
     let (max, log_sum) = max_and_log_sum(logits)?;
     for (o, &x) in out.iter_mut().zip(logits) {
-        *o = ((x as f64 - max as f64) - log_sum) as f32;
+        let v = (x as f64 - max as f64) - log_sum;
+        *o = if x == f32::NEG_INFINITY {
+            f32::NEG_INFINITY
+        } else {
+            v.max(f32::MIN as f64) as f32
+        };
     }
     Ok(())
 }

@@ -8,7 +8,7 @@
 //! token id** on exact ties, and no randomness drawn. Any `T > 0`, however small (`1e-30`,
 //! even subnormal) or large (`1e30`), gives a valid distribution, never NaN.
 
-use crate::{scan::same_len, scan::scan, scan::scan_max, simd, weight, Error, SimdPath};
+use crate::{scan::same_len, scan::scan, scan::scan_max, simd, weight::Scaling, Error, SimdPath};
 
 /// A validated temperature: finite and `>= 0`.
 ///
@@ -60,16 +60,19 @@ impl Temperature {
         self.0 == 0.0
     }
 
-    /// `1/T` as used by [`weight`](crate::weight::weight), or `None` when greedy.
+    /// The [`Scaling`] of logits whose maximum is `max` at this temperature, or `None` when
+    /// greedy.
     ///
     /// ```
-    /// assert_eq!(logits::Temperature::new(0.5).unwrap().inverse(), Some(2.0));
+    /// let s = logits::Temperature::new(0.5).unwrap().scaling(1.0).unwrap();
+    /// assert_eq!(s.z(0.0), -2.0);
+    /// assert!(logits::Temperature::new(0.0).unwrap().scaling(1.0).is_none());
     /// ```
-    pub fn inverse(self) -> Option<f32> {
+    pub fn scaling(self, max: f32) -> Option<Scaling> {
         if self.is_greedy() {
             None
         } else {
-            Some(weight::inverse_temperature(self.0))
+            Some(Scaling::new(max, self.0))
         }
     }
 }
@@ -101,19 +104,16 @@ pub fn softmax_with_temperature_into(
     let t = Temperature::new(temperature)?;
     same_len(logits.len(), out.len())?;
     let path = SimdPath::detect();
-    match t.inverse() {
-        None => {
-            let argmax = scan(logits, path)?.argmax;
-            out.fill(0.0);
-            out[argmax] = 1.0;
-        }
-        Some(inv_t) => {
-            let max = scan_max(logits, path)?;
-            // out = weights, their f64 sum in the fixed layout of `weight::sum_f64`, then scale.
-            let sum = simd::weights_f64_sum(path, logits, max, inv_t, out);
-            simd::scale(path, out, 1.0 / sum);
-        }
+    if t.is_greedy() {
+        let argmax = scan(logits, path)?.argmax;
+        out.fill(0.0);
+        out[argmax] = 1.0;
+        return Ok(());
     }
+    let scaling = Scaling::new(scan_max(logits, path)?, t.get());
+    // out = weights, their f64 sum in the fixed layout of `weight::sum_f64`, then scale.
+    let sum = simd::weights_f64_sum(path, logits, scaling, out);
+    simd::scale(path, out, 1.0 / sum);
     Ok(())
 }
 

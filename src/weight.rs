@@ -3,66 +3,186 @@
 //! For logits `x`, maximum `m` and temperature `T > 0`, token `i` has the **weight**
 //!
 //! ```text
-//! w_i = exp_nonpositive((x_i - m) * (1/T))        (f32; the top token has w = 1 exactly)
+//! w_i = exp_nonpositive(z_i),   z_i = (x_i - m) / T     (f32; the top token has w = 1 exactly)
 //! ```
 //!
-//! and its probability is `w_i / Σ w`. `1/T` is computed once in f32 and capped at `f32::MAX`, so
-//! a subnormal `T` still gives a valid distribution (the argmax limit) instead of `0 * inf = NaN`.
+//! and its probability is `w_i / Σ w`. The scaled logit `z = (x_i - m) / T` is computed in f32 by
+//! [`Scaling`], in a form chosen once from `T` so that neither the subtraction nor `1/T`
+//! overflows: every finite `T > 0` and every pair of finite logits give `exp((x - m) / T)` to
+//! within a few ulp (`[f32::MAX, -f32::MAX]` at `T = f32::MAX`, `[1e-45, 0]` at `T = 1e-45`).
 //!
 //! Truncation filters and the draw work on the **mass** `q_i = round(w_i · 2^40)`, an integer.
 //! Integer sums are exact and do not depend on summation order, so every algorithm (sorting,
 //! thresholds, SIMD with any lane count) keeps the same set and draws the same token. A token
 //! whose weight is below `2^-41` of the top token's (about `4.5e-13`) has mass 0: it cannot be
-//! drawn, and it is reported with probability 0.
+//! drawn, and it is reported with probability 0. At most [`MAX_LOGITS`](crate::MAX_LOGITS)
+//! tokens are accepted, so a total mass (at most `MAX_LOGITS · 2^40 < 2^64`) fits in a `u64`.
 
 use crate::exp::{exp_nonpositive, exp_of_nonpositive};
 
 /// The mass of the top token: `2^40`.
 ///
 /// ```
-/// use logits::weight::{mass, weight, MASS_ONE};
-/// assert_eq!(mass(weight(4.0, 4.0, 1.0)), MASS_ONE); // the top token
+/// use logits::weight::{mass, Scaling, MASS_ONE};
+/// assert_eq!(mass(Scaling::new(4.0, 1.0).weight(4.0)), MASS_ONE); // the top token
 /// ```
 pub const MASS_ONE: u64 = 1 << 40;
 
-/// `1/T` in f32, capped at `f32::MAX` so that `0 * (1/T)` stays 0. `t` must be `> 0`.
+/// `2^64` and `2^-64`: the pre-scales of the extreme-temperature forms of [`Scaling`].
+const TWO_64: f32 = 18_446_744_073_709_551_616.0;
+const TWO_M64: f32 = 1.0 / TWO_64;
+
+/// The scaled logit `z = (x - max) / T` of a temperature `T > 0` and the maximum logit `max`,
+/// and the weight `exp(z)`.
+///
+/// `z` is computed in f32 in one of four forms, chosen once from `T`:
+///
+/// | `T` | `z` | why |
+/// |---|---|---|
+/// | `1` | `x - max` | exact subtraction, nothing to scale |
+/// | `[2^-64, 2^64]` | `(x - max) · r`, `r = fl(1/T)` | one rounding each |
+/// | `< 2^-64` | `((x - max) · 2^64) · fl(1 / (T · 2^64))` | `1/T` would overflow below `2.9e-39` |
+/// | `> 2^64` | `(x · 2^-64 - max · 2^-64) · fl(1 / (T · 2^-64))` | `x - max` would overflow for logits of opposite sign near `f32::MAX` |
+///
+/// Each step is an IEEE operation rounded once, and scaling by a power of two is exact (away
+/// from the subnormal range, where it only touches values whose weight rounds to 1 or 0
+/// anyway), so `z` is within a few ulp of `(x - max) / T` for every finite `T > 0` and finite
+/// logits; where a step overflows to `-inf`, the true `z` is below `-1.8e19` and the weight is
+/// 0 either way. Every form is monotone in `x` (each step rounds monotonically), which the
+/// filters rely on. The same form runs on every code path, so the bits are the same everywhere.
 ///
 /// ```
-/// use logits::weight::inverse_temperature;
-/// assert_eq!(inverse_temperature(0.5), 2.0);
-/// assert_eq!(inverse_temperature(1e-45), f32::MAX);
+/// use logits::weight::Scaling;
+/// let s = Scaling::new(3.0, 0.5);
+/// assert_eq!((s.z(2.0), s.weight(3.0)), (-2.0, 1.0));
+/// // Neither `x - max` nor `1/T` overflows:
+/// let s = Scaling::new(f32::MAX, f32::MAX);
+/// assert_eq!(s.z(-f32::MAX), -2.0);
+/// let s = Scaling::new(0.0, 1e-45);
+/// assert_eq!(s.z(-1e-45), -1.0);
 /// ```
-#[inline]
-pub fn inverse_temperature(t: f32) -> f32 {
-    let inv = 1.0 / t;
-    if inv > f32::MAX {
-        f32::MAX
-    } else {
-        inv
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scaling {
+    max: f32,
+    form: Form,
+}
+
+/// The forms of [`Scaling`], with their multiplier.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Form {
+    /// `T = 1`: `x - max`.
+    Unit,
+    /// `(x - max) · r`.
+    Mul(f32),
+    /// `T < 2^-64`: `((x - max) · 2^64) · r`.
+    Small(f32),
+    /// `T > 2^64`: `(x · 2^-64 - max · 2^-64) · r`.
+    Large(f32),
+}
+
+impl Scaling {
+    /// The scaling of temperature `t` around the maximum logit `max`.
+    ///
+    /// `t` must be finite and `> 0` (as [`Temperature`](crate::Temperature) guarantees) and `max`
+    /// finite; other values give a well-defined but meaningless scaling, never a panic.
+    ///
+    /// ```
+    /// use logits::weight::Scaling;
+    /// assert_eq!(Scaling::new(0.0, 0.25).z(-1.0), -4.0);
+    /// ```
+    pub fn new(max: f32, t: f32) -> Scaling {
+        let form = if t == 1.0 {
+            Form::Unit
+        } else if t < TWO_M64 {
+            Form::Small(1.0 / (t * TWO_64))
+        } else if t > TWO_64 {
+            Form::Large(1.0 / (t * TWO_M64))
+        } else {
+            Form::Mul(1.0 / t)
+        };
+        Scaling { max, form }
+    }
+
+    /// The maximum logit it scales around.
+    ///
+    /// ```
+    /// assert_eq!(logits::weight::Scaling::new(2.5, 1.0).max(), 2.5);
+    /// ```
+    pub fn max(self) -> f32 {
+        self.max
+    }
+
+    pub(crate) fn form(self) -> Form {
+        self.form
+    }
+
+    /// The scaled logit `z = (x - max) / T` (see the table above); `-inf` for `x = -inf`.
+    ///
+    /// ```
+    /// let s = logits::weight::Scaling::new(1.0, 2.0);
+    /// assert_eq!((s.z(0.0), s.z(f32::NEG_INFINITY)), (-0.5, f32::NEG_INFINITY));
+    /// ```
+    #[inline(always)]
+    pub fn z(self, x: f32) -> f32 {
+        let max = self.max;
+        match self.form {
+            Form::Unit => x - max,
+            Form::Mul(r) => (x - max) * r,
+            Form::Small(r) => ((x - max) * TWO_64) * r,
+            Form::Large(r) => (x * TWO_M64 - max * TWO_M64) * r,
+        }
+    }
+
+    /// The weight `exp(z)` of a logit `x`, by the crate's [`exp`](crate::exp). `x = -inf` gives
+    /// 0, `x = max` gives exactly 1; `x > max` is treated as `max`.
+    ///
+    /// ```
+    /// use logits::weight::Scaling;
+    /// let s = Scaling::new(3.0, 0.8);
+    /// assert_eq!((s.weight(3.0), s.weight(f32::NEG_INFINITY)), (1.0, 0.0));
+    /// assert!((Scaling::new(3.0, 1.0).weight(2.0) - (-1.0f32).exp()).abs() < 1e-7);
+    /// ```
+    #[inline(always)]
+    pub fn weight(self, x: f32) -> f32 {
+        exp_nonpositive(self.z(x))
+    }
+
+    /// [`weight`](Self::weight) for `x <= max`: then `z <= 0` already, and the clamp to 0 is
+    /// skipped. Same bits.
+    #[inline(always)]
+    pub(crate) fn weight_below_max(self, x: f32) -> f32 {
+        exp_of_nonpositive(self.z(x))
     }
 }
 
-/// The weight `exp((x - max) / T)` of a logit `x`, given `inv_t = inverse_temperature(T)`.
-///
-/// `x = -inf` gives 0, `x = max` gives exactly 1.
-///
-/// ```
-/// use logits::weight::weight;
-/// assert_eq!(weight(3.0, 3.0, 1.25), 1.0);
-/// assert_eq!(weight(f32::NEG_INFINITY, 3.0, 1.25), 0.0);
-/// assert!((weight(2.0, 3.0, 1.0) - (-1.0f32).exp()).abs() < 1e-7);
-/// ```
-#[inline(always)]
-pub fn weight(x: f32, max: f32, inv_t: f32) -> f32 {
-    exp_nonpositive((x - max) * inv_t)
+/// Runs `$body` with `$z` bound to a closure computing [`Scaling::z`], one monomorphized copy
+/// per form, so that a per-logit loop in `$body` contains no branch on the form.
+macro_rules! with_z {
+    ($s:expr, |$z:ident| $body:expr) => {{
+        let s: $crate::weight::Scaling = $s;
+        let max = s.max();
+        match s.form() {
+            $crate::weight::Form::Unit => {
+                let $z = move |x: f32| x - max;
+                $body
+            }
+            $crate::weight::Form::Mul(r) => {
+                let $z = move |x: f32| (x - max) * r;
+                $body
+            }
+            $crate::weight::Form::Small(r) => {
+                let $z = move |x: f32| ((x - max) * 18_446_744_073_709_551_616.0f32) * r;
+                $body
+            }
+            $crate::weight::Form::Large(r) => {
+                let m = max * (1.0 / 18_446_744_073_709_551_616.0f32);
+                let $z = move |x: f32| (x * (1.0 / 18_446_744_073_709_551_616.0f32) - m) * r;
+                $body
+            }
+        }
+    }};
 }
-
-/// [`weight`] for `x <= max` (the maximum of the logits it is used with): then
-/// `(x - max) * inv_t <= 0` already, and the clamp to 0 is skipped. Same bits.
-#[inline(always)]
-pub(crate) fn weight_below_max(x: f32, max: f32, inv_t: f32) -> f32 {
-    exp_of_nonpositive((x - max) * inv_t)
-}
+pub(crate) use with_z;
 
 /// The fixed-point mass `round(w · 2^40)` of a weight `w` in `[0, 1]` (ties to even).
 ///
@@ -242,12 +362,13 @@ mod tests {
                     .wrapping_add(1442695040888963407);
                 x.push(-((state >> 40) as f32) / (1u64 << 20) as f32); // in (-16, 0]
             }
-            for inv_t in [1.0f32, 1.25, 0.3] {
-                let want = sum_f64(x.iter().map(|&v| weight(v, 0.0, inv_t)));
-                let got = crate::kernels::weight_f64_sum(&x, 0.0, inv_t);
+            for t in [1.0f32, 0.8, 3.0, 1e-30, 1e30] {
+                let s = Scaling::new(0.0, t);
+                let want = sum_f64(x.iter().map(|&v| s.weight(v)));
+                let got = crate::kernels::weight_f64_sum(&x, s);
                 assert_eq!(got.to_bits(), want.to_bits(), "n {n}");
                 let mut out = vec![0.0; n];
-                let got = crate::kernels::weights_f64_sum(&x, 0.0, inv_t, &mut out);
+                let got = crate::kernels::weights_f64_sum(&x, s, &mut out);
                 assert_eq!(got.to_bits(), want.to_bits(), "n {n}");
             }
         }

@@ -56,7 +56,7 @@ fn shapes(n: usize, seed: u64) -> Vec<Vec<f32>> {
 
 fn params() -> Vec<SamplingParams> {
     let mut v = Vec::new();
-    for &temperature in &[0.0, 0.5, 0.8, 1.0, 1.7] {
+    for &temperature in &[0.0, 0.5, 0.8, 1.0, 1.7, 1e-40, 1e30] {
         for &(top_k, top_p, min_p) in &[
             (0, 1.0, 0.0),
             (40, 1.0, 0.0),
@@ -155,15 +155,12 @@ fn softmax_matches_its_scalar_definition() {
             if x.iter().all(|&v| v == f32::NEG_INFINITY) {
                 continue;
             }
-            for &t in &[0.5f32, 0.8, 1.0, 1.7] {
+            for &t in &[0.5f32, 0.8, 1.0, 1.7, 1e-40, 1e30] {
                 let max = x
                     .iter()
                     .fold(f32::NEG_INFINITY, |a, &v| if v > a { v } else { a });
-                let inv_t = logits::weight::inverse_temperature(t);
-                let w: Vec<f32> = x
-                    .iter()
-                    .map(|&v| logits::weight::weight(v, max, inv_t))
-                    .collect();
+                let s = logits::weight::Scaling::new(max, t);
+                let w: Vec<f32> = x.iter().map(|&v| s.weight(v)).collect();
                 let mut lanes = [0.0f64; 16];
                 for (i, &v) in w.iter().enumerate() {
                     lanes[i % 16] += v as f64;
