@@ -18,8 +18,8 @@
 //! ```
 
 use crate::{
-    rng, top_p::nucleus_target, weight, weight::Scaling, Error, MinP, SamplingParams, Temperature,
-    TopP,
+    rng, top_p::nucleus_target, weight, weight::Scaling, Error, Filter, MinP, SamplingParams,
+    Temperature, TopK, TopP,
 };
 
 /// Checks the input contract with the plainest possible loop.
@@ -118,47 +118,90 @@ fn masses(logits: &[f32], ids: &[u32], t: Temperature) -> Vec<u64> {
 /// Survivors of the chain, in rank order.
 fn survivors(logits: &[f32], params: &SamplingParams) -> Result<(Vec<u32>, Temperature), Error> {
     let t = Temperature::new(params.temperature)?;
-    let (top_p, min_p) = (TopP::new(params.top_p)?, MinP::new(params.min_p)?);
+    let filters = [
+        Filter::TopK(TopK::new(params.top_k)),
+        Filter::TopP(TopP::new(params.top_p)?),
+        Filter::MinP(MinP::new(params.min_p)?),
+    ];
+    Ok((survivors_of_filters(logits, t, &filters)?, t))
+}
+
+/// Survivors of `filters` applied in order at temperature `t`, in rank order.
+fn survivors_of_filters(
+    logits: &[f32],
+    t: Temperature,
+    filters: &[Filter],
+) -> Result<Vec<u32>, Error> {
     let mut ids = rank(logits)?;
     if t.is_greedy() {
         ids.truncate(1);
-        return Ok((ids, t));
+        return Ok(ids);
     }
-    // top-k: the first k of the ranking.
-    if params.top_k > 0 {
-        ids.truncate(params.top_k);
-    }
-    // top-p: the shortest ranked prefix whose mass reaches the target.
-    if !top_p.is_disabled() {
-        let q = masses(logits, &ids, t);
-        let total: u64 = q.iter().sum();
-        let target = nucleus_target(top_p.get(), total);
-        let mut cum = 0;
-        let mut keep = ids.len();
-        for (j, &qj) in q.iter().enumerate() {
-            cum += qj;
-            if cum >= target {
-                keep = j + 1;
-                break;
+    let m = logits
+        .iter()
+        .fold(f32::NEG_INFINITY, |a, &x| if x > a { x } else { a });
+    let s = t.scaling(m).unwrap_or(Scaling::new(m, 1.0));
+    let w = |i: u32| s.weight(logits[i as usize]);
+    for &filter in filters {
+        match filter {
+            // top-k: the first k of the ranking.
+            Filter::TopK(k) if k.get() > 0 => ids.truncate(k.get()),
+            // top-p: the shortest ranked prefix whose mass reaches the target.
+            Filter::TopP(p) if !p.is_disabled() => {
+                let q = masses(logits, &ids, t);
+                let total: u64 = q.iter().sum();
+                let target = nucleus_target(p.get(), total);
+                let mut cum = 0;
+                let mut keep = ids.len();
+                for (j, &qj) in q.iter().enumerate() {
+                    cum += qj;
+                    if cum >= target {
+                        keep = j + 1;
+                        break;
+                    }
+                }
+                ids.truncate(keep);
             }
+            // min-p = 1: the exact ties of the top survivor's logit.
+            Filter::MinP(min_p) if min_p.get() >= 1.0 => {
+                let top = logits[ids[0] as usize];
+                ids.retain(|&i| logits[i as usize] == top);
+            }
+            // min-p: weight at least min_p times the top survivor's (the first in rank order).
+            Filter::MinP(min_p) if !min_p.is_disabled() => {
+                let threshold = min_p.get() * w(ids[0]);
+                ids.retain(|&i| w(i) >= threshold);
+            }
+            _ => {}
         }
-        ids.truncate(keep);
     }
-    // min-p: weight at least min_p times the top survivor's (the first in rank order); min_p = 1
-    // keeps the exact ties of the top survivor's logit.
-    if min_p.get() >= 1.0 {
-        let top = logits[ids[0] as usize];
-        ids.retain(|&i| logits[i as usize] == top);
-    } else if !min_p.is_disabled() {
-        let m = logits
-            .iter()
-            .fold(f32::NEG_INFINITY, |a, &x| if x > a { x } else { a });
-        let s = t.scaling(m).unwrap_or(Scaling::new(m, 1.0));
-        let w = |i: u32| s.weight(logits[i as usize]);
-        let threshold = min_p.get() * w(ids[0]);
-        ids.retain(|&i| w(i) >= threshold);
-    }
-    Ok((ids, t))
+    Ok(ids)
+}
+
+/// The final distribution after temperature `temperature` and then `filters`, in the order
+/// given, each on the survivors of the one before: `(id, mass)` pairs in ascending id order.
+///
+/// ```
+/// use logits::{reference, Filter, MinP, TopP};
+/// let x = [0.5f32.ln(), 0.3f32.ln(), 0.2f32.ln()];
+/// let (min_p, top_p) = (Filter::MinP(MinP::new(0.5)?), Filter::TopP(TopP::new(0.6)?));
+/// // min-p keeps {0, 1}, renormalized to 0.625 and 0.375; top-p 0.6 then keeps {0}.
+/// let a = reference::masses_of_filters(&x, 1.0, &[min_p, top_p])?;
+/// // top-p 0.6 keeps {0, 1} (0.5 falls short); min-p then keeps both (0.3 >= 0.5 · 0.5).
+/// let b = reference::masses_of_filters(&x, 1.0, &[top_p, min_p])?;
+/// assert_eq!((a.len(), b.len()), (1, 2));
+/// # Ok::<(), logits::Error>(())
+/// ```
+pub fn masses_of_filters(
+    logits: &[f32],
+    temperature: f32,
+    filters: &[Filter],
+) -> Result<Vec<(u32, u64)>, Error> {
+    let t = Temperature::new(temperature)?;
+    let mut ids = survivors_of_filters(logits, t, filters)?;
+    ids.sort();
+    let q = masses(logits, &ids, t);
+    Ok(ids.into_iter().zip(q).collect())
 }
 
 /// The final distribution of the chain (temperature, top-k, top-p, min-p): `(id, mass)` pairs in
