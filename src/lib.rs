@@ -106,37 +106,28 @@
 #![deny(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-mod argmax;
+#[allow(unsafe_code)]
+mod arch;
 mod candidates;
-mod entropy;
 mod error;
-pub mod exp;
-mod kernels;
-pub mod min_p;
+pub mod math;
 pub mod reference;
 pub mod rng;
 mod sampler;
-mod scan;
-#[allow(unsafe_code)]
-mod simd;
-mod softmax;
-mod temperature;
-pub mod top_k;
-pub mod top_p;
-pub mod weight;
+pub mod samplers;
 
-pub use argmax::argmax;
+pub use arch::SimdPath;
 pub use candidates::{Candidates, Distribution, Filter, Sample, Scratch};
-pub use entropy::{entropy, entropy_of_logits};
 pub use error::Error;
-pub use min_p::{min_p, MinP};
+pub use math::{
+    argmax, entropy, entropy_of_logits, exp, log_softmax, log_softmax_into, logsumexp, softmax,
+    softmax_into, softmax_with_temperature, softmax_with_temperature_into, weight, MAX_LOGITS,
+};
 pub use sampler::{Sampler, SamplingParams};
-pub use scan::MAX_LOGITS;
-pub use simd::SimdPath;
-pub use softmax::{log_softmax, log_softmax_into, logsumexp, softmax, softmax_into};
-pub use temperature::{softmax_with_temperature, softmax_with_temperature_into, Temperature};
-pub use top_k::{top_k, TopK};
-pub use top_p::{top_p, TopP};
+pub use samplers::min_p::{self, min_p, MinP};
+pub use samplers::temperature::Temperature;
+pub use samplers::top_k::{self, top_k, TopK};
+pub use samplers::top_p::{self, top_p, TopP};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

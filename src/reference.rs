@@ -18,8 +18,8 @@
 //! ```
 
 use crate::{
-    rng, top_p::nucleus_target, weight, weight::Scaling, Error, Filter, MinP, SamplingParams,
-    Temperature, TopK, TopP,
+    rng, samplers::top_p::nucleus_target, weight, weight::Scaling, Error, Filter, MinP,
+    SamplingParams, Temperature, TopK, TopP,
 };
 
 /// Checks the input contract with the plainest possible loop.

@@ -13,8 +13,10 @@
 //! has a finite log-probability (at least `f32::MIN`).
 
 use crate::{
-    scan::same_len, scan::scan_max, simd, softmax_with_temperature_into, weight::Scaling, Error,
-    SimdPath,
+    arch,
+    math::scan::{same_len, scan, scan_max},
+    weight::Scaling,
+    Error, SimdPath, Temperature,
 };
 
 /// Writes `softmax(logits)` into `out` (temperature 1).
@@ -46,7 +48,7 @@ pub fn softmax(logits: &[f32]) -> Result<Vec<f32>, Error> {
 fn max_and_log_sum(logits: &[f32]) -> Result<(f32, f64), Error> {
     let path = SimdPath::detect();
     let max = scan_max(logits, path)?;
-    let sum = simd::weight_f64_sum(path, logits, Scaling::new(max, 1.0));
+    let sum = arch::weight_f64_sum(path, logits, Scaling::new(max, 1.0));
     Ok((max, sum.ln()))
 }
 
@@ -99,4 +101,49 @@ pub fn log_softmax(logits: &[f32]) -> Result<Vec<f32>, Error> {
 pub fn logsumexp(logits: &[f32]) -> Result<f64, Error> {
     let (max, log_sum) = max_and_log_sum(logits)?;
     Ok(max as f64 + log_sum)
+}
+
+/// Writes `softmax(logits / T)` into `out`.
+///
+/// `T = 0` writes a one-hot vector at the lowest-index maximum. The sum over the vocabulary is
+/// accumulated in f64; `-inf` logits get probability exactly 0. Errors: the
+/// [input contract](crate#input-contract), [`Error::InvalidTemperature`], and
+/// [`Error::LengthMismatch`] if `out.len() != logits.len()`.
+///
+/// ```
+/// let mut p = [0.0f32; 3];
+/// logits::softmax_with_temperature_into(&[2.0, 1.0, 0.1], 0.5, &mut p).unwrap();
+/// assert!((p[0] - 0.864).abs() < 5e-4);
+/// ```
+pub fn softmax_with_temperature_into(
+    logits: &[f32],
+    temperature: f32,
+    out: &mut [f32],
+) -> Result<(), Error> {
+    let t = Temperature::new(temperature)?;
+    same_len(logits.len(), out.len())?;
+    let path = SimdPath::detect();
+    if t.is_greedy() {
+        let argmax = scan(logits, path)?.argmax;
+        out.fill(0.0);
+        out[argmax] = 1.0;
+        return Ok(());
+    }
+    let scaling = Scaling::new(scan_max(logits, path)?, t.get());
+    // out = weights, their f64 sum in the fixed layout of `weight::sum_f64`, then scale.
+    let sum = arch::weights_f64_sum(path, logits, scaling, out);
+    arch::scale(path, out, 1.0 / sum);
+    Ok(())
+}
+
+/// Allocating form of [`softmax_with_temperature_into`].
+///
+/// ```
+/// let p = logits::softmax_with_temperature(&[1.0, 1.0, 0.0], 0.0).unwrap();
+/// assert_eq!(p, vec![1.0, 0.0, 0.0]); // T = 0: lowest id among tied maxima
+/// ```
+pub fn softmax_with_temperature(logits: &[f32], temperature: f32) -> Result<Vec<f32>, Error> {
+    let mut out = vec![0.0; logits.len()];
+    softmax_with_temperature_into(logits, temperature, &mut out)?;
+    Ok(out)
 }

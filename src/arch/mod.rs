@@ -11,7 +11,11 @@
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use crate::{kernels, kernels::ScanOut, weight::Scaling, Error};
+use crate::{weight::Scaling, Error};
+
+use kernels::ScanOut;
+
+pub(crate) mod kernels;
 
 /// A code path for the per-logit loops.
 ///

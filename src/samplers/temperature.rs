@@ -8,7 +8,7 @@
 //! token id** on exact ties, and no randomness drawn. Any `T > 0`, however small (`1e-30`,
 //! even subnormal) or large (`1e30`), gives a valid distribution, never NaN.
 
-use crate::{scan::same_len, scan::scan, scan::scan_max, simd, weight::Scaling, Error, SimdPath};
+use crate::{weight::Scaling, Error};
 
 /// A validated temperature: finite and `>= 0`.
 ///
@@ -82,49 +82,4 @@ impl Default for Temperature {
     fn default() -> Self {
         Temperature(1.0)
     }
-}
-
-/// Writes `softmax(logits / T)` into `out`.
-///
-/// `T = 0` writes a one-hot vector at the lowest-index maximum. The sum over the vocabulary is
-/// accumulated in f64; `-inf` logits get probability exactly 0. Errors: the
-/// [input contract](crate#input-contract), [`Error::InvalidTemperature`], and
-/// [`Error::LengthMismatch`] if `out.len() != logits.len()`.
-///
-/// ```
-/// let mut p = [0.0f32; 3];
-/// logits::softmax_with_temperature_into(&[2.0, 1.0, 0.1], 0.5, &mut p).unwrap();
-/// assert!((p[0] - 0.864).abs() < 5e-4);
-/// ```
-pub fn softmax_with_temperature_into(
-    logits: &[f32],
-    temperature: f32,
-    out: &mut [f32],
-) -> Result<(), Error> {
-    let t = Temperature::new(temperature)?;
-    same_len(logits.len(), out.len())?;
-    let path = SimdPath::detect();
-    if t.is_greedy() {
-        let argmax = scan(logits, path)?.argmax;
-        out.fill(0.0);
-        out[argmax] = 1.0;
-        return Ok(());
-    }
-    let scaling = Scaling::new(scan_max(logits, path)?, t.get());
-    // out = weights, their f64 sum in the fixed layout of `weight::sum_f64`, then scale.
-    let sum = simd::weights_f64_sum(path, logits, scaling, out);
-    simd::scale(path, out, 1.0 / sum);
-    Ok(())
-}
-
-/// Allocating form of [`softmax_with_temperature_into`].
-///
-/// ```
-/// let p = logits::softmax_with_temperature(&[1.0, 1.0, 0.0], 0.0).unwrap();
-/// assert_eq!(p, vec![1.0, 0.0, 0.0]); // T = 0: lowest id among tied maxima
-/// ```
-pub fn softmax_with_temperature(logits: &[f32], temperature: f32) -> Result<Vec<f32>, Error> {
-    let mut out = vec![0.0; logits.len()];
-    softmax_with_temperature_into(logits, temperature, &mut out)?;
-    Ok(out)
 }

@@ -1,6 +1,6 @@
 //! The most probable token.
 
-use crate::{scan::scan, Error, SimdPath};
+use crate::{math::scan::scan, Error, SimdPath};
 
 /// Index of the largest logit; on exact ties, the lowest index.
 ///

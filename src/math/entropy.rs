@@ -5,7 +5,7 @@
 //! probability. It ranges from 0 (one token) to `ln n` (uniform over `n` unmasked tokens), and
 //! never decreases as `T` grows.
 
-use crate::{scan::scan_max, Error, SimdPath, Temperature};
+use crate::{math::scan::scan_max, Error, SimdPath, Temperature};
 
 /// Entropy (nats) of a distribution given as non-negative weights, normalized by their sum.
 ///

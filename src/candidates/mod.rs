@@ -22,11 +22,11 @@
 use core::cmp::Ordering;
 
 use crate::{
-    kernels::{BLOCK, MASS_CHUNK},
+    arch,
+    arch::kernels::{BLOCK, MASS_CHUNK},
+    math::scan::scan_blocks,
     rng,
-    scan::scan_blocks,
-    simd,
-    top_p::nucleus_target,
+    samplers::top_p::nucleus_target,
     weight::{mass, Scaling, MASS_ONE},
     Error, MinP, SimdPath, Temperature, TopK, TopP,
 };
@@ -316,7 +316,7 @@ impl<'a> Candidates<'a> {
             // tokens (and every token tied with the k-th) are all >= it.
             let threshold = self.kth_block_max(k);
             self.s.ids.clear();
-            simd::collect_at_least(
+            arch::collect_at_least(
                 self.path,
                 self.logits,
                 &self.s.block_max,
@@ -394,7 +394,7 @@ impl<'a> Candidates<'a> {
             return;
         }
         let (logits, scaling, path) = (self.logits, self.scaling, self.path);
-        let w = |id: u32| simd::weight_of(path, logits[id as usize], scaling);
+        let w = |id: u32| arch::weight_of(path, logits[id as usize], scaling);
         match self.set {
             Set::All | Set::Prefix { .. } => {
                 // The top token is the global maximum, weight 1: keep w >= m. Prefilter in logit
@@ -403,7 +403,7 @@ impl<'a> Candidates<'a> {
                 let z_min = ((m as f64).ln() - 1e-4) as f32;
                 self.s.ids.clear();
                 let s = &mut *self.s;
-                simd::collect_scaled_at_least(
+                arch::collect_scaled_at_least(
                     self.path,
                     logits,
                     &s.block_max,
@@ -491,7 +491,7 @@ impl<'a> Candidates<'a> {
                 // The argmax is a candidate: the top logit is the maximum.
                 let max = self.scaling.max();
                 s.ids.clear();
-                simd::collect_at_least(self.path, logits, &s.block_max, max, &mut s.ids);
+                arch::collect_at_least(self.path, logits, &s.block_max, max, &mut s.ids);
                 self.set = Set::List;
             }
             Set::List => {
@@ -520,7 +520,7 @@ impl<'a> Candidates<'a> {
             let (logits, s) = (self.logits, &mut *self.s);
             s.ids.clear();
             let xb = logits[boundary as usize];
-            simd::collect_at_least(self.path, logits, &s.block_max, xb, &mut s.ids);
+            arch::collect_at_least(self.path, logits, &s.block_max, xb, &mut s.ids);
             s.ids.retain(|&i| rank_le(logits, i, boundary));
             self.set = Set::List;
         }
@@ -532,7 +532,7 @@ impl<'a> Candidates<'a> {
             return total;
         }
         let s = &mut *self.s;
-        let total = simd::weights(
+        let total = arch::weights(
             self.path,
             self.logits,
             &s.block_max,
@@ -577,7 +577,7 @@ impl<'a> Candidates<'a> {
         s.list_x
             .extend(best.iter().map(|&key| from_descending_key(key)));
         s.list_mass.clear();
-        simd::masses_of(self.path, &s.list_x, self.scaling, &mut s.list_mass);
+        arch::masses_of(self.path, &s.list_x, self.scaling, &mut s.list_mass);
         let mut cum = 0u64;
         for (&m, &q) in s.list_x.iter().zip(&s.list_mass) {
             cum += q;
@@ -613,7 +613,7 @@ impl<'a> Candidates<'a> {
         let threshold = self.prefix_threshold(prefix_blocks, target);
         let (logits, s) = (self.logits, &mut *self.s);
         s.tmp.clear();
-        simd::collect_at_least(self.path, logits, &s.block_max, threshold, &mut s.tmp);
+        arch::collect_at_least(self.path, logits, &s.block_max, threshold, &mut s.tmp);
         sort_by_rank(logits, &mut s.tmp, &mut s.keys);
         // The collected tokens are a prefix of the ranking (every logit >= threshold).
         let mut cum = 0u64;
@@ -729,14 +729,14 @@ impl<'a> Candidates<'a> {
             None => {
                 let s = &mut *self.s;
                 band_crossing(&s.w, guess, target, &mut s.chunk_kept, |w, e, c| {
-                    simd::masses_at_or_above_wide(self.path, w, e, c)
+                    arch::masses_at_or_above_wide(self.path, w, e, c)
                 })?
             }
         };
         let s = &mut *self.s;
         s.tmp.clear();
         let (lo, hi) = (crossing << 19, (crossing + 1) << 19);
-        simd::collect_weight_bits(self.path, &s.w, lo, hi, &mut s.tmp);
+        arch::collect_weight_bits(self.path, &s.w, lo, hi, &mut s.tmp);
         Some(above)
     }
 
@@ -747,7 +747,7 @@ impl<'a> Candidates<'a> {
     fn crossing_near(&mut self, guess: u32, target: u64) -> Option<(u32, u64)> {
         let (path, s) = (self.path, &mut *self.s);
         let g = guess.min(MAX_BUCKET as u32);
-        let [at_g, at_next] = simd::masses_at_or_above_two(
+        let [at_g, at_next] = arch::masses_at_or_above_two(
             path,
             &s.w,
             &[bucket_edge(g), bucket_edge(g + 1)],
@@ -760,7 +760,7 @@ impl<'a> Candidates<'a> {
             // Lower: the bucket below, if the mass from its lower edge up reaches the target.
             let g = g.checked_sub(1)?;
             let [at] =
-                simd::masses_at_or_above_one(path, &s.w, &[bucket_edge(g)], &mut s.chunk_band);
+                arch::masses_at_or_above_one(path, &s.w, &[bucket_edge(g)], &mut s.chunk_band);
             (at >= target).then(|| {
                 keep_chunk_column::<2>(&mut s.chunk_kept, 0);
                 (g, at_g)
@@ -768,7 +768,7 @@ impl<'a> Candidates<'a> {
         } else {
             // Higher: the bucket above, if the mass above it falls short of the target.
             let [at] =
-                simd::masses_at_or_above_one(path, &s.w, &[bucket_edge(g + 2)], &mut s.chunk_band);
+                arch::masses_at_or_above_one(path, &s.w, &[bucket_edge(g + 2)], &mut s.chunk_band);
             (at < target).then(|| {
                 s.chunk_kept.clear();
                 s.chunk_kept.extend_from_slice(&s.chunk_band);
@@ -783,11 +783,11 @@ impl<'a> Candidates<'a> {
         let s = &mut *self.s;
         s.buckets.clear();
         s.buckets.resize(MAX_BUCKET + 1, 0);
-        simd::mass_histogram(self.path, &s.w, &s.chunk_mass, &mut s.buckets);
+        arch::mass_histogram(self.path, &s.w, &s.chunk_mass, &mut s.buckets);
         let (cum, crossing) = crossing_bucket(&s.buckets, target);
         s.tmp.clear();
         let (lo, hi) = (crossing << 19, (crossing + 1) << 19);
-        simd::collect_weight_bits(self.path, &s.w, lo, hi, &mut s.tmp);
+        arch::collect_weight_bits(self.path, &s.w, lo, hi, &mut s.tmp);
         cum
     }
 }
@@ -880,7 +880,7 @@ fn masses_of(
         None => {
             x.clear();
             x.extend(ids.iter().map(|&id| logits[id as usize]));
-            simd::masses_of(path, x, scaling, q);
+            arch::masses_of(path, x, scaling, q);
         }
     }
 }
@@ -888,7 +888,7 @@ fn masses_of(
 /// The fixed-point mass of token `id`.
 #[inline]
 fn self_mass(path: SimdPath, logits: &[f32], scaling: Scaling, id: u32) -> u64 {
-    mass(simd::weight_of(path, logits[id as usize], scaling))
+    mass(arch::weight_of(path, logits[id as usize], scaling))
 }
 
 fn ids_of<'s>(logits: &'s [f32], set: Set, ids: &'s [u32]) -> impl Iterator<Item = u32> + 's {
@@ -1169,7 +1169,7 @@ impl<'a> Distribution<'a> {
                     }
                     cum += m;
                 }
-                let (start, before) = simd::block_walk(self.path, &self.s.w, blocks, t - cum);
+                let (start, before) = arch::block_walk(self.path, &self.s.w, blocks, t - cum);
                 cum += before;
                 let lo = start * BLOCK;
                 let hi = (lo + BLOCK).min(self.logits.len());
@@ -1199,7 +1199,7 @@ impl<'a> Distribution<'a> {
                         cum = 0; // unreachable (`t` is below the total); walk every block
                     }
                 }
-                let (start, before) = simd::prefix_block_walk(
+                let (start, before) = arch::prefix_block_walk(
                     self.path,
                     self.logits,
                     &self.s.w,

@@ -1,6 +1,6 @@
 //! The input contract, checked in the same pass that finds the maximum.
 
-use crate::{kernels::ScanOut, simd, Error, SimdPath};
+use crate::{arch, arch::kernels::ScanOut, Error, SimdPath};
 
 /// What one validating pass over the logits learns.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -18,9 +18,9 @@ pub(crate) struct Scan {
 /// [`MAX_LOGITS`] entries -> [`Error::TooManyLogits`]. A NaN anywhere wins over a `+inf` anywhere.
 pub(crate) fn scan(logits: &[f32], path: SimdPath) -> Result<Scan, Error> {
     check_len(logits)?;
-    let out = simd::max(path, logits);
+    let out = arch::max(path, logits);
     check(logits, out)?;
-    let argmax = simd::first_equal(path, logits, out.max);
+    let argmax = arch::first_equal(path, logits, out.max);
     Ok(Scan {
         max: out.max,
         argmax,
@@ -30,7 +30,7 @@ pub(crate) fn scan(logits: &[f32], path: SimdPath) -> Result<Scan, Error> {
 /// The validated maximum alone: [`scan`] without the search for its index.
 pub(crate) fn scan_max(logits: &[f32], path: SimdPath) -> Result<f32, Error> {
     check_len(logits)?;
-    let out = simd::max(path, logits);
+    let out = arch::max(path, logits);
     check(logits, out)?;
     Ok(out.max)
 }
@@ -42,13 +42,13 @@ pub(crate) fn scan_blocks(
     block_max: &mut Vec<f32>,
 ) -> Result<Scan, Error> {
     check_len(logits)?;
-    let out = simd::scan(path, logits, block_max);
+    let out = arch::scan(path, logits, block_max);
     check(logits, out)?;
     // The first block holding the maximum, then the first index in it (both vectorized).
-    let block = simd::first_equal(path, block_max, out.max).min(block_max.len() - 1);
-    let start = block * crate::kernels::BLOCK;
-    let end = (start + crate::kernels::BLOCK).min(logits.len());
-    let argmax = start + simd::first_equal(path, &logits[start..end], out.max);
+    let block = arch::first_equal(path, block_max, out.max).min(block_max.len() - 1);
+    let start = block * crate::arch::kernels::BLOCK;
+    let end = (start + crate::arch::kernels::BLOCK).min(logits.len());
+    let argmax = start + arch::first_equal(path, &logits[start..end], out.max);
     Ok(Scan {
         max: out.max,
         argmax,
