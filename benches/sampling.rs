@@ -97,12 +97,13 @@ fn max_pass(x: &[f32]) -> f32 {
 }
 
 fn workloads() -> Vec<(&'static str, bool, SamplingParams)> {
-    let p = |temperature, top_k, top_p, min_p| SamplingParams {
-        temperature,
-        top_k,
-        top_p,
-        min_p,
-        seed: 7,
+    let p = |temperature, top_k, top_p, min_p| {
+        SamplingParams::default()
+            .temperature(temperature)
+            .top_k(top_k)
+            .top_p(top_p)
+            .min_p(min_p)
+            .seed(7)
     };
     vec![
         ("greedy", false, p(0.0, 0, 1.0, 0.0)),
@@ -139,7 +140,7 @@ fn bench(c: &mut Criterion) {
 
         for (name, is_flat, params) in workloads() {
             let x = if is_flat { &flat } else { &lm };
-            let mut s = Sampler::new(params).unwrap();
+            let mut s = Sampler::new(params.clone()).unwrap();
             // A benchmark that samples garbage is no benchmark: check the token first.
             let t = s.sample(x).unwrap();
             assert!(

@@ -23,11 +23,7 @@ fn main() -> Result<(), logits::Error> {
     for t in [0.0, 0.3, 0.7, 1.0, 1.5, 2.0] {
         let p = softmax_with_temperature(&LOGITS, t)?;
         let h = entropy_of_logits(&LOGITS, t)?;
-        let params = SamplingParams {
-            temperature: t,
-            seed: SEED,
-            ..Default::default()
-        };
+        let params = SamplingParams::default().temperature(t).seed(SEED);
         let mut sampler = Sampler::new(params)?;
         let mut counts = [0usize; 8];
         let mut first = Vec::new();
@@ -54,13 +50,11 @@ fn main() -> Result<(), logits::Error> {
         8f64.ln()
     );
 
-    let params = SamplingParams {
-        temperature: 1.0,
-        top_p: 0.9,
-        min_p: 0.05,
-        seed: SEED,
-        ..Default::default()
-    };
+    let params = SamplingParams::default()
+        .temperature(1.0)
+        .top_p(0.9)
+        .min_p(0.05)
+        .seed(SEED);
     let mut sampler = Sampler::new(params)?;
     println!("\nWith top_p = 0.9 and min_p = 0.05 at T = 1, the candidates are:");
     for (id, p) in sampler.distribution(&LOGITS)?.iter() {

@@ -76,6 +76,14 @@ pub enum Error {
         /// The value given.
         value: f32,
     },
+    /// A token id given to a stage (an allowed list, a bias, ...) is not below the vocabulary
+    /// size.
+    TokenOutOfRange {
+        /// The id given.
+        token: u32,
+        /// The vocabulary size (the number of logits).
+        len: usize,
+    },
     /// A [`SimdPath`](crate::SimdPath) was requested that this CPU cannot run.
     SimdPathUnavailable {
         /// The path requested.
@@ -116,6 +124,10 @@ impl fmt::Display for Error {
             ),
             Error::InvalidTopP { value } => write!(f, "top_p must be in [0, 1], got {value}"),
             Error::InvalidMinP { value } => write!(f, "min_p must be in [0, 1], got {value}"),
+            Error::TokenOutOfRange { token, len } => write!(
+                f,
+                "token id {token} is outside the vocabulary of {len} tokens"
+            ),
             Error::SimdPathUnavailable { path } => {
                 write!(f, "this CPU cannot run the {path:?} code path")
             }
@@ -140,6 +152,7 @@ impl Error {
             Error::InvalidTopP { value } => (9, f(value), 0),
             Error::InvalidMinP { value } => (10, f(value), 0),
             Error::SimdPathUnavailable { path } => (11, path as u64, 0),
+            Error::TokenOutOfRange { token, len } => (12, u64::from(token), len as u64),
         }
     }
 }

@@ -1,24 +1,34 @@
 //! The math of LLM token sampling: from one vector of logits to one token.
 //!
 //! An inference engine hands over the logits `x` (one f32 per vocabulary entry, 32k to 262k of
-//! them, once per generated token) and a few parameters; this crate returns a token. Three
-//! layers, each usable alone:
+//! them, once per generated token) and a few parameters; this crate returns a token. The layers,
+//! each usable alone (`src/` has a folder or file for each):
 //!
-//! 1. **Slice math**: [`softmax`], [`log_softmax`], [`logsumexp`], [`softmax_with_temperature`],
-//!    [`argmax`], [`entropy`], [`entropy_of_logits`] — free functions over `&[f32]`, writing into
-//!    a caller's buffer (`*_into`) or allocating.
-//! 2. **Filters**: [`Candidates`] turns logits into a candidate set and shrinks it with
-//!    [`top_k`](mod@top_k), [`top_p`](mod@top_p) and [`min_p`](mod@min_p); a [`Distribution`]
-//!    then gives probabilities and [draws](Distribution::draw) from a random word.
-//! 3. **[`Sampler`]**: validated [`SamplingParams`] (`temperature`, `top_k`, `top_p`, `min_p`,
-//!    `seed`, as in OpenAI / vLLM requests), the whole chain, a seeded stream, and scratch space
-//!    reused across calls (no allocation per token after the first).
+//! 1. **Slice math** ([`math`]): [`softmax`], [`log_softmax`], [`logsumexp`],
+//!    [`softmax_with_temperature`], [`argmax`], [`entropy`], [`entropy_of_logits`] — free
+//!    functions over `&[f32]`, writing into a caller's buffer (`*_into`) or allocating.
+//! 2. **The candidate set** ([`Candidates`]): the tokens still in play, and the few primitive
+//!    operations every sampler is built from (keep the top `n`, keep a mass prefix, keep weights
+//!    at or above a bound, keep a threshold on logits, keep a listed subset, divide by a
+//!    temperature; total mass, entropy, moments); a [`Distribution`] then gives probabilities and
+//!    [draws](Distribution::draw) from a random word. Its memory is a [`Workspace`].
+//! 3. **Samplers** ([`samplers`]): one file each — [`Temperature`], [`TopK`], [`TopP`],
+//!    [`MinP`] — each a [`Stage`] with its parameters, fast path, reference twin and tests. Your
+//!    own stage implements the same trait.
+//! 4. **The chain and the sampler**: a [`Chain`] is an ordered list of stages, in any order;
+//!    a [`Sampler`] holds one sequence's chain, seed and step, built from [`SamplingParams`]
+//!    (`temperature`, `top_k`, `top_p`, `min_p`, `seed`, as in OpenAI / vLLM requests) or from a
+//!    chain.
+//! 5. **The SIMD cellar** (`arch/`): the per-logit loops, compiled for every instruction set,
+//!    the only `unsafe` in the crate.
+//!
+//! [`reference`](mod@reference) is a slow, obviously correct twin of all of it, the tests' oracle.
 //!
 //! ```
 //! use logits::{Sampler, SamplingParams};
 //!
 //! let logits = vec![1.5, 3.2, 0.3, -1.0, 3.0];
-//! let params = SamplingParams { temperature: 0.8, top_k: 40, top_p: 0.95, min_p: 0.05, seed: 42 };
+//! let params = SamplingParams::default().temperature(0.8).top_k(40).top_p(0.95).min_p(0.05).seed(42);
 //! let mut sampler = Sampler::new(params)?;
 //! let sample = sampler.sample(&logits)?;
 //! println!("token {} with probability {:.3}", sample.token, sample.probability);
@@ -63,21 +73,33 @@
 //! however small or large, gives a valid distribution; as `T → ∞` it tends to uniform over the
 //! unmasked tokens, and the entropy ([`entropy_of_logits`]) never decreases as `T` grows.
 //!
-//! # Filters and their boundary rules
+//! # Samplers and their boundary rules
 //!
 //! Ranking means "logit descending, exact ties by lower token id".
 //!
-//! | filter | keeps | boundary | off |
+//! | stage | keeps | boundary | off |
 //! |---|---|---|---|
 //! | [top-k](mod@top_k) | the first `min(k, n)` of the ranking | exactly `k`, ties by id | `k = 0` |
 //! | [top-p](mod@top_p) | the shortest ranked prefix with mass `>= p` | the crossing token is kept; `p = 0` keeps 1 | `p = 1` |
 //! | [min-p](mod@min_p) | every token with `p_i >= min_p · p_max` | inclusive | `min_p = 0` |
 //!
-//! **Order.** The [`Sampler`] applies temperature first, then top-k, top-p and min-p, each on the
-//! renormalized survivors of the one before: the Hugging Face / vLLM convention. llama.cpp's
-//! default chain applies temperature *last*, after truncation, so with `T != 1` it keeps a
-//! different set for the same `top_p` and `min_p`. A chain in any order is built from
-//! [`Filter`]s on [`Candidates`].
+//! **Order.** A [`Sampler`] built from [`SamplingParams`] applies temperature first, then top-k,
+//! top-p and min-p, each on the renormalized survivors of the one before: the Hugging Face /
+//! vLLM convention. llama.cpp's default chain applies temperature *last*, after truncation, so
+//! with `T != 1` it keeps a different set for the same `top_p` and `min_p`. Any other order is
+//! a [`Chain`]:
+//!
+//! ```
+//! use logits::{Chain, MinP, Sampler, Temperature, TopK, TopP};
+//! let llama_cpp_order = Chain::new()
+//!     .then(TopK::new(40))
+//!     .then(TopP::new(0.95)?)
+//!     .then(MinP::new(0.05)?)
+//!     .then(Temperature::new(0.8)?);
+//! let mut sampler = Sampler::from_chain(llama_cpp_order, 42);
+//! assert!(sampler.sample(&[1.5, 3.2, 0.3, -1.0, 3.0])?.token < 5);
+//! # Ok::<(), logits::Error>(())
+//! ```
 //!
 //! # Input contract
 //!
@@ -109,6 +131,7 @@
 #[allow(unsafe_code)]
 mod arch;
 mod candidates;
+mod chain;
 mod error;
 pub mod math;
 pub mod reference;
@@ -117,7 +140,8 @@ mod sampler;
 pub mod samplers;
 
 pub use arch::SimdPath;
-pub use candidates::{Candidates, Distribution, Filter, Sample, Scratch};
+pub use candidates::{Candidates, Distribution, Sample, Workspace};
+pub use chain::Chain;
 pub use error::Error;
 pub use math::{
     argmax, entropy, entropy_of_logits, exp, log_softmax, log_softmax_into, logsumexp, softmax,
@@ -128,6 +152,7 @@ pub use samplers::min_p::{self, min_p, MinP};
 pub use samplers::temperature::Temperature;
 pub use samplers::top_k::{self, top_k, TopK};
 pub use samplers::top_p::{self, top_p, TopP};
+pub use samplers::{Context, Stage, StageClone};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -1,9 +1,11 @@
 //! A slow, obviously correct implementation of everything, used as the tests' oracle.
 //!
-//! Probabilities here are f64 (`exp` from the standard library), and every filter sorts the
-//! whole vocabulary and walks it. Where a filter's boundary depends on a probability, it uses the
-//! crate's *definitions* — [`Scaling::weight`](crate::weight::Scaling::weight), [`mass`](crate::weight::mass),
-//! [`nucleus_target`] — so that its sets can be compared with the
+//! Probabilities here are f64 (`exp` from the standard library). The candidate set
+//! ([`Candidates`]) is a list of ids kept in rank order by a full sort, and every operation walks
+//! it; each [`Stage`](crate::Stage) has a reference twin on it, so [`masses_of_chain`] runs any
+//! chain, in any order. Where a boundary depends on a probability, it uses the crate's
+//! *definitions* — [`Scaling::weight`](crate::weight::Scaling::weight),
+//! [`mass`](crate::weight::mass), [`nucleus_target`] — so that its sets can be compared with the
 //! fast paths exactly; those definitions are themselves tested against f64 math.
 //!
 //! It allocates freely and is meant for tests and for reading, not for the hot path.
@@ -11,15 +13,15 @@
 //! ```
 //! use logits::{reference, SamplingParams};
 //! let x = [0.4f32.ln(), 0.3f32.ln(), 0.2f32.ln(), 0.1f32.ln()];
-//! let d = reference::distribution(&x, &SamplingParams { top_p: 0.7, ..Default::default() })?;
+//! let d = reference::distribution(&x, &SamplingParams::default().top_p(0.7))?;
 //! let ids: Vec<u32> = d.iter().map(|&(id, _)| id).collect();
 //! assert_eq!(ids, vec![0, 1]);
 //! # Ok::<(), logits::Error>(())
 //! ```
 
 use crate::{
-    rng, samplers::top_p::nucleus_target, weight, weight::Scaling, Error, Filter, MinP,
-    SamplingParams, Temperature, TopK, TopP,
+    rng, samplers::top_p::nucleus_target, weight, weight::Scaling, Chain, Context, Error,
+    SamplingParams, Temperature,
 };
 
 /// Checks the input contract with the plainest possible loop.
@@ -104,123 +106,209 @@ pub fn entropy(logits: &[f32], temperature: f32) -> Result<f64, Error> {
         .sum::<f64>())
 }
 
-/// The crate's fixed-point mass of each listed token at temperature `t`.
-fn masses(logits: &[f32], ids: &[u32], t: Temperature) -> Vec<u64> {
-    let m = logits
-        .iter()
-        .fold(f32::NEG_INFINITY, |a, &x| if x > a { x } else { a });
-    let s = t.scaling(m).unwrap_or(Scaling::new(m, 1.0));
-    ids.iter()
-        .map(|&i| weight::mass(s.weight(logits[i as usize])))
-        .collect()
-}
-
-/// Survivors of the chain, in rank order.
-fn survivors(logits: &[f32], params: &SamplingParams) -> Result<(Vec<u32>, Temperature), Error> {
-    let t = Temperature::new(params.temperature)?;
-    let filters = [
-        Filter::TopK(TopK::new(params.top_k)),
-        Filter::TopP(TopP::new(params.top_p)?),
-        Filter::MinP(MinP::new(params.min_p)?),
-    ];
-    Ok((survivors_of_filters(logits, t, &filters)?, t))
-}
-
-/// Survivors of `filters` applied in order at temperature `t`, in rank order.
-fn survivors_of_filters(
-    logits: &[f32],
-    t: Temperature,
-    filters: &[Filter],
-) -> Result<Vec<u32>, Error> {
-    let mut ids = rank(logits)?;
-    if t.is_greedy() {
-        ids.truncate(1);
-        return Ok(ids);
-    }
-    let m = logits
-        .iter()
-        .fold(f32::NEG_INFINITY, |a, &x| if x > a { x } else { a });
-    let s = t.scaling(m).unwrap_or(Scaling::new(m, 1.0));
-    let w = |i: u32| s.weight(logits[i as usize]);
-    for &filter in filters {
-        match filter {
-            // top-k: the first k of the ranking.
-            Filter::TopK(k) if k.get() > 0 => ids.truncate(k.get()),
-            // top-p: the shortest ranked prefix whose mass reaches the target.
-            Filter::TopP(p) if !p.is_disabled() => {
-                let q = masses(logits, &ids, t);
-                let total: u64 = q.iter().sum();
-                let target = nucleus_target(p.get(), total);
-                let mut cum = 0;
-                let mut keep = ids.len();
-                for (j, &qj) in q.iter().enumerate() {
-                    cum += qj;
-                    if cum >= target {
-                        keep = j + 1;
-                        break;
-                    }
-                }
-                ids.truncate(keep);
-            }
-            // min-p = 1: the exact ties of the top survivor's logit.
-            Filter::MinP(min_p) if min_p.get() >= 1.0 => {
-                let top = logits[ids[0] as usize];
-                ids.retain(|&i| logits[i as usize] == top);
-            }
-            // min-p: weight at least min_p times the top survivor's (the first in rank order).
-            Filter::MinP(min_p) if !min_p.is_disabled() => {
-                let threshold = min_p.get() * w(ids[0]);
-                ids.retain(|&i| w(i) >= threshold);
-            }
-            _ => {}
-        }
-    }
-    Ok(ids)
-}
-
-/// The final distribution after temperature `temperature` and then `filters`, in the order
-/// given, each on the survivors of the one before: `(id, mass)` pairs in ascending id order.
+/// The candidate set of the oracle: every unmasked token at first, kept in rank order, with the
+/// temperature applied so far. Every operation is a plain walk over the ranked list; they
+/// mirror the primitive operations of [`crate::Candidates`] one for one.
 ///
 /// ```
-/// use logits::{reference, Filter, MinP, TopP};
+/// let mut c = logits::reference::Candidates::new(&[1.0, 3.0, f32::NEG_INFINITY, 2.0])?;
+/// assert_eq!(c.ids(), &[1, 3, 0]);
+/// c.keep_top(2);
+/// assert_eq!(c.masses()?.len(), 2);
+/// # Ok::<(), logits::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Candidates {
+    logits: Vec<f32>,
+    /// The candidates in rank order.
+    ids: Vec<u32>,
+    temperature: f32,
+    error: Option<Error>,
+}
+
+impl Candidates {
+    /// Every unmasked token, at temperature 1. Errors: the input contract.
+    pub fn new(logits: &[f32]) -> Result<Self, Error> {
+        Ok(Candidates {
+            ids: rank(logits)?,
+            logits: logits.to_vec(),
+            temperature: 1.0,
+            error: None,
+        })
+    }
+
+    /// The candidates in rank order.
+    pub fn ids(&self) -> &[u32] {
+        &self.ids
+    }
+
+    /// The logit of `id` (`-inf` outside the vocabulary).
+    pub fn logit(&self, id: u32) -> f32 {
+        self.logits
+            .get(id as usize)
+            .copied()
+            .unwrap_or(f32::NEG_INFINITY)
+    }
+
+    /// The temperature applied so far.
+    pub fn temperature(&self) -> f32 {
+        self.temperature
+    }
+
+    /// The current temperature around the top candidate's logit.
+    pub fn scaling(&self) -> Scaling {
+        let top = self.ids.first().map_or(0.0, |&id| self.logit(id));
+        Scaling::new(top, self.temperature)
+    }
+
+    /// The weight of `id` by the crate's definition.
+    pub fn weight(&self, id: u32) -> f32 {
+        self.scaling().weight(self.logit(id))
+    }
+
+    /// The mass of `id` by the crate's definition.
+    pub fn mass(&self, id: u32) -> u64 {
+        weight::mass(self.weight(id))
+    }
+
+    /// Divides the logits by `t` (temperatures multiply, clamped to `[1e-45, f32::MAX]`);
+    /// `T = 0` keeps the first candidate.
+    pub fn scale_temperature(&mut self, t: Temperature) {
+        if t.is_greedy() {
+            self.ids.truncate(1);
+        } else {
+            self.temperature =
+                (self.temperature as f64 * t.get() as f64).clamp(1e-45, f32::MAX as f64) as f32;
+        }
+    }
+
+    /// Keeps the first `n` candidates (`n = 0`: all).
+    pub fn keep_top(&mut self, n: usize) {
+        if n > 0 {
+            self.ids.truncate(n);
+        }
+    }
+
+    /// Keeps the shortest ranked prefix whose mass reaches `nucleus_target(p, total)`
+    /// (`p >= 1`: all).
+    pub fn keep_mass_prefix(&mut self, p: f32) {
+        if p >= 1.0 || self.ids.is_empty() {
+            return;
+        }
+        let q: Vec<u64> = self.ids.iter().map(|&id| self.mass(id)).collect();
+        let target = nucleus_target(p, q.iter().sum());
+        let mut cum = 0;
+        for (j, &qj) in q.iter().enumerate() {
+            cum += qj;
+            if cum >= target {
+                self.ids.truncate(j + 1);
+                return;
+            }
+        }
+    }
+
+    /// Keeps weights at least `ratio` times the first candidate's (`ratio >= 1`: its exact logit
+    /// ties; `ratio <= 0` or NaN: all).
+    pub fn keep_weight_at_least(&mut self, ratio: f32) {
+        if ratio.is_nan() || ratio <= 0.0 || self.ids.is_empty() {
+            return;
+        }
+        if ratio >= 1.0 {
+            let top = self.logit(self.ids[0]);
+            self.retain(|_, x| x == top);
+            return;
+        }
+        let threshold = ratio * self.weight(self.ids[0]);
+        let s = self.scaling();
+        self.retain(|_, x| s.weight(x) >= threshold);
+    }
+
+    /// Keeps logits at least `threshold`, and always the first candidate.
+    pub fn keep_logit_at_least(&mut self, threshold: f32) {
+        if threshold.is_nan() || self.ids.is_empty() {
+            return;
+        }
+        let threshold = threshold.min(self.logit(self.ids[0]));
+        self.retain(|_, x| x >= threshold);
+    }
+
+    /// Keeps the candidates listed in `ids`; an id outside the vocabulary is an error.
+    pub fn keep_listed(&mut self, ids: &[u32]) {
+        if let Some(&token) = ids.iter().find(|&&id| id as usize >= self.logits.len()) {
+            self.error = self.error.or(Some(Error::TokenOutOfRange {
+                token,
+                len: self.logits.len(),
+            }));
+            return;
+        }
+        self.retain(|id, _| ids.contains(&id));
+    }
+
+    /// Keeps the candidates for which `keep(id, logit)` holds (rank order is kept).
+    pub fn retain(&mut self, mut keep: impl FnMut(u32, f32) -> bool) {
+        let logits = &self.logits;
+        self.ids.retain(|&id| keep(id, logits[id as usize]));
+    }
+
+    /// The final `(id, mass)` pairs in ascending id order. Errors: [`Error::AllMasked`] if no
+    /// candidate is left, [`Error::TokenOutOfRange`] if an operation was given such an id.
+    pub fn masses(&self) -> Result<Vec<(u32, u64)>, Error> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        if self.ids.is_empty() {
+            return Err(Error::AllMasked);
+        }
+        let mut ids = self.ids.clone();
+        ids.sort();
+        Ok(ids.into_iter().map(|id| (id, self.mass(id))).collect())
+    }
+}
+
+/// The final distribution of `chain` over `logits` at `context` (each stage sees
+/// `context.at_stage(i)`, as [`Chain`] runs it): `(id, mass)` pairs in ascending id order.
+/// Probabilities are `mass / Σ mass`.
+///
+/// ```
+/// use logits::{reference, Chain, Context, MinP, TopP};
 /// let x = [0.5f32.ln(), 0.3f32.ln(), 0.2f32.ln()];
-/// let (min_p, top_p) = (Filter::MinP(MinP::new(0.5)?), Filter::TopP(TopP::new(0.6)?));
+/// let (min_p, top_p) = (MinP::new(0.5)?, TopP::new(0.6)?);
 /// // min-p keeps {0, 1}, renormalized to 0.625 and 0.375; top-p 0.6 then keeps {0}.
-/// let a = reference::masses_of_filters(&x, 1.0, &[min_p, top_p])?;
+/// let a = reference::masses_of_chain(&x, &Chain::new().then(min_p).then(top_p), &Context::default())?;
 /// // top-p 0.6 keeps {0, 1} (0.5 falls short); min-p then keeps both (0.3 >= 0.5 · 0.5).
-/// let b = reference::masses_of_filters(&x, 1.0, &[top_p, min_p])?;
+/// let b = reference::masses_of_chain(&x, &Chain::new().then(top_p).then(min_p), &Context::default())?;
 /// assert_eq!((a.len(), b.len()), (1, 2));
 /// # Ok::<(), logits::Error>(())
 /// ```
-pub fn masses_of_filters(
+pub fn masses_of_chain(
     logits: &[f32],
-    temperature: f32,
-    filters: &[Filter],
+    chain: &Chain,
+    context: &Context,
 ) -> Result<Vec<(u32, u64)>, Error> {
-    let t = Temperature::new(temperature)?;
-    let mut ids = survivors_of_filters(logits, t, filters)?;
-    ids.sort();
-    let q = masses(logits, &ids, t);
-    Ok(ids.into_iter().zip(q).collect())
+    let mut c = Candidates::new(logits)?;
+    for (i, stage) in chain.stages().iter().enumerate() {
+        stage.apply_reference(&mut c, &context.at_stage(i as u32));
+    }
+    c.masses()
 }
 
-/// The final distribution of the chain (temperature, top-k, top-p, min-p): `(id, mass)` pairs in
-/// ascending id order. Probabilities are `mass / Σ mass`.
+/// The final distribution of the chain that `params` describe, at step 0 of its seed:
+/// `(id, mass)` pairs in ascending id order. Errors: the parameters' validation, then the input
+/// contract.
 ///
 /// ```
 /// use logits::{reference, weight::MASS_ONE, SamplingParams};
-/// let q = reference::masses_of_chain(&[5.0, 5.0, 1.0], &SamplingParams { top_k: 2, ..Default::default() })?;
+/// let q = reference::masses_of_params(&[5.0, 5.0, 1.0], &SamplingParams::default().top_k(2))?;
 /// assert_eq!(q, vec![(0, MASS_ONE), (1, MASS_ONE)]);
 /// # Ok::<(), logits::Error>(())
 /// ```
-pub fn masses_of_chain(logits: &[f32], params: &SamplingParams) -> Result<Vec<(u32, u64)>, Error> {
-    let (mut ids, t) = survivors(logits, params)?;
-    ids.sort();
-    let q = masses(logits, &ids, t);
-    Ok(ids.into_iter().zip(q).collect())
+pub fn masses_of_params(logits: &[f32], params: &SamplingParams) -> Result<Vec<(u32, u64)>, Error> {
+    let chain = Chain::from_params(params)?;
+    masses_of_chain(logits, &chain, &Context::new(params.seed, 0))
 }
 
-/// The final distribution of the chain as `(id, probability)` pairs, ascending ids.
+/// The final distribution of the chain that `params` describe as `(id, probability)` pairs,
+/// ascending ids.
 ///
 /// ```
 /// use logits::{reference, SamplingParams};
@@ -229,7 +317,7 @@ pub fn masses_of_chain(logits: &[f32], params: &SamplingParams) -> Result<Vec<(u
 /// # Ok::<(), logits::Error>(())
 /// ```
 pub fn distribution(logits: &[f32], params: &SamplingParams) -> Result<Vec<(u32, f64)>, Error> {
-    let q = masses_of_chain(logits, params)?;
+    let q = masses_of_params(logits, params)?;
     let total: u64 = q.iter().map(|&(_, q)| q).sum();
     Ok(q.into_iter()
         .map(|(id, q)| (id, q as f64 / total as f64))
@@ -263,11 +351,8 @@ pub fn draw(masses: &[(u32, u64)], word: u64) -> u32 {
 /// # Ok::<(), logits::Error>(())
 /// ```
 pub fn top_k(logits: &[f32], k: usize) -> Result<Vec<u32>, Error> {
-    let p = SamplingParams {
-        top_k: k,
-        ..Default::default()
-    };
-    Ok(masses_of_chain(logits, &p)?
+    let p = SamplingParams::default().top_k(k);
+    Ok(masses_of_params(logits, &p)?
         .into_iter()
         .map(|(id, _)| id)
         .collect())
@@ -281,12 +366,8 @@ pub fn top_k(logits: &[f32], k: usize) -> Result<Vec<u32>, Error> {
 /// # Ok::<(), logits::Error>(())
 /// ```
 pub fn top_p(logits: &[f32], temperature: f32, p: f32) -> Result<Vec<u32>, Error> {
-    let params = SamplingParams {
-        temperature,
-        top_p: p,
-        ..Default::default()
-    };
-    Ok(masses_of_chain(logits, &params)?
+    let params = SamplingParams::default().temperature(temperature).top_p(p);
+    Ok(masses_of_params(logits, &params)?
         .into_iter()
         .map(|(id, _)| id)
         .collect())
@@ -300,12 +381,10 @@ pub fn top_p(logits: &[f32], temperature: f32, p: f32) -> Result<Vec<u32>, Error
 /// # Ok::<(), logits::Error>(())
 /// ```
 pub fn min_p(logits: &[f32], temperature: f32, min_p: f32) -> Result<Vec<u32>, Error> {
-    let params = SamplingParams {
-        temperature,
-        min_p,
-        ..Default::default()
-    };
-    Ok(masses_of_chain(logits, &params)?
+    let params = SamplingParams::default()
+        .temperature(temperature)
+        .min_p(min_p);
+    Ok(masses_of_params(logits, &params)?
         .into_iter()
         .map(|(id, _)| id)
         .collect())

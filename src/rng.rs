@@ -51,6 +51,21 @@ pub fn word(seed: u64, step: u64) -> u64 {
     mix64(seed.wrapping_add(GOLDEN_GAMMA.wrapping_mul(step.wrapping_add(1))))
 }
 
+/// The word for call `step` of stream `stream` of a sequence seeded with `seed`:
+/// `word(seed ^ mix64(stream · GOLDEN_GAMMA), step)`. Stream 0 is the final draw's
+/// (`stream_word(seed, 0, step) = word(seed, step)`, as `mix64(0) = 0`); a stage that draws
+/// randomness of its own uses another, so that it never shifts the draw's words.
+///
+/// ```
+/// use logits::rng::{stream_word, word};
+/// assert_eq!(stream_word(7, 0, 3), word(7, 3));
+/// assert_ne!(stream_word(7, 1, 3), word(7, 3));
+/// ```
+#[inline]
+pub fn stream_word(seed: u64, stream: u64, step: u64) -> u64 {
+    word(seed ^ mix64(stream.wrapping_mul(GOLDEN_GAMMA)), step)
+}
+
 /// A uniform integer in `[0, n)` from a uniform 64-bit word: `(word · n) >> 64`.
 ///
 /// Each value of `[0, n)` is hit by `floor` or `ceil` of `2^64 / n` words; the draw of a token,

@@ -1,21 +1,20 @@
-//! The `Sampler`: validated parameters, the whole chain, reusable scratch space.
+//! The `Sampler`: one sequence's chain, seed and step; the draw.
 //!
 //! ```text
-//! logits ─► temperature ─► top-k ─► top-p ─► min-p ─► draw ─► Sample { token, probability }
+//! logits ─► stage ─► stage ─► … ─► distribution ─► draw ─► Sample { token, probability }
+//!                                                    ▲
+//!                              word(seed, step) ─────┘         accept(token) ─► stages
 //! ```
 //!
-//! This is the Hugging Face / vLLM order: temperature **first**, so top-p and min-p see the
-//! tempered distribution, and each filter sees the renormalized survivors of the one before.
-//! llama.cpp's default chain applies temperature **last** (after its truncation filters), so
-//! the same `(temperature, top_p, min_p)` keeps a different set there when `T != 1`. (Top-k does
-//! not depend on temperature.)
+//! A [`Sampler`] holds what belongs to one sequence: its [`Chain`] (and the state of its
+//! stateful stages), its seed and its step. The vocabulary-sized working memory is a
+//! [`Workspace`], which one thread shares across every sequence it samples
+//! ([`sample_in`](Sampler::sample_in)); [`sample`](Sampler::sample) uses one the sampler keeps
+//! for itself, for the common case of a single sequence.
 
 use rand_core::Rng;
 
-use crate::{
-    candidates::Distribution, rng, Candidates, Error, Filter, MinP, Sample, Scratch, SimdPath,
-    Temperature, TopK, TopP,
-};
+use crate::{rng, Candidates, Chain, Context, Distribution, Error, Sample, SimdPath, Workspace};
 
 /// Sampling parameters, named and ranged as in OpenAI / vLLM requests.
 ///
@@ -27,12 +26,15 @@ use crate::{
 /// | `min_p` | `[0, 1]` | 0.0 | keep `p_i >= min_p · p_max`; `0` disables |
 /// | `seed` | any `u64` | 0 | the random stream (see [`rng`](crate::rng)) |
 ///
+/// Built with a setter per field, so that new fields can be added without breaking a caller:
+///
 /// ```
 /// use logits::SamplingParams;
-/// let p = SamplingParams { temperature: 0.8, top_p: 0.95, seed: 42, ..Default::default() };
-/// assert_eq!(p.top_k, 0);
+/// let p = SamplingParams::default().temperature(0.8).top_p(0.95).seed(42);
+/// assert_eq!((p.temperature, p.top_k), (0.8, 0));
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SamplingParams {
     /// Softmax temperature; `0` = greedy.
     pub temperature: f32,
@@ -58,88 +60,171 @@ impl Default for SamplingParams {
     }
 }
 
-/// A seeded token sampler. Build it once per sequence; call [`sample`](Sampler::sample) per token.
+impl SamplingParams {
+    /// The defaults: `T = 1`, nothing truncated, seed 0.
+    ///
+    /// ```
+    /// assert_eq!(logits::SamplingParams::new(), logits::SamplingParams::default());
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// With `temperature` set.
+    ///
+    /// ```
+    /// assert_eq!(logits::SamplingParams::new().temperature(0.0).temperature, 0.0);
+    /// ```
+    pub fn temperature(mut self, temperature: f32) -> Self {
+        self.temperature = temperature;
+        self
+    }
+
+    /// With `top_k` set.
+    ///
+    /// ```
+    /// assert_eq!(logits::SamplingParams::new().top_k(40).top_k, 40);
+    /// ```
+    pub fn top_k(mut self, top_k: usize) -> Self {
+        self.top_k = top_k;
+        self
+    }
+
+    /// With `top_p` set.
+    ///
+    /// ```
+    /// assert_eq!(logits::SamplingParams::new().top_p(0.9).top_p, 0.9);
+    /// ```
+    pub fn top_p(mut self, top_p: f32) -> Self {
+        self.top_p = top_p;
+        self
+    }
+
+    /// With `min_p` set.
+    ///
+    /// ```
+    /// assert_eq!(logits::SamplingParams::new().min_p(0.05).min_p, 0.05);
+    /// ```
+    pub fn min_p(mut self, min_p: f32) -> Self {
+        self.min_p = min_p;
+        self
+    }
+
+    /// With `seed` set.
+    ///
+    /// ```
+    /// assert_eq!(logits::SamplingParams::new().seed(7).seed, 7);
+    /// ```
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+}
+
+/// A seeded token sampler for one sequence. Build it once per sequence; call
+/// [`sample`](Sampler::sample) (or [`sample_in`](Sampler::sample_in)) per token.
 ///
-/// Parameters are validated in [`new`](Sampler::new); sampling then fails only on bad logits.
-/// Scratch space is kept between calls: after the first call at a vocabulary size, sampling
-/// allocates nothing.
+/// Parameters are validated when it is built; sampling then fails only on bad input.
 ///
-/// **Randomness.** Call number `k` (counting successful [`sample`](Sampler::sample) calls from
-/// 0) uses the word [`rng::word`]`(seed, k)`, whether or not it needs one, so the token at step
-/// `k` depends only on the seed, `k` and that step's logits. When at most one token has non-zero
-/// probability (greedy, `top_k = 1`, ...) no randomness is used at all.
+/// **Randomness.** Call number `k` (counting successful samples from 0) uses the word
+/// [`rng::word`]`(seed, k)`, whether or not it needs one, so the token at step `k` depends only
+/// on the seed, `k`, that step's logits and the tokens accepted before. When at most one token
+/// has non-zero probability (greedy, `top_k = 1`, ...) no randomness is used at all.
 ///
 /// ```
 /// use logits::{Sampler, SamplingParams};
 /// let logits = [2.0, 1.0, 0.1];
-/// let mut s = Sampler::new(SamplingParams { temperature: 0.0, ..Default::default() })?;
+/// let mut s = Sampler::new(SamplingParams::default().temperature(0.0))?;
 /// assert_eq!(s.sample(&logits)?.token, 0);
 ///
-/// let params = SamplingParams { temperature: 0.9, top_p: 0.95, seed: 7, ..Default::default() };
-/// let (mut a, mut b) = (Sampler::new(params)?, Sampler::new(params)?);
+/// let params = SamplingParams::default().temperature(0.9).top_p(0.95).seed(7);
+/// let (mut a, mut b) = (Sampler::new(params.clone())?, Sampler::new(params)?);
 /// for _ in 0..10 {
 ///     assert_eq!(a.sample(&logits)?, b.sample(&logits)?); // same seed, same tokens
 /// }
 /// # Ok::<(), logits::Error>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Sampler {
-    params: SamplingParams,
-    temperature: Temperature,
-    chain: Vec<Filter>,
+    chain: Chain,
+    seed: u64,
     step: u64,
     path: SimdPath,
-    scratch: Scratch,
+    /// Working memory of [`sample`](Sampler::sample) and [`distribution`](Sampler::distribution).
+    workspace: Workspace,
+}
+
+impl Clone for Sampler {
+    /// A copy of the sequence (chain, state, seed, step), with a workspace of its own that
+    /// starts empty.
+    fn clone(&self) -> Self {
+        Sampler {
+            chain: self.chain.clone(),
+            seed: self.seed,
+            step: self.step,
+            path: self.path,
+            workspace: Workspace::new(),
+        }
+    }
 }
 
 impl Sampler {
-    /// Validates `params` and builds the chain (temperature, top-k, top-p, min-p).
+    /// Validates `params` and builds their chain ([`Chain::from_params`]).
     ///
     /// Errors: [`Error::InvalidTemperature`], [`Error::InvalidTopP`], [`Error::InvalidMinP`].
     ///
     /// ```
     /// use logits::{Error, Sampler, SamplingParams};
-    /// let bad = SamplingParams { temperature: f32::NAN, ..Default::default() };
+    /// let bad = SamplingParams::default().temperature(f32::NAN);
     /// assert!(matches!(Sampler::new(bad), Err(Error::InvalidTemperature { .. })));
     /// ```
     pub fn new(params: SamplingParams) -> Result<Self, Error> {
-        let temperature = Temperature::new(params.temperature)?;
-        let (top_k, top_p, min_p) = (
-            TopK::new(params.top_k),
-            TopP::new(params.top_p)?,
-            MinP::new(params.min_p)?,
-        );
-        let mut chain = Vec::with_capacity(3);
-        if !top_k.is_disabled() {
-            chain.push(Filter::TopK(top_k));
-        }
-        if !top_p.is_disabled() {
-            chain.push(Filter::TopP(top_p));
-        }
-        if !min_p.is_disabled() {
-            chain.push(Filter::MinP(min_p));
-        }
-        Ok(Sampler {
-            params,
-            temperature,
-            chain,
-            step: 0,
-            path: SimdPath::detect(),
-            scratch: Scratch::new(),
-        })
+        Ok(Sampler::from_chain(
+            Chain::from_params(&params)?,
+            params.seed,
+        ))
     }
 
-    /// The parameters it was built from.
+    /// A sampler running `chain` with the stream of `seed`.
+    ///
+    /// ```
+    /// use logits::{Chain, Sampler, Temperature, TopK};
+    /// let chain = Chain::new().then(TopK::new(2)).then(Temperature::new(0.7)?);
+    /// let mut s = Sampler::from_chain(chain, 42);
+    /// assert!(s.sample(&[0.0, 3.0, 2.0])?.token >= 1);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn from_chain(chain: Chain, seed: u64) -> Self {
+        Sampler {
+            chain,
+            seed,
+            step: 0,
+            path: SimdPath::detect(),
+            workspace: Workspace::new(),
+        }
+    }
+
+    /// The chain.
     ///
     /// ```
     /// let s = logits::Sampler::new(Default::default()).unwrap();
-    /// assert_eq!(s.params().temperature, 1.0);
+    /// assert_eq!(s.chain().stages()[0].name(), "temperature");
     /// ```
-    pub fn params(&self) -> SamplingParams {
-        self.params
+    pub fn chain(&self) -> &Chain {
+        &self.chain
     }
 
-    /// The number of successful [`sample`](Sampler::sample) calls so far (the stream position).
+    /// The seed.
+    ///
+    /// ```
+    /// let s = logits::Sampler::new(logits::SamplingParams::default().seed(9)).unwrap();
+    /// assert_eq!(s.seed(), 9);
+    /// ```
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The number of successful samples so far (the stream position).
     ///
     /// ```
     /// let mut s = logits::Sampler::new(Default::default()).unwrap();
@@ -150,7 +235,8 @@ impl Sampler {
         self.step
     }
 
-    /// Moves the stream to `step`, e.g. to replay or resume a sequence.
+    /// Moves the stream to `step`, e.g. to replay or resume a sequence. (The state stages
+    /// learned from accepted tokens is not rewound: see [`reset`](Sampler::reset).)
     ///
     /// ```
     /// let mut s = logits::Sampler::new(Default::default()).unwrap();
@@ -160,6 +246,19 @@ impl Sampler {
     /// ```
     pub fn set_step(&mut self, step: u64) {
         self.step = step;
+    }
+
+    /// Starts the sequence over: step 0, and every stage's state forgotten.
+    ///
+    /// ```
+    /// let mut s = logits::Sampler::new(Default::default()).unwrap();
+    /// s.sample(&[0.0; 8]).unwrap();
+    /// s.reset();
+    /// assert_eq!(s.step(), 0);
+    /// ```
+    pub fn reset(&mut self) {
+        self.step = 0;
+        self.chain.reset();
     }
 
     /// Runs the per-logit loops on `path` instead of the best one detected. Every path gives
@@ -188,35 +287,98 @@ impl Sampler {
         self.path
     }
 
-    /// The final distribution the next draw would use: surviving ids, ascending, with their
-    /// renormalized probabilities. Uses no randomness and does not advance the stream.
+    /// The context of the next step.
+    fn context(&self) -> Context {
+        Context::new(self.seed, self.step)
+    }
+
+    /// The final distribution the next draw would use, in `workspace`: surviving ids,
+    /// ascending, with their renormalized probabilities. Uses no randomness and changes
+    /// nothing; it borrows the workspace, not the sampler, so that the sampler can
+    /// [`accept`](Sampler::accept) the token drawn from it.
+    ///
+    /// ```
+    /// use logits::{Sampler, SamplingParams, Workspace};
+    /// let mut workspace = Workspace::new();
+    /// let mut s = Sampler::new(SamplingParams::default().top_k(2))?;
+    /// let x = [0.0, 2.0, 2.0f32.ln() + 2.0];
+    /// let d = s.distribution_in(&x, &mut workspace)?;
+    /// let pairs: Vec<(u32, f32)> = d.iter().collect();
+    /// assert_eq!((pairs[0].0, pairs[1].0), (1, 2));
+    /// assert!((pairs[0].1 - 1.0 / 3.0).abs() < 1e-6);
+    /// let token = d.draw(logits::rng::word(s.seed(), s.step())).token;
+    /// s.accept(token); // what `sample_in` does after its draw
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn distribution_in<'a>(
+        &self,
+        logits: &'a [f32],
+        workspace: &'a mut Workspace,
+    ) -> Result<Distribution<'a>, Error> {
+        let mut c = Candidates::with_path(logits, workspace, self.path)?;
+        self.chain.apply(&mut c, &self.context());
+        c.into_distribution()
+    }
+
+    /// [`distribution_in`](Sampler::distribution_in) in the sampler's own workspace.
     ///
     /// ```
     /// use logits::{Sampler, SamplingParams};
-    /// let mut s = Sampler::new(SamplingParams { top_k: 2, ..Default::default() })?;
-    /// let x = [0.0, 2.0, 2.0f32.ln() + 2.0];
-    /// let d = s.distribution(&x)?;
-    /// let pairs: Vec<(u32, f32)> = d.iter().collect();
-    /// assert_eq!(pairs.len(), 2);
-    /// assert_eq!((pairs[0].0, pairs[1].0), (1, 2));
-    /// assert!((pairs[0].1 - 1.0 / 3.0).abs() < 1e-6);
+    /// let mut s = Sampler::new(SamplingParams::default().top_k(1))?;
+    /// assert_eq!(s.distribution(&[0.0, 2.0, 1.0])?.ids().collect::<Vec<_>>(), vec![1]);
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn distribution<'a>(&'a mut self, logits: &'a [f32]) -> Result<Distribution<'a>, Error> {
-        let mut c = Candidates::with_path(logits, self.temperature, &mut self.scratch, self.path)?;
-        for &f in &self.chain {
-            c.apply(f);
-        }
-        Ok(c.into_distribution())
+        let mut c = Candidates::with_path(logits, &mut self.workspace, self.path)?;
+        self.chain
+            .apply(&mut c, &Context::new(self.seed, self.step));
+        c.into_distribution()
     }
 
-    /// Samples a token with the sampler's own seeded stream, and advances it by one step.
+    /// Tells the chain's stages the token chosen at this step, as [`sample`](Sampler::sample)
+    /// does after each draw; for engines that draw by hand from
+    /// [`distribution_in`](Sampler::distribution_in). Does not advance the step.
     ///
-    /// Errors: the [input contract](crate#input-contract) (the stream is not advanced then).
+    /// ```
+    /// let mut s = logits::Sampler::new(Default::default()).unwrap();
+    /// s.accept(3);
+    /// assert_eq!(s.step(), 0);
+    /// ```
+    pub fn accept(&mut self, token: u32) {
+        self.chain.accept(token);
+    }
+
+    /// Samples a token in `workspace` with the sampler's own seeded stream, accepts it and
+    /// advances the step by one.
+    ///
+    /// Errors: the [input contract](crate#input-contract) (the step is not advanced then).
+    ///
+    /// ```
+    /// use logits::{Error, Sampler, SamplingParams, Workspace};
+    /// let mut workspace = Workspace::new();
+    /// let mut s = Sampler::new(SamplingParams::default().temperature(0.7).seed(1))?;
+    /// let t = s.sample_in(&[1.0, 2.0, 0.5], &mut workspace)?;
+    /// assert!(t.token < 3 && t.probability > 0.0);
+    /// assert_eq!(s.sample_in(&[1.0, f32::NAN], &mut workspace), Err(Error::NanLogit { index: 1 }));
+    /// assert_eq!(s.step(), 1);
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn sample_in(
+        &mut self,
+        logits: &[f32],
+        workspace: &mut Workspace,
+    ) -> Result<Sample, Error> {
+        let word = rng::word(self.seed, self.step);
+        let sample = self.distribution_in(logits, workspace)?.draw(word);
+        self.finish(sample.token);
+        Ok(sample)
+    }
+
+    /// [`sample_in`](Sampler::sample_in) in the sampler's own workspace.
     ///
     /// ```
     /// use logits::{Error, Sampler, SamplingParams};
-    /// let mut s = Sampler::new(SamplingParams { temperature: 0.7, seed: 1, ..Default::default() })?;
+    /// let mut s = Sampler::new(SamplingParams::default().temperature(0.7).seed(1))?;
     /// let t = s.sample(&[1.0, 2.0, 0.5])?;
     /// assert!(t.token < 3 && t.probability > 0.0);
     /// assert_eq!(s.sample(&[1.0, f32::NAN]), Err(Error::NanLogit { index: 1 }));
@@ -224,14 +386,15 @@ impl Sampler {
     /// # Ok::<(), Error>(())
     /// ```
     pub fn sample(&mut self, logits: &[f32]) -> Result<Sample, Error> {
-        let word = rng::word(self.params.seed, self.step);
+        let word = rng::word(self.seed, self.step);
         let sample = self.distribution(logits)?.draw(word);
-        self.step = self.step.wrapping_add(1);
+        self.finish(sample.token);
         Ok(sample)
     }
 
     /// Samples a token with the caller's generator, taking one `next_u64` if (and only if) two or
-    /// more tokens have non-zero probability. The sampler's own stream is not touched.
+    /// more tokens have non-zero probability, and accepts it. The sampler's own stream is not
+    /// touched.
     ///
     /// ```
     /// use logits::{Sampler, SamplingParams};
@@ -252,6 +415,14 @@ impl Sampler {
         } else {
             0
         };
-        Ok(d.draw(word))
+        let sample = d.draw(word);
+        self.chain.accept(sample.token);
+        Ok(sample)
+    }
+
+    /// After a draw: the stages learn the token, and the stream moves on.
+    fn finish(&mut self, token: u32) {
+        self.chain.accept(token);
+        self.step = self.step.wrapping_add(1);
     }
 }

@@ -55,42 +55,23 @@ fn flat(n: usize) -> Vec<f32> {
 #[test]
 fn no_allocation_after_warm_up() {
     let chains = [
-        SamplingParams {
-            temperature: 0.8,
-            ..Default::default()
-        },
-        SamplingParams {
-            temperature: 0.8,
-            top_k: 40,
-            ..Default::default()
-        },
-        SamplingParams {
-            temperature: 0.8,
-            top_p: 0.95,
-            ..Default::default()
-        },
-        SamplingParams {
-            temperature: 0.8,
-            min_p: 0.05,
-            ..Default::default()
-        },
-        SamplingParams {
-            temperature: 0.8,
-            top_k: 40,
-            top_p: 0.95,
-            min_p: 0.05,
-            seed: 1,
-        },
-        SamplingParams {
-            temperature: 0.0,
-            ..Default::default()
-        },
+        SamplingParams::default().temperature(0.8),
+        SamplingParams::default().temperature(0.8).top_k(40),
+        SamplingParams::default().temperature(0.8).top_p(0.95),
+        SamplingParams::default().temperature(0.8).min_p(0.05),
+        SamplingParams::default()
+            .temperature(0.8)
+            .top_k(40)
+            .top_p(0.95)
+            .min_p(0.05)
+            .seed(1),
+        SamplingParams::default().temperature(0.0),
     ];
     for n in [32_000usize, 262_144] {
         for x in [lm_like(n), flat(n)] {
-            for params in chains {
-                let mut s = Sampler::new(params).unwrap();
-                s.sample(&x).unwrap(); // warm-up: scratch grows to this size
+            for params in chains.clone() {
+                let mut s = Sampler::new(params.clone()).unwrap();
+                s.sample(&x).unwrap(); // warm-up: workspace grows to this size
                 ALLOCATIONS.store(0, Ordering::SeqCst);
                 COUNTING.store(true, Ordering::SeqCst);
                 let mut acc = 0u64;

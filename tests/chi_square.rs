@@ -41,7 +41,7 @@ fn chi_square(counts: &[(u32, usize)], probs: &[(u32, f64)]) -> (f64, usize) {
 }
 
 fn draw_counts(x: &[f32], params: SamplingParams) -> Vec<(u32, usize)> {
-    let mut s = Sampler::new(params).unwrap();
+    let mut s = Sampler::new(params.clone()).unwrap();
     let mut counts = std::collections::BTreeMap::new();
     for _ in 0..DRAWS {
         *counts.entry(s.sample(x).unwrap().token).or_insert(0usize) += 1;
@@ -69,38 +69,26 @@ fn cases() -> Vec<(&'static str, Vec<f32>, SamplingParams)> {
         (
             "probs 0.1..0.4",
             vec![0.1f32.ln(), 0.2f32.ln(), 0.3f32.ln(), 0.4f32.ln()],
-            SamplingParams {
-                seed: 1,
-                ..Default::default()
-            },
+            SamplingParams::default().seed(1),
         ),
         (
             "zipf 50 at T 0.8",
             zipf,
-            SamplingParams {
-                temperature: 0.8,
-                seed: 2,
-                ..Default::default()
-            },
+            SamplingParams::default().temperature(0.8).seed(2),
         ),
         (
             "top-p 0.9 + min-p 0.05 on 1000",
             common::lm_like(1000, 3),
-            SamplingParams {
-                temperature: 1.0,
-                top_p: 0.9,
-                min_p: 0.05,
-                seed: 3,
-                ..Default::default()
-            },
+            SamplingParams::default()
+                .temperature(1.0)
+                .top_p(0.9)
+                .min_p(0.05)
+                .seed(3),
         ),
         (
             "near-uniform 256",
             near_uniform,
-            SamplingParams {
-                seed: 4,
-                ..Default::default()
-            },
+            SamplingParams::default().seed(4),
         ),
     ]
 }
@@ -130,15 +118,8 @@ fn frequencies_match_probabilities() {
 fn negative_control_rejects_a_wrong_distribution() {
     // Draw at T = 0.8 but test against the T = 1 probabilities: must be rejected.
     let x: Vec<f32> = (1..=50).map(|r| -1.2 * (r as f32).ln()).collect();
-    let at_08 = SamplingParams {
-        temperature: 0.8,
-        seed: 5,
-        ..Default::default()
-    };
-    let at_10 = SamplingParams {
-        temperature: 1.0,
-        ..Default::default()
-    };
+    let at_08 = SamplingParams::default().temperature(0.8).seed(5);
+    let at_10 = SamplingParams::default().temperature(1.0);
     let (stat, df) = chi_square(&draw_counts(&x, at_08), &expected(&x, &at_10));
     assert!(
         stat > critical(df),

@@ -9,7 +9,7 @@
 //!   vectors below test one sampler at a time, where the order does not matter.
 
 use logits::{
-    Candidates, Error, Filter, MinP, Sampler, SamplingParams, Scratch, Temperature, TopK, TopP,
+    Candidates, Error, MinP, Sampler, SamplingParams, Stage, Temperature, TopK, TopP, Workspace,
 };
 use serde_json::Value;
 
@@ -33,23 +33,11 @@ fn single_sampler_vectors() {
                         "only delta = 0 (plain temperature)"
                     );
                 }
-                SamplingParams {
-                    temperature: p["t"].as_f64().unwrap() as f32,
-                    ..Default::default()
-                }
+                SamplingParams::default().temperature(p["t"].as_f64().unwrap() as f32)
             }
-            "top_k" => SamplingParams {
-                top_k: p["k"].as_i64().unwrap().max(0) as usize,
-                ..Default::default()
-            },
-            "top_p" => SamplingParams {
-                top_p: p["p"].as_f64().unwrap() as f32,
-                ..Default::default()
-            },
-            "min_p" => SamplingParams {
-                min_p: p["p"].as_f64().unwrap() as f32,
-                ..Default::default()
-            },
+            "top_k" => SamplingParams::default().top_k(p["k"].as_i64().unwrap().max(0) as usize),
+            "top_p" => SamplingParams::default().top_p(p["p"].as_f64().unwrap() as f32),
+            "min_p" => SamplingParams::default().min_p(p["p"].as_f64().unwrap() as f32),
             other => {
                 skipped.push(other.to_string());
                 continue;
@@ -67,7 +55,7 @@ fn single_sampler_vectors() {
         for e in case["expected"].as_array().unwrap() {
             expected[e["id"].as_u64().unwrap() as usize] = e["p"].as_f64().unwrap();
         }
-        let mut s = match Sampler::new(params) {
+        let mut s = match Sampler::new(params.clone()) {
             Ok(s) => s,
             Err(e) => {
                 // Documented difference: min_p above 1 is an error here.
@@ -137,9 +125,10 @@ fn sampler_queue() {
         ("mkp", 100, 0.8, 0.1, &[9_000, 100, 80]),
         ("mpk", 100, 0.8, 0.1, &[9_000, 5_440, 100]),
     ];
-    let mut scratch = Scratch::new();
+    let mut workspace = Workspace::new();
     for &(order, k, p, m, llama) in rows {
-        let mut c = Candidates::new(&x, Temperature::new(1.0).unwrap(), &mut scratch).unwrap();
+        let mut c = Candidates::new(&x, &mut workspace).unwrap();
+        c.apply(&Temperature::new(1.0).unwrap());
         let mut lo = 1usize; // survivors are lo..N (id 0 is masked here, unlike llama.cpp)
         for (stage, f) in order.chars().enumerate() {
             // The closed form on the range lo..N: p_i ∝ i.
@@ -161,11 +150,12 @@ fn sampler_queue() {
                 'm' => lo.max((m as f64 * 9999.0).ceil() as usize),
                 _ => unreachable!(),
             };
-            c.apply(match f {
-                'k' => Filter::TopK(TopK::new(k)),
-                'p' => Filter::TopP(TopP::new(p).unwrap()),
-                _ => Filter::MinP(MinP::new(m).unwrap()),
-            });
+            let filter: Box<dyn Stage> = match f {
+                'k' => Box::new(TopK::new(k)),
+                'p' => Box::new(TopP::new(p).unwrap()),
+                _ => Box::new(MinP::new(m).unwrap()),
+            };
+            c.apply(&*filter);
             let ids: Vec<u32> = c.ids().collect();
             let want: Vec<u32> = (lo as u32..N as u32).collect();
             assert_eq!(ids, want, "{order} k {k} p {p} m {m}, stage {stage}");

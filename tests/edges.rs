@@ -5,7 +5,7 @@
 
 use logits::{
     entropy_of_logits, log_softmax, reference, softmax_with_temperature, weight::Scaling,
-    Candidates, Error, Sampler, SamplingParams, Scratch, SimdPath, Temperature, MAX_LOGITS,
+    Candidates, Error, Sampler, SamplingParams, SimdPath, Temperature, Workspace, MAX_LOGITS,
 };
 
 mod common;
@@ -15,17 +15,18 @@ fn available_paths() -> impl Iterator<Item = SimdPath> {
 }
 
 fn params(temperature: f32, top_p: f32, min_p: f32) -> SamplingParams {
-    SamplingParams {
-        temperature,
-        top_p,
-        min_p,
-        ..Default::default()
-    }
+    SamplingParams::default()
+        .temperature(temperature)
+        .top_p(top_p)
+        .min_p(min_p)
 }
 
 /// The distribution of the sampler on `path`, as `(id, probability)` pairs.
 fn distribution(x: &[f32], p: SamplingParams, path: SimdPath) -> Vec<(u32, f32)> {
-    let mut s = Sampler::new(p).unwrap().with_simd_path(path).unwrap();
+    let mut s = Sampler::new(p.clone())
+        .unwrap()
+        .with_simd_path(path)
+        .unwrap();
     s.distribution(x).unwrap().iter().collect()
 }
 
@@ -88,9 +89,12 @@ fn the_longest_vocabulary_matches_the_oracle() {
     let n = MAX_LOGITS;
     let x: Vec<f32> = (0..n).map(|i| -((i % 7) as f32) * 0.25).collect();
     let p = params(0.9, 0.6, 0.0);
-    let want = reference::masses_of_chain(&x, &p).unwrap();
+    let want = reference::masses_of_params(&x, &p).unwrap();
     for path in available_paths() {
-        let mut s = Sampler::new(p).unwrap().with_simd_path(path).unwrap();
+        let mut s = Sampler::new(p.clone())
+            .unwrap()
+            .with_simd_path(path)
+            .unwrap();
         let d = s.distribution(&x).unwrap();
         assert_eq!(d.len(), want.len(), "{path:?}");
         for word in [0u64, 1 << 62, 1 << 63, u64::MAX] {
@@ -259,21 +263,25 @@ fn min_p_one_keeps_exact_ties_only() {
     ];
     for (x, t, want) in cases {
         let p = params(t, 1.0, 1.0);
-        let oracle: Vec<u32> = reference::masses_of_chain(x, &p)
+        let oracle: Vec<u32> = reference::masses_of_params(x, &p)
             .unwrap()
             .into_iter()
             .map(|(id, _)| id)
             .collect();
         assert_eq!(oracle, want, "oracle, x {x:?}");
         for path in available_paths() {
-            let ids: Vec<u32> = distribution(x, p, path).iter().map(|&(i, _)| i).collect();
+            let ids: Vec<u32> = distribution(x, p.clone(), path)
+                .iter()
+                .map(|&(i, _)| i)
+                .collect();
             assert_eq!(ids, want, "{path:?}, x {x:?}");
         }
         // After another filter too (the candidates are a list).
-        let mut scratch = Scratch::new();
-        let mut c = Candidates::new(x, Temperature::new(t).unwrap(), &mut scratch).unwrap();
-        c.top_k(logits::TopK::new(x.len()));
-        c.min_p(logits::MinP::new(1.0).unwrap());
+        let mut workspace = Workspace::new();
+        let mut c = Candidates::new(x, &mut workspace).unwrap();
+        c.apply(&Temperature::new(t).unwrap());
+        c.apply(&logits::TopK::new(x.len()));
+        c.apply(&logits::MinP::new(1.0).unwrap());
         assert_eq!(c.ids().collect::<Vec<_>>(), want, "after top-k, x {x:?}");
     }
 }

@@ -82,7 +82,7 @@ fn vocabulary_sizes_against_the_oracle() {
 /// the shorter prefix; top-p then min-p is the reference chain.
 #[test]
 fn filters_after_a_wide_nucleus() {
-    use logits::{Candidates, MinP, SamplingParams, Scratch, SimdPath, Temperature, TopK, TopP};
+    use logits::{Candidates, MinP, SamplingParams, SimdPath, Temperature, TopK, TopP, Workspace};
     for &n in &[50_257usize, 262_144] {
         let x = common::flat(n, 5);
         let (t, p) = (0.8f32, 0.95f32);
@@ -93,19 +93,21 @@ fn filters_after_a_wide_nucleus() {
             nucleus.len()
         );
         for path in SimdPath::ALL.into_iter().filter(|p| p.is_available()) {
-            let mut scratch = Scratch::new();
+            let mut workspace = Workspace::new();
             let temperature = Temperature::new(t).unwrap();
             let top_p = TopP::new(p).unwrap();
 
-            let mut c = Candidates::with_path(&x, temperature, &mut scratch, path).unwrap();
-            c.top_p(top_p);
+            let mut c = Candidates::with_path(&x, &mut workspace, path).unwrap();
+            c.apply(&temperature);
+            c.apply(&top_p);
             assert_eq!(c.len(), nucleus.len(), "{path:?}");
             assert_eq!(c.ids().collect::<Vec<_>>(), nucleus, "{path:?}");
 
             for k in [1, 40, 20_000] {
-                let mut c = Candidates::with_path(&x, temperature, &mut scratch, path).unwrap();
-                c.top_p(top_p);
-                c.top_k(TopK::new(k));
+                let mut c = Candidates::with_path(&x, &mut workspace, path).unwrap();
+                c.apply(&temperature);
+                c.apply(&top_p);
+                c.apply(&TopK::new(k));
                 let top_k = reference::top_k(&x, k).unwrap();
                 let want: Vec<u32> = nucleus
                     .iter()
@@ -116,16 +118,12 @@ fn filters_after_a_wide_nucleus() {
             }
 
             for m in [0.01f32, 0.3] {
-                let mut c = Candidates::with_path(&x, temperature, &mut scratch, path).unwrap();
-                c.top_p(top_p);
-                c.min_p(MinP::new(m).unwrap());
-                let params = SamplingParams {
-                    temperature: t,
-                    top_p: p,
-                    min_p: m,
-                    ..Default::default()
-                };
-                let want = reference::masses_of_chain(&x, &params).unwrap();
+                let mut c = Candidates::with_path(&x, &mut workspace, path).unwrap();
+                c.apply(&temperature);
+                c.apply(&top_p);
+                c.apply(&MinP::new(m).unwrap());
+                let params = SamplingParams::default().temperature(t).top_p(p).min_p(m);
+                let want = reference::masses_of_params(&x, &params).unwrap();
                 let got: Vec<u32> = c.ids().collect();
                 assert_eq!(got.len(), want.len(), "{path:?} min_p {m}");
                 assert!(

@@ -27,13 +27,12 @@ impl TryRng for PanicRng {
 }
 
 fn params(temperature: f32, top_k: usize, top_p: f32, min_p: f32, seed: u64) -> SamplingParams {
-    SamplingParams {
-        temperature,
-        top_k,
-        top_p,
-        min_p,
-        seed,
-    }
+    SamplingParams::default()
+        .temperature(temperature)
+        .top_k(top_k)
+        .top_p(top_p)
+        .min_p(min_p)
+        .seed(seed)
 }
 
 #[test]
@@ -142,7 +141,7 @@ fn degenerate_cases_draw_no_randomness() {
         // Every other token's weight underflows: one token has all the mass.
         (params(1e-3, 0, 1.0, 0.0, 1), &[0.0, -1.0, -2.0][..]),
     ] {
-        let mut s = Sampler::new(p).unwrap();
+        let mut s = Sampler::new(p.clone()).unwrap();
         let got = s.sample_with_rng(logits, &mut PanicRng).unwrap();
         assert_eq!(got.probability, 1.0);
         assert_eq!(got.token as usize, logits::argmax(logits).unwrap(), "{p:?}");
@@ -162,8 +161,8 @@ fn seeded_draws_equal_the_oracle() {
             params(1.3, 0, 0.9, 0.0, u64::MAX),
             params(0.7, 5, 1.0, 0.2, 7),
         ] {
-            let masses = reference::masses_of_chain(&x, &p).unwrap();
-            let mut s = Sampler::new(p).unwrap();
+            let masses = reference::masses_of_params(&x, &p).unwrap();
+            let mut s = Sampler::new(p.clone()).unwrap();
             for step in 0..200 {
                 let got = s.sample(&x).unwrap();
                 assert_eq!(
@@ -181,15 +180,15 @@ fn determinism_replay_and_caller_rng() {
     let x = common::flat(1000, 9);
     let p = params(1.0, 0, 1.0, 0.0, 123);
     let run = |p: SamplingParams| {
-        let mut s = Sampler::new(p).unwrap();
+        let mut s = Sampler::new(p.clone()).unwrap();
         (0..100)
             .map(|_| s.sample(&x).unwrap().token)
             .collect::<Vec<_>>()
     };
-    assert_eq!(run(p), run(p));
-    assert_ne!(run(p), run(params(1.0, 0, 1.0, 0.0, 124)));
+    assert_eq!(run(p.clone()), run(p.clone()));
+    assert_ne!(run(p.clone()), run(params(1.0, 0, 1.0, 0.0, 124)));
     // set_step replays; the caller's SplitMix64 with the same seed gives the same tokens.
-    let mut s = Sampler::new(p).unwrap();
+    let mut s = Sampler::new(p.clone()).unwrap();
     let first: Vec<u32> = (0..50).map(|_| s.sample(&x).unwrap().token).collect();
     s.set_step(0);
     let again: Vec<u32> = (0..50).map(|_| s.sample(&x).unwrap().token).collect();

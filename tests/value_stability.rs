@@ -64,22 +64,16 @@ fn inputs() -> Vec<(&'static str, Vec<f32>, SamplingParams)> {
         (
             "8 tokens, T 0.9, top-p 0.9",
             vec![4.0, 3.1, 2.6, 1.2, 0.9, -0.5, -1.3, -2.0],
-            SamplingParams {
-                temperature: 0.9,
-                top_p: 0.9,
-                ..Default::default()
-            },
+            SamplingParams::default().temperature(0.9).top_p(0.9),
         ),
         (
             "1000 LM-like, T 0.8, top-k 40, top-p 0.95, min-p 0.05",
             lm,
-            SamplingParams {
-                temperature: 0.8,
-                top_k: 40,
-                top_p: 0.95,
-                min_p: 0.05,
-                ..Default::default()
-            },
+            SamplingParams::default()
+                .temperature(0.8)
+                .top_k(40)
+                .top_p(0.95)
+                .min_p(0.05),
         ),
     ]
 }
@@ -93,13 +87,13 @@ const PINNED: [[[u32; 20]; 3]; 3] = include!("data/pinned_tokens.in");
 fn pinned_tokens() {
     for (i, (name, x, params)) in inputs().into_iter().enumerate() {
         for (j, &seed) in SEEDS.iter().enumerate() {
-            let params = SamplingParams { seed, ..params };
-            let masses = reference::masses_of_chain(&x, &params).unwrap();
+            let params = params.clone().seed(seed);
+            let masses = reference::masses_of_params(&x, &params).unwrap();
             let mut independent = Reference(seed);
             let oracle: Vec<u32> = (0..20)
                 .map(|_| reference::draw(&masses, independent.next()))
                 .collect();
-            let mut s = Sampler::new(params).unwrap();
+            let mut s = Sampler::new(params.clone()).unwrap();
             let sampled: Vec<u32> = (0..20).map(|_| s.sample(&x).unwrap().token).collect();
             assert_eq!(
                 oracle, sampled,
@@ -123,8 +117,8 @@ fn print_pinned_table() {
     for (_, x, params) in inputs() {
         println!("    [");
         for &seed in &SEEDS {
-            let params = SamplingParams { seed, ..params };
-            let masses = reference::masses_of_chain(&x, &params).unwrap();
+            let params = params.clone().seed(seed);
+            let masses = reference::masses_of_params(&x, &params).unwrap();
             let mut independent = Reference(seed);
             let row: Vec<String> = (0..20)
                 .map(|_| reference::draw(&masses, independent.next()).to_string())

@@ -9,8 +9,9 @@
 //! - [`sampler`]: `Sampler` against `reference::masses_of_chain` and `reference::draw`: the same
 //!   errors, the same kept set, the same probabilities bit for bit, the same tokens; never a
 //!   masked token.
-//! - [`chain`]: `Candidates` with top-k / top-p / min-p in any order and any number against
-//!   `reference::masses_of_filters`, in the same way.
+//! - [`chain`]: a `Chain` of temperature, top-k, top-p, min-p and two stages written against
+//!   the public `Stage` trait (a listed subset, a threshold on logits), in any order and number,
+//!   against `reference::masses_of_chain`, in the same way.
 //! - [`slice_math`]: softmax, log-softmax, logsumexp, softmax at a temperature, entropy and
 //!   argmax against f64 evaluations of their definitions, within bounds derived from the f32
 //!   arithmetic.
@@ -18,8 +19,8 @@
 //! The code path is whatever `SimdPath::detect()` chooses, so `LOGITS_SIMD_PATH` selects it.
 
 use logits::{
-    reference, Candidates, Error, Filter, MinP, Sampler, SamplingParams, Scratch, Temperature,
-    TopK, TopP,
+    reference, Candidates, Chain, Context, Error, MinP, Sampler, SamplingParams, Stage,
+    Temperature, TopK, TopP, Workspace,
 };
 
 /// The most logits an input expands to: enough for 79 blocks of 256, past top-p's first
@@ -148,21 +149,20 @@ pub fn logits(b: &mut Bytes) -> Vec<f32> {
 /// `Sampler` against the oracle, for parameters and logits from the input.
 pub fn sampler(data: &[u8]) {
     let mut b = Bytes::new(data);
-    let params = SamplingParams {
-        temperature: temperature(&mut b),
-        top_k: match b.u8() % 3 {
+    let params = SamplingParams::default()
+        .temperature(temperature(&mut b))
+        .top_k(match b.u8() % 3 {
             0 => 0,
             1 => b.u8() as usize,
             _ => b.u16() as usize,
-        },
-        top_p: probability(&mut b, 1.0),
-        min_p: probability(&mut b, 0.0),
-        seed: b.u64(),
-    };
+        })
+        .top_p(probability(&mut b, 1.0))
+        .min_p(probability(&mut b, 0.0))
+        .seed(b.u64());
     let words = [b.u64(), b.u64(), u64::MAX, 0];
     let x = logits(&mut b);
-    let oracle = reference::masses_of_chain(&x, &params);
-    let mut s = match Sampler::new(params) {
+    let oracle = reference::masses_of_params(&x, &params);
+    let mut s = match Sampler::new(params.clone()) {
         Ok(s) => s,
         Err(e) => {
             assert_eq!(
@@ -191,47 +191,85 @@ pub fn sampler(data: &[u8]) {
     assert_eq!(s.step(), 1);
 }
 
-/// The filters of `Candidates`, any number in any order, against the oracle.
+/// A stage as a user would write one: keeps a listed subset (ids may be out of range).
+#[derive(Clone, Debug)]
+pub struct Listed(pub Vec<u32>);
+
+impl Stage for Listed {
+    fn name(&self) -> &'static str {
+        "listed"
+    }
+    fn apply(&self, c: &mut Candidates<'_>, _: &Context) {
+        c.keep_listed(&self.0);
+    }
+    fn apply_reference(&self, c: &mut reference::Candidates, _: &Context) {
+        c.keep_listed(&self.0);
+    }
+}
+
+/// A stage as a user would write one: a threshold on logits.
+#[derive(Clone, Debug)]
+pub struct LogitFloor(pub f32);
+
+impl Stage for LogitFloor {
+    fn name(&self) -> &'static str {
+        "logit_floor"
+    }
+    fn apply(&self, c: &mut Candidates<'_>, _: &Context) {
+        c.keep_logit_at_least(self.0);
+    }
+    fn apply_reference(&self, c: &mut reference::Candidates, _: &Context) {
+        c.keep_logit_at_least(self.0);
+    }
+}
+
+/// A chain of up to seven stages (temperature, top-k, top-p, min-p, a listed subset, a logit
+/// floor), in any order, against the oracle.
 pub fn chain(data: &[u8]) {
     let mut b = Bytes::new(data);
-    let t = temperature(&mut b);
-    // Up to six filters; a parameter its constructor refuses makes no filter.
-    let n = b.u8() % 7;
-    let filters: Vec<Filter> = (0..n)
-        .filter_map(|_| match b.u8() % 3 {
-            0 => Some(Filter::TopK(TopK::new(b.u16() as usize % 600))),
-            1 => TopP::new(probability(&mut b, 1.0)).ok().map(Filter::TopP),
-            _ => MinP::new(probability(&mut b, 0.0)).ok().map(Filter::MinP),
-        })
-        .collect();
+    let n = b.u8() % 8;
+    let mut chain = Chain::new();
+    // A parameter its constructor refuses makes no stage.
+    for _ in 0..n {
+        let stage: Option<Box<dyn Stage>> = match b.u8() % 6 {
+            0 => Some(Box::new(TopK::new(b.u16() as usize % 600))),
+            1 => TopP::new(probability(&mut b, 1.0))
+                .ok()
+                .map(|s| Box::new(s) as _),
+            2 => MinP::new(probability(&mut b, 0.0))
+                .ok()
+                .map(|s| Box::new(s) as _),
+            3 => Temperature::new(temperature(&mut b))
+                .ok()
+                .map(|s| Box::new(s) as _),
+            4 => {
+                let ids = (0..b.u8() % 8).map(|_| u32::from(b.u16())).collect();
+                Some(Box::new(Listed(ids)))
+            }
+            _ => Some(Box::new(LogitFloor(f32::from_bits(b.u32())))),
+        };
+        if let Some(stage) = stage {
+            chain.push(stage);
+        }
+    }
+    let context = Context::new(b.u64(), b.u64());
     let words = [b.u64(), b.u64(), u64::MAX, 0];
     let x = logits(&mut b);
-    let oracle = reference::masses_of_filters(&x, t, &filters);
-    let t = match Temperature::new(t) {
-        Ok(t) => t,
-        Err(e) => {
-            assert_eq!(oracle, Err(e));
-            return;
-        }
-    };
-    let mut scratch = Scratch::new();
-    let mut c = match (Candidates::new(&x, t, &mut scratch), oracle.as_ref()) {
+    let oracle = reference::masses_of_chain(&x, &chain, &context);
+    let mut workspace = Workspace::new();
+    let d = chain.distribution(&x, &mut workspace, &context);
+    let (d, oracle) = match (d, oracle) {
         (Err(e), oracle) => {
-            assert_eq!(oracle, Err(&e), "input error differs from the oracle's");
+            assert_eq!(oracle, Err(e), "error differs from the oracle's, {chain:?}");
             return;
         }
-        (Ok(_), Err(e)) => panic!("the oracle refused the input ({e}), Candidates did not"),
-        (Ok(c), Ok(_)) => c,
+        (Ok(_), Err(e)) => panic!("the oracle refused ({e}), the chain did not: {chain:?}"),
+        (Ok(d), Ok(oracle)) => (d, oracle),
     };
-    let oracle = oracle.unwrap();
-    for &f in &filters {
-        c.apply(f);
-        assert_ne!(c.len(), 0, "a filter emptied the set");
-    }
-    let ids: Vec<u32> = c.ids().collect();
+    let ids: Vec<u32> = d.ids().collect();
     let want: Vec<u32> = oracle.iter().map(|&(id, _)| id).collect();
-    assert_eq!(ids, want, "kept set after {filters:?}");
-    same_distribution(&x, c.into_distribution(), &oracle, &words);
+    assert_eq!(ids, want, "kept set after {chain:?}");
+    same_distribution(&x, d, &oracle, &words);
 }
 
 /// A distribution equals the oracle's `(id, mass)` pairs: ids, probabilities bit for bit, and

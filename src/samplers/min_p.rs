@@ -17,7 +17,7 @@
 //! Engines: llama.cpp compares logits (`x_i >= x_max + ln min_p`), Hugging Face and vLLM
 //! probabilities; all are inclusive. vLLM requires `[0, 1]`.
 
-use crate::{Candidates, Error, Scratch, Temperature};
+use crate::{reference, samplers::Context, Candidates, Error, Stage, Temperature, Workspace};
 
 /// A validated min-p parameter in `[0, 1]`; `0` disables the filter.
 ///
@@ -63,8 +63,22 @@ impl MinP {
     }
 }
 
+impl Stage for MinP {
+    fn name(&self) -> &'static str {
+        "min_p"
+    }
+
+    fn apply(&self, candidates: &mut Candidates<'_>, _: &Context) {
+        candidates.keep_weight_at_least(self.0);
+    }
+
+    fn apply_reference(&self, candidates: &mut reference::Candidates, _: &Context) {
+        candidates.keep_weight_at_least(self.0);
+    }
+}
+
 /// The ids kept by min-p at temperature `t`, ascending. Allocating convenience over
-/// [`Candidates::min_p`].
+/// [`Candidates::keep_weight_at_least`].
 ///
 /// ```
 /// // probabilities 0.1, 0.2, 0.3, 0.4: 0.26 * 0.4 = 0.104 removes only the 0.1
@@ -74,8 +88,9 @@ impl MinP {
 /// ```
 pub fn min_p(logits: &[f32], temperature: f32, min_p: f32) -> Result<Vec<u32>, Error> {
     let (t, m) = (Temperature::new(temperature)?, MinP::new(min_p)?);
-    let mut scratch = Scratch::new();
-    let mut c = Candidates::new(logits, t, &mut scratch)?;
-    c.min_p(m);
+    let mut workspace = Workspace::new();
+    let mut c = Candidates::new(logits, &mut workspace)?;
+    c.apply(&t);
+    c.apply(&m);
     Ok(c.ids().collect())
 }

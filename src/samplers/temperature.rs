@@ -7,8 +7,15 @@
 //! `T = 0` is defined as the limit's deterministic form: all mass on the argmax, the **lowest
 //! token id** on exact ties, and no randomness drawn. Any `T > 0`, however small (`1e-30`,
 //! even subnormal) or large (`1e30`), gives a valid distribution, never NaN.
+//!
+//! **As a stage** it can stand anywhere in a chain. Before the truncation stages (Hugging Face
+//! and vLLM's order) they see the tempered distribution; after them (llama.cpp's order) they
+//! see `T = 1` and only the final distribution is tempered, so for `T != 1` top-p and min-p keep
+//! different sets in the two orders (top-k does not depend on `T`). Temperatures compose by
+//! multiplication (`x / T1 / T2 = x / (T1 T2)`), the product clamped to `[1e-45, f32::MAX]`; a
+//! `T = 0` stage keeps the top candidate alone, whatever comes after.
 
-use crate::{weight::Scaling, Error};
+use crate::{reference, samplers::Context, weight::Scaling, Candidates, Error, Stage};
 
 /// A validated temperature: finite and `>= 0`.
 ///
@@ -81,5 +88,19 @@ impl Default for Temperature {
     /// `T = 1`, the OpenAI and vLLM default.
     fn default() -> Self {
         Temperature(1.0)
+    }
+}
+
+impl Stage for Temperature {
+    fn name(&self) -> &'static str {
+        "temperature"
+    }
+
+    fn apply(&self, candidates: &mut Candidates<'_>, _: &Context) {
+        candidates.scale_temperature(*self);
+    }
+
+    fn apply_reference(&self, candidates: &mut reference::Candidates, _: &Context) {
+        candidates.scale_temperature(*self);
     }
 }

@@ -8,7 +8,7 @@
 //! Engines: llama.cpp keeps exactly `k` (ties in whatever order `std::partial_sort` leaves);
 //! Hugging Face and vLLM keep every token tied with the k-th (`k = 0`, and vLLM's `-1`, disable).
 
-use crate::{Candidates, Error, Scratch, Temperature};
+use crate::{reference, samplers::Context, Candidates, Error, Stage, Workspace};
 
 /// A top-k parameter. Every `k` is valid; `0` disables the filter.
 ///
@@ -47,7 +47,21 @@ impl TopK {
     }
 }
 
-/// The ids kept by top-k, ascending. Allocating convenience over [`Candidates::top_k`].
+impl Stage for TopK {
+    fn name(&self) -> &'static str {
+        "top_k"
+    }
+
+    fn apply(&self, candidates: &mut Candidates<'_>, _: &Context) {
+        candidates.keep_top(self.0);
+    }
+
+    fn apply_reference(&self, candidates: &mut reference::Candidates, _: &Context) {
+        candidates.keep_top(self.0);
+    }
+}
+
+/// The ids kept by top-k, ascending. Allocating convenience over [`Candidates::keep_top`].
 ///
 /// ```
 /// assert_eq!(logits::top_k(&[0.5, 2.0, 2.0, 1.0], 2)?, vec![1, 2]);
@@ -55,8 +69,8 @@ impl TopK {
 /// # Ok::<(), logits::Error>(())
 /// ```
 pub fn top_k(logits: &[f32], k: usize) -> Result<Vec<u32>, Error> {
-    let mut scratch = Scratch::new();
-    let mut c = Candidates::new(logits, Temperature::default(), &mut scratch)?;
-    c.top_k(TopK::new(k));
+    let mut workspace = Workspace::new();
+    let mut c = Candidates::new(logits, &mut workspace)?;
+    c.keep_top(k);
     Ok(c.ids().collect())
 }

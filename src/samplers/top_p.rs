@@ -14,7 +14,7 @@
 //! at an exact boundary; Hugging Face removes tokens whose ascending cumulative mass is
 //! `<= 1 - p`; vLLM requires `p` in `(0, 1]`.
 
-use crate::{Candidates, Error, Scratch, Temperature};
+use crate::{reference, samplers::Context, Candidates, Error, Stage, Temperature, Workspace};
 
 /// Relative slack of the top-p comparison: `2^-20`.
 ///
@@ -88,8 +88,22 @@ pub fn nucleus_target(p: f32, total: u64) -> u64 {
     (t as u64).min(total)
 }
 
+impl Stage for TopP {
+    fn name(&self) -> &'static str {
+        "top_p"
+    }
+
+    fn apply(&self, candidates: &mut Candidates<'_>, _: &Context) {
+        candidates.keep_mass_prefix(self.0);
+    }
+
+    fn apply_reference(&self, candidates: &mut reference::Candidates, _: &Context) {
+        candidates.keep_mass_prefix(self.0);
+    }
+}
+
 /// The ids kept by top-p at temperature `t`, ascending. Allocating convenience over
-/// [`Candidates::top_p`].
+/// [`Candidates::keep_mass_prefix`].
 ///
 /// ```
 /// // probabilities 0.4, 0.3, 0.2, 0.1: 0.4 + 0.3 reaches 0.7
@@ -100,8 +114,9 @@ pub fn nucleus_target(p: f32, total: u64) -> u64 {
 /// ```
 pub fn top_p(logits: &[f32], temperature: f32, p: f32) -> Result<Vec<u32>, Error> {
     let (t, p) = (Temperature::new(temperature)?, TopP::new(p)?);
-    let mut scratch = Scratch::new();
-    let mut c = Candidates::new(logits, t, &mut scratch)?;
-    c.top_p(p);
+    let mut workspace = Workspace::new();
+    let mut c = Candidates::new(logits, &mut workspace)?;
+    c.apply(&t);
+    c.apply(&p);
     Ok(c.ids().collect())
 }

@@ -1,0 +1,264 @@
+//! The final distribution of a candidate set, and the draw.
+
+use super::{ids_of, in_set, len_of, rank::rank_le, self_mass, Set, Workspace};
+use crate::{
+    arch,
+    arch::kernels::{BLOCK, MASS_CHUNK},
+    rng,
+    weight::{mass, Scaling},
+    SimdPath,
+};
+
+/// A token and its probability under the distribution it was drawn from.
+///
+/// ```
+/// let mut s = logits::Sampler::new(logits::SamplingParams::default().temperature(0.0))?;
+/// let logits::Sample { token, probability, .. } = s.sample(&[0.1, 0.9])?;
+/// assert_eq!((token, probability), (1, 1.0));
+/// # Ok::<(), logits::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Sample {
+    /// The token id (index into the logits).
+    pub token: u32,
+    /// Its probability in the final, renormalized distribution.
+    pub probability: f32,
+}
+
+/// The final distribution: surviving tokens in ascending id order, with their masses.
+///
+/// Probabilities are `q_i / Σ q` for the fixed-point masses `q` of [`weight`](crate::weight).
+///
+/// ```
+/// use logits::{Candidates, Workspace};
+/// let mut workspace = Workspace::new();
+/// let d = Candidates::new(&[0.0, 0.0], &mut workspace)?.into_distribution()?;
+/// assert_eq!(d.iter().collect::<Vec<_>>(), vec![(0, 0.5), (1, 0.5)]);
+/// # Ok::<(), logits::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Distribution<'a> {
+    pub(super) logits: &'a [f32],
+    pub(super) s: &'a Workspace,
+    pub(super) top: u32,
+    pub(super) scaling: Scaling,
+    pub(super) set: Set,
+    pub(super) path: SimdPath,
+    pub(super) total: u64,
+    pub(super) needs_randomness: bool,
+    /// `s.w` holds every token's weight (computed by the weights pass).
+    pub(super) weights_ready: bool,
+}
+
+impl<'a> Distribution<'a> {
+    /// Number of surviving tokens (some may have probability 0 if their weight underflowed).
+    ///
+    /// ```
+    /// use logits::{Candidates, Workspace};
+    /// let mut workspace = Workspace::new();
+    /// let d = Candidates::new(&[0.0, -200.0], &mut workspace)?.into_distribution()?;
+    /// assert_eq!(d.len(), 2);
+    /// assert_eq!(d.ids().collect::<Vec<_>>(), vec![0, 1]);
+    /// assert_eq!(d.probability(1), 0.0); // e^-200 is below the mass resolution
+    /// assert!(!d.needs_randomness() && !d.is_empty());
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        len_of(self.logits, self.set, &self.s.ids)
+    }
+
+    /// Always `false`.
+    ///
+    /// ```
+    /// let mut workspace = logits::Workspace::new();
+    /// let d = logits::Candidates::new(&[0.0], &mut workspace)?.into_distribution()?;
+    /// assert!(!d.is_empty());
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// Surviving token ids, ascending.
+    ///
+    /// ```
+    /// let mut workspace = logits::Workspace::new();
+    /// let d = logits::Candidates::new(&[3.0, f32::NEG_INFINITY, 1.0], &mut workspace)?
+    ///     .into_distribution()?;
+    /// assert_eq!(d.ids().collect::<Vec<_>>(), vec![0, 2]);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
+        ids_of(self.logits, self.set, &self.s.ids)
+    }
+
+    /// The mass of a surviving token `id`.
+    #[inline]
+    fn mass_of(&self, id: u32) -> u64 {
+        if self.set == Set::List {
+            // `list_mass` holds the masses of `ids`, computed by `into_distribution`.
+            let index = self.s.ids.binary_search(&id).unwrap_or(0);
+            self.s.list_mass[index]
+        } else if self.weights_ready {
+            mass(self.s.w[id as usize])
+        } else {
+            self_mass(self.path, self.logits, self.scaling, id)
+        }
+    }
+
+    fn probability_of_mass(&self, q: u64) -> f32 {
+        if self.total == 0 {
+            0.0
+        } else {
+            (q as f64 / self.total as f64) as f32
+        }
+    }
+
+    /// `(token id, probability)` pairs in ascending id order.
+    ///
+    /// ```
+    /// let x = [0.0f32, 2f32.ln()]; // weights 1 and 2
+    /// let mut workspace = logits::Workspace::new();
+    /// let d = logits::Candidates::new(&x, &mut workspace)?.into_distribution()?;
+    /// let p: Vec<(u32, f32)> = d.iter().collect();
+    /// assert!((p[0].1 - 1.0 / 3.0).abs() < 1e-6 && (p[1].1 - 2.0 / 3.0).abs() < 1e-6);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = (u32, f32)> + '_ {
+        self.ids()
+            .map(move |id| (id, self.probability_of_mass(self.mass_of(id))))
+    }
+
+    /// Probability of `token`: 0 if it did not survive (or is out of range).
+    ///
+    /// ```
+    /// use logits::{Candidates, Temperature, Workspace};
+    /// let mut workspace = Workspace::new();
+    /// let mut c = Candidates::new(&[0.0, 0.0], &mut workspace)?;
+    /// c.scale_temperature(Temperature::new(0.0)?); // greedy: the top candidate alone
+    /// let d = c.into_distribution()?;
+    /// assert_eq!((d.probability(0), d.probability(1)), (1.0, 0.0));
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn probability(&self, token: u32) -> f32 {
+        if in_set(self.logits, self.set, &self.s.ids, token) {
+            self.probability_of_mass(self.mass_of(token))
+        } else {
+            0.0
+        }
+    }
+
+    /// Whether a draw needs a random word (two or more tokens with non-zero probability).
+    ///
+    /// ```
+    /// let mut workspace = logits::Workspace::new();
+    /// let mut c = logits::Candidates::new(&[0.0, 0.0], &mut workspace)?;
+    /// c.scale_temperature(logits::Temperature::new(0.0)?);
+    /// let d = c.into_distribution()?;
+    /// assert!(!d.needs_randomness());
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn needs_randomness(&self) -> bool {
+        self.needs_randomness
+    }
+
+    /// Draws a token from a 64-bit random word.
+    ///
+    /// The word becomes an integer `t` uniform in `[0, Σ q)` by `t = (word · Σ q) >> 64`, and the
+    /// token is the first, in ascending id order, whose cumulative mass exceeds `t`. Exact integer
+    /// arithmetic: the same word and logits give the same token on every platform and path. If
+    /// only one token has non-zero probability it is returned whatever the word.
+    ///
+    /// ```
+    /// use logits::{Candidates, Workspace};
+    /// let mut workspace = Workspace::new();
+    /// let d = Candidates::new(&[0.0, 0.0], &mut workspace)?.into_distribution()?;
+    /// assert_eq!(d.draw(0).token, 0);          // t = 0: first half
+    /// assert_eq!(d.draw(u64::MAX).token, 1);   // t near the top: second half
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn draw(&self, word: u64) -> Sample {
+        let t = rng::below(word, self.total);
+        let mut cum = 0u64;
+        let found = match self.set {
+            Set::All => {
+                // Chunks by their mass, then the chunk's blocks by theirs, then one block
+                // token by token.
+                let per = MASS_CHUNK / BLOCK;
+                let mut blocks = self.s.block_max.len()..self.s.block_max.len();
+                for (c, &m) in self.s.chunk_mass.iter().enumerate() {
+                    if cum + m > t {
+                        blocks = c * per..(c + 1) * per;
+                        break;
+                    }
+                    cum += m;
+                }
+                let (start, before) = arch::block_walk(self.path, &self.s.w, blocks, t - cum);
+                cum += before;
+                let lo = start * BLOCK;
+                let hi = (lo + BLOCK).min(self.logits.len());
+                (lo..hi).map(|i| i as u32).find(|&id| {
+                    cum += self.mass_of(id);
+                    cum > t
+                })
+            }
+            Set::Prefix {
+                boundary, chunked, ..
+            } => {
+                // Chunks by their kept mass (when known), then the chunk's blocks by theirs,
+                // then one block token by token.
+                let nblocks = self.s.block_max.len();
+                let (mut first, mut end) = (0, nblocks);
+                if chunked {
+                    let per = MASS_CHUNK / BLOCK;
+                    if let Some(c) = self.s.chunk_kept.iter().position(|&m| {
+                        let past = cum + m > t;
+                        if !past {
+                            cum += m;
+                        }
+                        past
+                    }) {
+                        (first, end) = (c * per, (c + 1) * per);
+                    } else {
+                        cum = 0; // unreachable (`t` is below the total); walk every block
+                    }
+                }
+                let (start, before) = arch::prefix_block_walk(
+                    self.path,
+                    self.logits,
+                    &self.s.w,
+                    &self.s.block_max,
+                    boundary,
+                    t - cum,
+                    first..end,
+                );
+                cum += before;
+                let lo = start * BLOCK;
+                let hi = (lo + BLOCK).min(self.logits.len());
+                (lo..hi).map(|i| i as u32).find(|&id| {
+                    if rank_le(self.logits, id, boundary) {
+                        cum += self.mass_of(id);
+                    }
+                    cum > t
+                })
+            }
+            Set::List => self
+                .s
+                .ids
+                .iter()
+                .zip(&self.s.list_mass)
+                .find(|&(_, &q)| {
+                    cum += q;
+                    cum > t
+                })
+                .map(|(&id, _)| id),
+        };
+        // Not found only when the total mass is 0; the top token is the natural answer then.
+        let token = found.unwrap_or(self.top);
+        Sample {
+            token,
+            probability: self.probability(token),
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! The vocabulary-sized working memory of the candidate set.
+
+/// Working memory for [`Candidates`](crate::Candidates), reused from call to call.
+///
+/// It grows to a few times the vocabulary size on first use and is never shrunk, so sampling in
+/// a loop with the same `Workspace` allocates nothing once it has grown. It holds nothing that
+/// outlives a call: one workspace per thread serves every sequence that thread samples (a
+/// [`Sampler`](crate::Sampler) holds only its sequence's state), so 256 sequences on one
+/// thread need one workspace, not 256.
+///
+/// ```
+/// use logits::{Sampler, SamplingParams, Workspace};
+/// let mut workspace = Workspace::new();
+/// let mut sequences: Vec<Sampler> = (0..4)
+///     .map(|seed| Sampler::new(SamplingParams::default().seed(seed)))
+///     .collect::<Result<_, _>>()?;
+/// for s in &mut sequences {
+///     let token = s.sample_in(&[0.5, 2.0, 1.0], &mut workspace)?.token;
+///     assert!(token < 3);
+/// }
+/// # Ok::<(), logits::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Workspace {
+    /// Survivors, ascending, when the set is a list.
+    pub(super) ids: Vec<u32>,
+    /// Work list for ranking near a boundary.
+    pub(super) tmp: Vec<u32>,
+    /// Weight of every token, once computed.
+    pub(super) w: Vec<f32>,
+    /// Maximum of every `BLOCK` logits.
+    pub(super) block_max: Vec<f32>,
+    /// Total mass of every `MASS_CHUNK` tokens, once weights are computed.
+    pub(super) chunk_mass: Vec<u64>,
+    /// Copy of the block maxima for selection.
+    pub(super) maxes: Vec<u32>,
+    /// Mass histogram over weight buckets (top-p on a flat distribution).
+    pub(super) buckets: Vec<u64>,
+    /// The logits of a list of ids, gathered so that their masses are computed in one
+    /// vectorized call.
+    pub(super) list_x: Vec<f32>,
+    /// Masses of a list of ids: of `tmp` while top-p ranks a list, then of `ids` in a
+    /// `Distribution` over a list.
+    pub(super) list_mass: Vec<u64>,
+    /// Rank keys of `tmp` while it is sorted (`sort_by_rank`).
+    pub(super) keys: Vec<u64>,
+    /// Kept mass of every `MASS_CHUNK` tokens of a wide top-p nucleus, when the set is a
+    /// `Set::Prefix` with `chunked`; the band passes' per-chunk sums on the way there.
+    pub(super) chunk_kept: Vec<u64>,
+    /// Per-chunk sums of a second band pass.
+    pub(super) chunk_band: Vec<u64>,
+}
+
+impl Workspace {
+    /// An empty workspace; it grows on first use.
+    ///
+    /// ```
+    /// use logits::{Candidates, Workspace};
+    /// let mut workspace = Workspace::new();
+    /// for step in 0..3 {
+    ///     let logits = [step as f32, 1.0, 0.5]; // a new vector every token
+    ///     let c = Candidates::new(&logits, &mut workspace)?;
+    ///     assert_eq!(c.len(), 3);
+    /// }
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
