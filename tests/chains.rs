@@ -1,0 +1,213 @@
+//! Chains in any order equal the oracle: every permutation of temperature, top-k, top-p and
+//! min-p, repeated and greedy temperatures, and stages written against the public `Stage` trait
+//! (a listed subset, a threshold on logits), at every length 1..=300 and at real vocabulary
+//! sizes, on every code path: the same kept set, the same probabilities bit for bit, the same
+//! tokens for the same words.
+
+mod common;
+
+#[allow(dead_code)]
+#[path = "../fuzz/src/lib.rs"]
+mod fuzz_checks;
+
+use fuzz_checks::{Listed, LogitFloor};
+use logits::{
+    reference, Candidates, Chain, Context, MinP, Stage, Temperature, TopK, TopP, Workspace,
+};
+
+fn paths() -> impl Iterator<Item = logits::SimdPath> {
+    logits::SimdPath::ALL
+        .into_iter()
+        .filter(|p| p.is_available())
+}
+
+/// The chain's distribution on every path equals the oracle's.
+fn check(x: &[f32], chain: &Chain, what: &str) {
+    let context = Context::new(5, 9);
+    let oracle = reference::masses_of_chain(x, chain, &context);
+    let mut workspace = Workspace::new();
+    for path in paths() {
+        let mut c = Candidates::with_path(x, &mut workspace, path).unwrap();
+        chain.apply(&mut c, &context);
+        let d = c.into_distribution();
+        let (d, oracle) = match (d, &oracle) {
+            (Err(e), Err(o)) => {
+                assert_eq!(e, *o, "{what}");
+                continue;
+            }
+            (Ok(d), Ok(o)) => (d, o),
+            (d, o) => panic!("{what}: {:?} vs {o:?}", d.map(|d| d.len())),
+        };
+        let total: u64 = oracle.iter().map(|&(_, q)| q).sum();
+        let ids: Vec<u32> = d.ids().collect();
+        let want: Vec<u32> = oracle.iter().map(|&(id, _)| id).collect();
+        assert_eq!(ids, want, "{what}, n {}, {path:?}", x.len());
+        for ((id, p), &(_, q)) in d.iter().zip(oracle) {
+            let want = (q as f64 / total as f64) as f32;
+            assert_eq!(p.to_bits(), want.to_bits(), "{what}: p({id}), {path:?}");
+        }
+        for word in [0, 1 << 62, 0x9E37_79B9_7F4A_7C15, u64::MAX] {
+            assert_eq!(d.draw(word).token, reference::draw(oracle, word), "{what}");
+        }
+    }
+}
+
+/// The four built-in stages with one set of parameters.
+fn stages(t: f32, k: usize, p: f32, m: f32) -> [Box<dyn Stage>; 4] {
+    [
+        Box::new(Temperature::new(t).unwrap()),
+        Box::new(TopK::new(k)),
+        Box::new(TopP::new(p).unwrap()),
+        Box::new(MinP::new(m).unwrap()),
+    ]
+}
+
+/// Every permutation of `0..n`, in lexicographic order.
+fn permutations(n: usize) -> Vec<Vec<usize>> {
+    if n == 0 {
+        return vec![vec![]];
+    }
+    let mut out = Vec::new();
+    for first in 0..n {
+        for rest in permutations(n - 1) {
+            let mut p = vec![first];
+            p.extend(rest.into_iter().map(|i| if i >= first { i + 1 } else { i }));
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn chain_of(stages: &[Box<dyn Stage>], order: &[usize]) -> Chain {
+    let mut chain = Chain::new();
+    for &i in order {
+        chain.push(stages[i].clone());
+    }
+    chain
+}
+
+const PARAMS: [(f32, usize, f32, f32); 4] = [
+    (0.8, 40, 0.95, 0.05),
+    (1.7, 5, 0.5, 0.2),
+    (0.3, 300, 0.9, 0.0),
+    (0.0, 10, 0.8, 0.1),
+];
+
+#[test]
+fn every_order_at_every_length() {
+    let orders = permutations(4);
+    assert_eq!(orders.len(), 24);
+    for n in 1..=300usize {
+        let shapes = [
+            common::lm_like(n, n as u64),
+            common::flat(n, n as u64),
+            common::ties(n, n as u64),
+            common::raw_bits(n, n as u64),
+        ];
+        for (s, x) in shapes.iter().enumerate() {
+            // Each length runs one parameter set, so that all of them meet every shape.
+            let (t, k, p, m) = PARAMS[(n + s) % PARAMS.len()];
+            let stages = stages(t, k, p, m);
+            for order in &orders {
+                let what = format!("order {order:?}, T {t} k {k} p {p} m {m}, shape {s}");
+                check(x, &chain_of(&stages, order), &what);
+            }
+        }
+    }
+}
+
+#[test]
+fn engine_orders_at_vocabulary_sizes() {
+    // Hugging Face (T, k, p, m), llama.cpp (k, p, m, T), vLLM (T, m, k, p), and reversed.
+    let orders = [[0, 1, 2, 3], [1, 2, 3, 0], [0, 3, 1, 2], [3, 2, 1, 0]];
+    for &n in &[32_000usize, 50_257, 128_256, 262_144] {
+        for x in [common::lm_like(n, 3), common::flat(n, 4)] {
+            for (t, k, p, m) in [
+                (0.8, 40, 0.95, 0.05),
+                (1.0, 0, 0.9, 0.0),
+                (0.7, 2000, 0.6, 0.01),
+            ] {
+                let stages = stages(t, k, p, m);
+                for order in &orders {
+                    check(
+                        x.as_slice(),
+                        &chain_of(&stages, order),
+                        &format!("{order:?} n {n}"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn temperature_anywhere_and_repeated() {
+    let t = |v: f32| -> Box<dyn Stage> { Box::new(Temperature::new(v).unwrap()) };
+    for n in [1usize, 2, 3, 17, 255, 256, 257, 1000, 5000] {
+        for x in [
+            common::lm_like(n, 7),
+            common::flat(n, 8),
+            common::ties(n, 9),
+        ] {
+            let chains = [
+                vec![t(0.5), t(2.0)],                                      // the identity
+                vec![t(0.5), Box::new(TopP::new(0.8).unwrap()), t(3.0)],   // before and after
+                vec![Box::new(TopP::new(0.9).unwrap()), t(0.0), t(5.0)],   // greedy in the middle
+                vec![t(1e-30), t(1e-30)],                                  // the product clamps
+                vec![t(1e30), t(1e30), Box::new(MinP::new(0.5).unwrap())], // and at the top
+                vec![
+                    Box::new(MinP::new(0.3).unwrap()),
+                    t(0.2),
+                    Box::new(TopK::new(3)),
+                ],
+            ];
+            for stages in chains {
+                let mut chain = Chain::new();
+                for s in stages {
+                    chain.push(s);
+                }
+                check(&x, &chain, &format!("{chain:?}"));
+            }
+        }
+    }
+}
+
+/// Stages written against the public trait: a listed subset (which may drop the top token, so
+/// the weights are taken relative to a new top) and a threshold on logits.
+#[test]
+fn user_stages_against_the_oracle() {
+    for n in [1usize, 2, 5, 64, 300, 2000, 50_257] {
+        for x in [
+            common::lm_like(n, 11),
+            common::flat(n, 12),
+            common::ties(n, 13),
+        ] {
+            let mut d = common::Data::new(n as u64);
+            let listed: Vec<u32> = (0..20).map(|_| d.below(n) as u32).collect();
+            let chains = [
+                Chain::new().then(Listed(listed.clone())),
+                Chain::new()
+                    .then(Temperature::new(0.7).unwrap())
+                    .then(Listed(listed.clone()))
+                    .then(TopP::new(0.9).unwrap()),
+                Chain::new()
+                    .then(TopK::new(50))
+                    .then(Listed(listed.clone()))
+                    .then(MinP::new(0.2).unwrap()),
+                Chain::new()
+                    .then(LogitFloor(-1.0))
+                    .then(TopP::new(0.7).unwrap()),
+                Chain::new()
+                    .then(TopP::new(0.99).unwrap())
+                    .then(LogitFloor(0.5))
+                    .then(Temperature::new(2.0).unwrap()),
+                // Nothing listed is a candidate, and an id outside the vocabulary: errors.
+                Chain::new().then(Listed(vec![])),
+                Chain::new().then(Listed(vec![n as u32])),
+            ];
+            for chain in &chains {
+                check(&x, chain, &format!("{chain:?}"));
+            }
+        }
+    }
+}
