@@ -1,23 +1,40 @@
 //! After the first call at a vocabulary size, sampling allocates nothing: a counting global
-//! allocator watches 100 further calls of every chain. (Alone in its binary: the allocator is
-//! process-wide.)
+//! allocator watches 100 further calls of every chain, and sequences sharing one workspace.
+//! (The allocator is process-wide: it counts only the allocations of the thread that asked.)
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::cell::Cell;
 
-use logits::{Sampler, SamplingParams};
+use logits::{Sampler, SamplingParams, Workspace};
 
 struct Counting;
 
-static COUNTING: AtomicBool = AtomicBool::new(false);
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// Whether this thread's allocations are being counted (a `const` thread-local of a `Cell`
+    /// needs no allocation to read).
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count() {
+    if COUNTING.with(Cell::get) {
+        ALLOCATIONS.with(|a| a.set(a.get() + 1));
+    }
+}
+
+/// The number of allocations `f` makes on this thread.
+fn allocations_of(f: impl FnOnce()) -> usize {
+    ALLOCATIONS.with(|a| a.set(0));
+    COUNTING.with(|c| c.set(true));
+    f();
+    COUNTING.with(|c| c.set(false));
+    ALLOCATIONS.with(Cell::get)
+}
 
 // SAFETY: every call is forwarded unchanged to the system allocator; we only count.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.load(Ordering::SeqCst) {
-            ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
-        }
+        count();
         // SAFETY: same layout contract as our caller's.
         unsafe { System.alloc(layout) }
     }
@@ -26,9 +43,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.load(Ordering::SeqCst) {
-            ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
-        }
+        count();
         // SAFETY: `ptr` came from `System` with this layout.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -72,16 +87,14 @@ fn no_allocation_after_warm_up() {
             for params in chains.clone() {
                 let mut s = Sampler::new(params.clone()).unwrap();
                 s.sample(&x).unwrap(); // warm-up: workspace grows to this size
-                ALLOCATIONS.store(0, Ordering::SeqCst);
-                COUNTING.store(true, Ordering::SeqCst);
                 let mut acc = 0u64;
-                for _ in 0..100 {
-                    acc += s.sample(&x).unwrap().token as u64;
-                    let d = s.distribution(&x).unwrap();
-                    acc += d.iter().map(|(id, _)| id as u64).sum::<u64>();
-                }
-                COUNTING.store(false, Ordering::SeqCst);
-                let count = ALLOCATIONS.load(Ordering::SeqCst);
+                let count = allocations_of(|| {
+                    for _ in 0..100 {
+                        acc += s.sample(&x).unwrap().token as u64;
+                        let d = s.distribution(&x).unwrap();
+                        acc += d.iter().map(|(id, _)| id as u64).sum::<u64>();
+                    }
+                });
                 assert_eq!(
                     count, 0,
                     "n {n}, {params:?}: {count} allocations (acc {acc})"
@@ -89,4 +102,39 @@ fn no_allocation_after_warm_up() {
             }
         }
     }
+}
+
+/// One workspace shared by many sequences (as an engine's thread holds it): once every kind of
+/// call has run in it, sampling any sequence allocates nothing, whatever the order.
+#[test]
+fn no_allocation_with_a_shared_workspace() {
+    let n = 50_257;
+    let inputs = [lm_like(n), flat(n)];
+    let mut sequences: Vec<Sampler> = (0..8u64)
+        .map(|seed| {
+            let p = SamplingParams::default()
+                .temperature(0.5 + seed as f32 * 0.1)
+                .top_k([0, 40][seed as usize % 2])
+                .top_p([1.0, 0.95, 0.5][seed as usize % 3])
+                .min_p([0.0, 0.05][seed as usize / 4])
+                .seed(seed);
+            Sampler::new(p).unwrap()
+        })
+        .collect();
+    let mut workspace = Workspace::new();
+    for x in &inputs {
+        for s in &mut sequences {
+            s.sample_in(x, &mut workspace).unwrap(); // warm-up
+        }
+    }
+    let mut acc = 0u64;
+    let count = allocations_of(|| {
+        for round in 0..20 {
+            for (i, s) in sequences.iter_mut().enumerate() {
+                let x = &inputs[(round + i) % 2];
+                acc += s.sample_in(x, &mut workspace).unwrap().token as u64;
+            }
+        }
+    });
+    assert_eq!(count, 0, "{count} allocations (acc {acc})");
 }
