@@ -76,6 +76,15 @@ pub enum Error {
         /// The value given.
         value: f32,
     },
+    /// A stage's parameter is outside its range.
+    InvalidParameter {
+        /// The parameter, as engines name it (`"repetition_penalty"`).
+        name: &'static str,
+        /// The value given.
+        value: f32,
+        /// The accepted range, in words (`"a finite number > 0"`).
+        expected: &'static str,
+    },
     /// A token id given to a stage (an allowed list, a bias, ...) is not below the vocabulary
     /// size.
     TokenOutOfRange {
@@ -124,6 +133,11 @@ impl fmt::Display for Error {
             ),
             Error::InvalidTopP { value } => write!(f, "top_p must be in [0, 1], got {value}"),
             Error::InvalidMinP { value } => write!(f, "min_p must be in [0, 1], got {value}"),
+            Error::InvalidParameter {
+                name,
+                value,
+                expected,
+            } => write!(f, "{name} must be {expected}, got {value}"),
             Error::TokenOutOfRange { token, len } => write!(
                 f,
                 "token id {token} is outside the vocabulary of {len} tokens"
@@ -136,10 +150,11 @@ impl fmt::Display for Error {
 }
 
 impl Error {
-    /// The variant and its fields as integers (floats by their bits), for `==` and hashing.
-    fn key(&self) -> (u8, u64, u64) {
+    /// The variant and its fields as integers (floats by their bits) and strings, for `==` and
+    /// hashing.
+    fn key(&self) -> (u8, u64, u64, &'static str, &'static str) {
         let f = |v: f32| u64::from(v.to_bits());
-        match *self {
+        let (variant, a, b) = match *self {
             Error::EmptyLogits => (0, 0, 0),
             Error::NanLogit { index } => (1, index as u64, 0),
             Error::PositiveInfiniteLogit { index } => (2, index as u64, 0),
@@ -153,6 +168,11 @@ impl Error {
             Error::InvalidMinP { value } => (10, f(value), 0),
             Error::SimdPathUnavailable { path } => (11, path as u64, 0),
             Error::TokenOutOfRange { token, len } => (12, u64::from(token), len as u64),
+            Error::InvalidParameter { value, .. } => (13, f(value), 0),
+        };
+        match *self {
+            Error::InvalidParameter { name, expected, .. } => (variant, a, b, name, expected),
+            _ => (variant, a, b, "", ""),
         }
     }
 }

@@ -148,8 +148,11 @@ pub use math::{
     softmax_into, softmax_with_temperature, softmax_with_temperature_into, weight, MAX_LOGITS,
 };
 pub use sampler::{Sampler, SamplingParams};
+pub use samplers::logit_bias::LogitBias;
 pub use samplers::min_p::{self, min_p, MinP};
+pub use samplers::penalties::{Penalties, Window};
 pub use samplers::temperature::Temperature;
+pub use samplers::token_lists::{AllowedTokens, BannedTokens};
 pub use samplers::top_k::{self, top_k, TopK};
 pub use samplers::top_p::{self, top_p, TopP};
 pub use samplers::{Context, Stage, StageClone};

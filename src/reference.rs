@@ -244,14 +244,56 @@ impl Candidates {
         self.retain(|id, _| ids.contains(&id));
     }
 
+    /// Sets the logit of candidate `id` to `value` (`-inf` removes it, `+inf` is taken as
+    /// `f32::MAX`); a token that is not a candidate stays out. An id outside the vocabulary or a
+    /// NaN value is an error.
+    pub fn edit_logit(&mut self, id: u32, value: f32) {
+        let n = self.logits.len();
+        if id as usize >= n {
+            self.error = self
+                .error
+                .or(Some(Error::TokenOutOfRange { token: id, len: n }));
+            return;
+        }
+        if value.is_nan() {
+            self.error = self.error.or(Some(Error::NanLogit { index: id as usize }));
+            return;
+        }
+        if !self.ids.contains(&id) {
+            return;
+        }
+        self.logits[id as usize] = value.min(f32::MAX);
+        // Rank again from scratch: a stable sort of the ids by descending logit, ties by id.
+        let logits = &self.logits;
+        self.ids
+            .retain(|&i| logits[i as usize] != f32::NEG_INFINITY);
+        self.ids.sort();
+        self.ids.sort_by(|&a, &b| {
+            logits[b as usize]
+                .partial_cmp(&logits[a as usize])
+                .expect("no NaN")
+        });
+        self.note_if_empty();
+    }
+
     /// Keeps the candidates for which `keep(id, logit)` holds (rank order is kept).
     pub fn retain(&mut self, mut keep: impl FnMut(u32, f32) -> bool) {
         let logits = &self.logits;
         self.ids.retain(|&id| keep(id, logits[id as usize]));
+        self.note_if_empty();
     }
 
-    /// The final `(id, mass)` pairs in ascending id order. Errors: [`Error::AllMasked`] if no
-    /// candidate is left, [`Error::TokenOutOfRange`] if an operation was given such an id.
+    /// An operation that leaves no candidate is an error, unless an earlier one was: the first
+    /// error wins.
+    fn note_if_empty(&mut self) {
+        if self.ids.is_empty() {
+            self.error = self.error.or(Some(Error::AllMasked));
+        }
+    }
+
+    /// The final `(id, mass)` pairs in ascending id order. Errors: the first an operation met —
+    /// [`Error::AllMasked`] when it left no candidate, [`Error::TokenOutOfRange`] for an id
+    /// outside the vocabulary, [`Error::NanLogit`] for a NaN edit.
     pub fn masses(&self) -> Result<Vec<(u32, u64)>, Error> {
         if let Some(e) = self.error {
             return Err(e);

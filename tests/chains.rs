@@ -1,7 +1,8 @@
 //! Chains in any order equal the oracle: every permutation of temperature, top-k, top-p and
-//! min-p, repeated and greedy temperatures, and stages written against the public `Stage` trait
-//! (a listed subset, a threshold on logits), at every length 1..=300 and at real vocabulary
-//! sizes, on every code path: the same kept set, the same probabilities bit for bit, the same
+//! min-p, repeated and greedy temperatures, logit processors (bias, bans, allowed lists,
+//! penalties) anywhere in a chain, and stages written against the public `Stage` trait (a
+//! listed subset, a threshold on logits), at every length 1..=300 and at real vocabulary sizes,
+//! on every code path: the same kept set, the same probabilities bit for bit, the same
 //! tokens for the same words.
 
 mod common;
@@ -12,7 +13,8 @@ mod fuzz_checks;
 
 use fuzz_checks::{Listed, LogitFloor};
 use logits::{
-    reference, Candidates, Chain, Context, MinP, Stage, Temperature, TopK, TopP, Workspace,
+    reference, AllowedTokens, BannedTokens, Candidates, Chain, Context, LogitBias, MinP, Penalties,
+    Stage, Temperature, TopK, TopP, Window, Workspace,
 };
 
 fn paths() -> impl Iterator<Item = logits::SimdPath> {
@@ -207,6 +209,87 @@ fn user_stages_against_the_oracle() {
             ];
             for chain in &chains {
                 check(&x, chain, &format!("{chain:?}"));
+            }
+        }
+    }
+}
+
+/// A bias on `k` tokens of `0..n` (the top token among them), with bans and values that make a
+/// low token the top.
+fn bias(n: usize, seed: u64, top: u32) -> LogitBias {
+    let mut d = common::Data::new(seed);
+    let mut entries: Vec<(u32, f32)> = (0..8)
+        .map(|i| {
+            let b = match i % 4 {
+                0 => f32::NEG_INFINITY,
+                1 => d.uniform(-20.0, 20.0),
+                2 => 40.0,
+                _ => -0.5,
+            };
+            (d.below(n) as u32, b)
+        })
+        .collect();
+    entries.push((top, d.uniform(-3.0, 1.0)));
+    LogitBias::new(entries).unwrap()
+}
+
+/// Penalties after a history drawn from `0..n` that includes the top token.
+fn penalties(n: usize, seed: u64, top: u32, r: f32, f: f32, p: f32) -> Penalties {
+    let mut d = common::Data::new(seed);
+    let mut pen = Penalties::new(r, f, p, Window::Last(32)).unwrap();
+    for i in 0..48 {
+        pen.accept(if i % 5 == 0 { top } else { d.below(n) as u32 });
+    }
+    pen
+}
+
+/// Logit processors (bias, bans, allowed lists, penalties) before, between and after the
+/// truncation stages, against the oracle on every path.
+#[test]
+fn processors_against_the_oracle() {
+    for n in (1..=300usize).chain([1000, 5000, 50_257, 262_144]) {
+        let shapes = [
+            common::lm_like(n, n as u64 + 1),
+            common::flat(n, n as u64 + 2),
+            common::ties(n, n as u64 + 3),
+        ];
+        for (s, x) in shapes.iter().enumerate() {
+            let top = logits::argmax(x).unwrap() as u32;
+            let seed = (n * 3 + s) as u64;
+            let mut d = common::Data::new(seed);
+            let listed: Vec<u32> = (0..30).map(|_| d.below(n) as u32).collect();
+            let chains = [
+                Chain::new().then(bias(n, seed, top)),
+                Chain::new()
+                    .then(bias(n, seed, top))
+                    .then(penalties(n, seed, top, 1.3, 0.2, 0.1))
+                    .then(Temperature::new(0.8).unwrap())
+                    .then(TopK::new(40))
+                    .then(TopP::new(0.95).unwrap())
+                    .then(MinP::new(0.05).unwrap()),
+                Chain::new()
+                    .then(penalties(n, seed, top, 0.7, -0.3, -0.5))
+                    .then(TopP::new(0.9).unwrap()),
+                Chain::new()
+                    .then(BannedTokens::new([top]))
+                    .then(penalties(n, seed, top, 2.0, 0.0, 0.0))
+                    .then(MinP::new(0.1).unwrap())
+                    .then(Temperature::new(1.5).unwrap()),
+                Chain::new()
+                    .then(TopK::new(60))
+                    .then(bias(n, seed, top))
+                    .then(TopP::new(0.8).unwrap()),
+                Chain::new()
+                    .then(AllowedTokens::new(listed.clone()))
+                    .then(bias(n, seed, top))
+                    .then(Temperature::new(0.0).unwrap()),
+                Chain::new()
+                    .then(TopP::new(0.99).unwrap())
+                    .then(BannedTokens::new(listed.iter().copied().take(5)))
+                    .then(Temperature::new(0.6).unwrap()),
+            ];
+            for chain in &chains {
+                check(x, chain, &format!("n {n} shape {s}: {chain:?}"));
             }
         }
     }

@@ -9,7 +9,8 @@
 //!   vectors below test one sampler at a time, where the order does not matter.
 
 use logits::{
-    Candidates, Error, MinP, Sampler, SamplingParams, Stage, Temperature, TopK, TopP, Workspace,
+    Candidates, Chain, Error, MinP, Penalties, Sampler, SamplingParams, Stage, Temperature, TopK,
+    TopP, Window, Workspace,
 };
 use serde_json::Value;
 
@@ -38,6 +39,11 @@ fn single_sampler_vectors() {
             "top_k" => SamplingParams::default().top_k(p["k"].as_i64().unwrap().max(0) as usize),
             "top_p" => SamplingParams::default().top_p(p["p"].as_f64().unwrap() as f32),
             "min_p" => SamplingParams::default().min_p(p["p"].as_f64().unwrap() as f32),
+            "penalties" => {
+                check_penalties(case);
+                ran += 1;
+                continue;
+            }
             other => {
                 skipped.push(other.to_string());
                 continue;
@@ -81,14 +87,44 @@ fn single_sampler_vectors() {
         }
         ran += 1;
     }
-    // 2 temp + 2 temp_ext + 4 top_k + 4 top_p + 9 min_p; the rest are samplers not built yet.
-    assert_eq!(ran, 21);
+    // 2 temp + 2 temp_ext + 4 top_k + 4 top_p + 9 min_p + 6 penalties; the rest are samplers
+    // not built yet.
+    assert_eq!(ran, 27);
     skipped.sort();
     skipped.dedup();
-    assert_eq!(
-        skipped,
-        ["dry", "penalties", "top_n_sigma", "typical", "xtc"]
-    );
+    assert_eq!(skipped, ["dry", "top_n_sigma", "typical", "xtc"]);
+}
+
+/// A8: the penalties over a window of `last_n` accepted tokens, then the renormalized
+/// distribution, as (id, probability) pairs.
+fn check_penalties(case: &Value) {
+    let p = &case["params"];
+    let f = |name: &str| p[name].as_f64().unwrap() as f32;
+    let last_n = p["last_n"].as_u64().unwrap() as usize;
+    let penalties = Penalties::new(f("repeat"), f("freq"), f("present"), Window::Last(last_n));
+    let mut s = Sampler::from_chain(Chain::new().then(penalties.unwrap()), 0);
+    for t in case["history"].as_array().unwrap() {
+        s.accept(t.as_u64().unwrap() as u32);
+    }
+    let probs: Vec<f64> = case["input_probs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let x = logits_of(&probs);
+    let d = s.distribution(&x).unwrap();
+    let tol = case["tolerance"].as_f64().unwrap();
+    for e in case["expected"].as_array().unwrap() {
+        let id = e["id"].as_u64().unwrap() as u32;
+        let want = e["p"].as_f64().unwrap();
+        let ours = d.probability(id) as f64;
+        assert!(
+            (ours - want).abs() < tol,
+            "penalties {p} history {}: id {id}: ours {ours} vs llama.cpp {want}",
+            case["history"]
+        );
+    }
 }
 
 /// A11: n_vocab = 10000, logit_i = ln i (id 0 is -inf), filters in the row's order at T = 1,

@@ -19,8 +19,8 @@
 //! The code path is whatever `SimdPath::detect()` chooses, so `LOGITS_SIMD_PATH` selects it.
 
 use logits::{
-    reference, Candidates, Chain, Context, Error, MinP, Sampler, SamplingParams, Stage,
-    Temperature, TopK, TopP, Workspace,
+    reference, BannedTokens, Candidates, Chain, Context, Error, LogitBias, MinP, Penalties,
+    Sampler, SamplingParams, Stage, Temperature, TopK, TopP, Window, Workspace,
 };
 
 /// The most logits an input expands to: enough for 79 blocks of 256, past top-p's first
@@ -223,15 +223,16 @@ impl Stage for LogitFloor {
     }
 }
 
-/// A chain of up to seven stages (temperature, top-k, top-p, min-p, a listed subset, a logit
-/// floor), in any order, against the oracle.
+/// A chain of up to seven stages (temperature, top-k, top-p, min-p, logit bias, banned tokens,
+/// penalties after a history, a listed subset, a logit floor), in any order, against the
+/// oracle.
 pub fn chain(data: &[u8]) {
     let mut b = Bytes::new(data);
     let n = b.u8() % 8;
     let mut chain = Chain::new();
     // A parameter its constructor refuses makes no stage.
     for _ in 0..n {
-        let stage: Option<Box<dyn Stage>> = match b.u8() % 6 {
+        let stage: Option<Box<dyn Stage>> = match b.u8() % 9 {
             0 => Some(Box::new(TopK::new(b.u16() as usize % 600))),
             1 => TopP::new(probability(&mut b, 1.0))
                 .ok()
@@ -246,7 +247,30 @@ pub fn chain(data: &[u8]) {
                 let ids = (0..b.u8() % 8).map(|_| u32::from(b.u16())).collect();
                 Some(Box::new(Listed(ids)))
             }
-            _ => Some(Box::new(LogitFloor(f32::from_bits(b.u32())))),
+            5 => Some(Box::new(LogitFloor(f32::from_bits(b.u32())))),
+            6 => {
+                let entries: Vec<(u32, f32)> = (0..b.u8() % 8)
+                    .map(|_| (u32::from(b.u16()), f32::from_bits(b.u32())))
+                    .collect();
+                LogitBias::new(entries).ok().map(|s| Box::new(s) as _)
+            }
+            7 => Some(Box::new(BannedTokens::new(
+                (0..b.u8() % 8).map(|_| u32::from(b.u16())),
+            ))),
+            _ => {
+                let (r, f, p) = (f32::from_bits(b.u32()), b.u16(), b.u16());
+                let (f, p) = (f as f32 / 8192.0 - 4.0, p as f32 / 8192.0 - 4.0);
+                let window = match b.u8() {
+                    0 => Window::All,
+                    n => Window::Last(n as usize),
+                };
+                Penalties::new(r, f, p, window).ok().map(|mut pen| {
+                    for _ in 0..b.u8() % 32 {
+                        pen.accept(u32::from(b.u16()));
+                    }
+                    Box::new(pen) as _
+                })
+            }
         };
         if let Some(stage) = stage {
             chain.push(stage);

@@ -127,18 +127,38 @@ pub(crate) fn max(logits: &[f32]) -> ScanOut {
 /// Writes the weight of every logit into `w` and the total mass of every [`MASS_CHUNK`] tokens
 /// into `chunk_mass` (both resized); returns the total mass. In a chunk whose largest scaled logit
 /// shows every mass is 0, `w` is written as 0 without evaluating `exp`: only masses are ever read
-/// from `w`.
+/// from `w`. With `clamp`, a logit above the maximum weighs 1.
 #[inline(always)]
 pub(crate) fn weights(
     logits: &[f32],
     block_max: &[f32],
     s: Scaling,
+    clamp: bool,
     w: &mut Vec<f32>,
     chunk_mass: &mut Vec<u64>,
 ) -> u64 {
-    with_z!(s, |z| weights_of_scaled(
-        logits, block_max, w, chunk_mass, z
-    ))
+    if clamp {
+        // Some logits may lie above the maximum (edited ones, whose raw values the caller
+        // replaces afterwards): clamp `z` at 0, so that each weight is at most 1.
+        with_z!(s, |z| weights_of_scaled(
+            logits,
+            block_max,
+            w,
+            chunk_mass,
+            move |x| {
+                let v = z(x);
+                if v > 0.0 {
+                    0.0
+                } else {
+                    v
+                }
+            }
+        ))
+    } else {
+        with_z!(s, |z| weights_of_scaled(
+            logits, block_max, w, chunk_mass, z
+        ))
+    }
 }
 
 /// [`weights`] with the scaled logit `z(x) = (x - max) / T` given as a closure.

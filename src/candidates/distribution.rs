@@ -1,6 +1,6 @@
 //! The final distribution of a candidate set, and the draw.
 
-use super::{ids_of, in_set, len_of, rank::rank_le, self_mass, Set, Workspace};
+use super::{ids_of, in_set, len_of, rank::rank_le, self_mass, view::View, Set, Workspace};
 use crate::{
     arch,
     arch::kernels::{BLOCK, MASS_CHUNK},
@@ -52,6 +52,11 @@ pub struct Distribution<'a> {
 }
 
 impl<'a> Distribution<'a> {
+    /// The logits with their edits.
+    fn view(&self) -> View<'a> {
+        View::new(self.logits, &self.s.slot, &self.s.edits)
+    }
+
     /// Number of surviving tokens (some may have probability 0 if their weight underflowed).
     ///
     /// ```
@@ -65,7 +70,7 @@ impl<'a> Distribution<'a> {
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn len(&self) -> usize {
-        len_of(self.logits, self.set, &self.s.ids)
+        len_of(self.view(), self.set, &self.s.ids)
     }
 
     /// Always `false`.
@@ -90,7 +95,7 @@ impl<'a> Distribution<'a> {
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
-        ids_of(self.logits, self.set, &self.s.ids)
+        ids_of(self.view(), self.set, &self.s.ids)
     }
 
     /// The mass of a surviving token `id`.
@@ -103,7 +108,7 @@ impl<'a> Distribution<'a> {
         } else if self.weights_ready {
             mass(self.s.w[id as usize])
         } else {
-            self_mass(self.path, self.logits, self.scaling, id)
+            self_mass(self.path, self.view(), self.scaling, id)
         }
     }
 
@@ -142,7 +147,8 @@ impl<'a> Distribution<'a> {
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn probability(&self, token: u32) -> f32 {
-        if in_set(self.logits, self.set, &self.s.ids, token) {
+        if (token as usize) < self.logits.len() && in_set(self.view(), self.set, &self.s.ids, token)
+        {
             self.probability_of_mass(self.mass_of(token))
         } else {
             0.0
@@ -237,7 +243,7 @@ impl<'a> Distribution<'a> {
                 let lo = start * BLOCK;
                 let hi = (lo + BLOCK).min(self.logits.len());
                 (lo..hi).map(|i| i as u32).find(|&id| {
-                    if rank_le(self.logits, id, boundary) {
+                    if rank_le(self.view(), id, boundary) {
                         cum += self.mass_of(id);
                     }
                     cum > t

@@ -37,15 +37,18 @@
 mod distribution;
 mod nucleus;
 mod rank;
+mod view;
 mod workspace;
 
 pub use distribution::{Distribution, Sample};
 pub use workspace::Workspace;
 
 use rank::{descending_key, from_descending_key, rank_cmp, rank_le};
+use view::{View, NO_EDIT};
 
 use crate::{
     arch,
+    arch::kernels::BLOCK,
     math::scan::scan_blocks,
     samplers::Context,
     weight::{mass, Scaling, MASS_ONE},
@@ -141,6 +144,10 @@ impl<'a> Candidates<'a> {
         path: SimdPath,
     ) -> Result<Self, Error> {
         let path = path.checked()?;
+        for &(id, _) in &workspace.edits {
+            workspace.slot[id as usize] = NO_EDIT;
+        }
+        workspace.edits.clear();
         let scan = scan_blocks(logits, path, &mut workspace.block_max)?;
         Ok(Candidates {
             logits,
@@ -193,7 +200,7 @@ impl<'a> Candidates<'a> {
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
-        ids_of(self.logits, self.set, &self.s.ids)
+        ids_of(self.view(), self.set, &self.s.ids)
     }
 
     /// How many tokens survive (at least 1 unless an operation left none: see
@@ -212,7 +219,7 @@ impl<'a> Candidates<'a> {
         if self.error.is_some() {
             return 0;
         }
-        len_of(self.logits, self.set, &self.s.ids)
+        len_of(self.view(), self.set, &self.s.ids)
     }
 
     /// Whether no token survives (only after [`keep_listed`](Self::keep_listed) with a list
@@ -250,10 +257,16 @@ impl<'a> Candidates<'a> {
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn logit(&self, id: u32) -> f32 {
-        self.logits
-            .get(id as usize)
-            .copied()
-            .unwrap_or(f32::NEG_INFINITY)
+        if (id as usize) < self.logits.len() {
+            self.view().get(id)
+        } else {
+            f32::NEG_INFINITY
+        }
+    }
+
+    /// The logits with their edits.
+    fn view(&self) -> View<'_> {
+        View::new(self.logits, &self.s.slot, &self.s.edits)
     }
 
     /// The temperature the candidates are at: the product of those applied so far (1 at first).
@@ -338,15 +351,7 @@ impl<'a> Candidates<'a> {
             // At least n blocks have a maximum >= the n-th largest block maximum, so the n best
             // tokens (and every token tied with the n-th) are all >= it.
             let threshold = self.kth_block_max(n);
-            self.s.ids.clear();
-            arch::collect_at_least(
-                self.path,
-                self.logits,
-                &self.s.block_max,
-                threshold,
-                &mut self.s.ids,
-            );
-            self.set = Set::List;
+            self.collect_at_least(threshold);
         }
         self.keep_ranked_prefix(n);
     }
@@ -375,30 +380,33 @@ impl<'a> Candidates<'a> {
             self.keep_logit_at_least(top);
             return;
         }
-        let (logits, scaling, path) = (self.logits, self.scaling, self.path);
-        let w = |id: u32| arch::weight_of(path, logits[id as usize], scaling);
+        let (scaling, path, top) = (self.scaling, self.path, self.top);
+        let s = &mut *self.s;
+        let view = View::new(self.logits, &s.slot, &s.edits);
+        let w = |id: u32| arch::weight_of(path, view.get(id), scaling);
         match self.set {
             Set::All | Set::Prefix { .. } => {
                 // The top candidate has weight 1: keep w >= ratio. Prefilter in logit space:
                 // w >= ratio implies z >= ln ratio - 3e-7 (the weight is within one ulp of e^z),
                 // so a margin of 1e-4 loses no survivor.
                 let z_min = ((ratio as f64).ln() - 1e-4) as f32;
-                self.s.ids.clear();
-                let s = &mut *self.s;
+                s.ids.clear();
                 arch::collect_scaled_at_least(
-                    self.path,
-                    logits,
+                    path,
+                    self.logits,
                     &s.block_max,
                     scaling,
                     z_min,
                     &mut s.ids,
                 );
-                self.s.ids.retain(|&id| w(id) >= ratio);
+                let keep = |x: f32| scaling.z(x) >= z_min;
+                view.fix_collected(&mut s.ids, 0, keep, |_| true, &mut s.merge);
+                s.ids.retain(|&id| w(id) >= ratio);
                 self.set = Set::List;
             }
             Set::List => {
-                let threshold = ratio * w(self.top);
-                self.s.ids.retain(|&id| w(id) >= threshold);
+                let threshold = ratio * w(top);
+                s.ids.retain(|&id| w(id) >= threshold);
             }
         }
     }
@@ -422,14 +430,13 @@ impl<'a> Candidates<'a> {
         }
         let threshold = threshold.min(self.logit(self.top));
         self.list_prefix();
-        let (logits, s) = (self.logits, &mut *self.s);
         match self.set {
-            Set::All => {
-                s.ids.clear();
-                arch::collect_at_least(self.path, logits, &s.block_max, threshold, &mut s.ids);
-                self.set = Set::List;
+            Set::All => self.collect_at_least(threshold),
+            _ => {
+                let s = &mut *self.s;
+                let view = View::new(self.logits, &s.slot, &s.edits);
+                s.ids.retain(|&id| view.get(id) >= threshold);
             }
-            _ => s.ids.retain(|&id| logits[id as usize] >= threshold),
         }
     }
 
@@ -456,30 +463,142 @@ impl<'a> Candidates<'a> {
             return;
         }
         self.list_prefix();
-        let (logits, set, s) = (self.logits, self.set, &mut *self.s);
+        let (set, s) = (self.set, &mut *self.s);
+        let view = View::new(self.logits, &s.slot, &s.edits);
         s.tmp.clear();
         s.tmp.extend(
             ids.iter()
                 .copied()
-                .filter(|&id| in_set(logits, set, &s.ids, id)),
+                .filter(|&id| in_set(view, set, &s.ids, id)),
         );
         s.tmp.sort_unstable();
         s.tmp.dedup();
         s.ids.clear();
         s.ids.extend_from_slice(&s.tmp);
         self.set = Set::List;
-        let Some(top) = s
-            .ids
-            .iter()
-            .copied()
-            .min_by(|&a, &b| rank_cmp(logits, a, b))
-        else {
+        let Some(top) = s.ids.iter().copied().min_by(|&a, &b| rank_cmp(view, a, b)) else {
             self.error = Some(Error::AllMasked);
             return;
         };
         if top != self.top {
             self.top = top;
             self.rescale();
+        }
+    }
+
+    /// Sets the logit of candidate `id` to `value` (a sparse edit: the caller's logits are not
+    /// touched or copied): the primitive of logit bias, penalties and bans. `-inf` removes the
+    /// candidate; `+inf` is taken as `f32::MAX`. A token that is not a candidate (masked, or
+    /// removed by an earlier operation) stays out. Cost: constant, plus a pass over one block
+    /// when the edit lowers that block's largest logit, plus one over the block maxima when it
+    /// lowers the top candidate's.
+    ///
+    /// Errors, reported by [`into_distribution`](Self::into_distribution): an id outside the
+    /// vocabulary ([`Error::TokenOutOfRange`]), a NaN `value` ([`Error::NanLogit`] at `id`), and
+    /// [`Error::AllMasked`] if every candidate is removed.
+    ///
+    /// ```
+    /// use logits::{Candidates, Workspace};
+    /// let logits = [2.0, 1.0, 0.5];
+    /// let mut workspace = Workspace::new();
+    /// let mut c = Candidates::new(&logits, &mut workspace)?;
+    /// c.edit_logit(2, c.logit(2) + 3.0); // a bias of +3
+    /// c.edit_logit(0, f32::NEG_INFINITY); // a ban
+    /// assert_eq!(c.top(), 2);
+    /// assert_eq!(c.ids().collect::<Vec<_>>(), vec![1, 2]);
+    /// assert_eq!(logits, [2.0, 1.0, 0.5]); // untouched
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn edit_logit(&mut self, id: u32, value: f32) {
+        if self.error.is_some() {
+            return;
+        }
+        let n = self.logits.len();
+        if id as usize >= n {
+            self.error = Some(Error::TokenOutOfRange { token: id, len: n });
+            return;
+        }
+        if value.is_nan() {
+            self.error = Some(Error::NanLogit { index: id as usize });
+            return;
+        }
+        let value = value.min(f32::MAX);
+        self.list_prefix();
+        let old = self.logit(id);
+        if old == value || !in_set(self.view(), self.set, &self.s.ids, id) {
+            return;
+        }
+        let s = &mut *self.s;
+        if s.slot.len() < n {
+            s.slot.resize(n, NO_EDIT);
+        }
+        match s.slot[id as usize] {
+            NO_EDIT => {
+                s.slot[id as usize] = s.edits.len() as u32;
+                s.edits.push((id, value));
+            }
+            k => s.edits[k as usize].1 = value,
+        }
+        self.total_all = None;
+        match self.set {
+            Set::All => {
+                // Keep every block maximum exact: raised, or recomputed when its holder fell.
+                let b = id as usize / BLOCK;
+                if value > s.block_max[b] {
+                    s.block_max[b] = value;
+                } else if old == s.block_max[b] {
+                    let view = View::new(self.logits, &s.slot, &s.edits);
+                    let end = ((b + 1) * BLOCK).min(n) as u32;
+                    s.block_max[b] = ((b * BLOCK) as u32..end)
+                        .map(|i| view.get(i))
+                        .fold(f32::NEG_INFINITY, |m, x| if x > m { x } else { m });
+                }
+            }
+            _ => {
+                if value == f32::NEG_INFINITY {
+                    if let Ok(k) = s.ids.binary_search(&id) {
+                        s.ids.remove(k);
+                    }
+                }
+            }
+        }
+        let top = self.top;
+        if id == top {
+            if value < old {
+                self.find_top();
+            }
+        } else {
+            let top_x = self.logit(top);
+            if value > top_x || (value == top_x && id < top) {
+                self.top = id;
+            }
+        }
+        if self.error.is_none() && (id == top || self.top != top) {
+            self.rescale();
+        }
+    }
+
+    /// Finds the top candidate again after it lost its place (`AllMasked` if none is left).
+    fn find_top(&mut self) {
+        let s = &*self.s;
+        let view = View::new(self.logits, &s.slot, &s.edits);
+        let top = match self.set {
+            Set::List => s.ids.iter().copied().min_by(|&a, &b| rank_cmp(view, a, b)),
+            _ => {
+                let max = s
+                    .block_max
+                    .iter()
+                    .fold(f32::NEG_INFINITY, |m, &x| if x > m { x } else { m });
+                let b = s.block_max.iter().position(|&x| x == max).unwrap_or(0);
+                let end = ((b + 1) * BLOCK).min(self.logits.len()) as u32;
+                ((b * BLOCK) as u32..end)
+                    .find(|&i| view.get(i) == max)
+                    .filter(|_| max != f32::NEG_INFINITY)
+            }
+        };
+        match top {
+            Some(top) => self.top = top,
+            None => self.error = Some(Error::AllMasked),
         }
     }
 
@@ -500,9 +619,10 @@ impl<'a> Candidates<'a> {
             Set::Prefix { total, .. } => total,
             Set::List => {
                 let s = &mut *self.s;
+                let view = View::new(self.logits, &s.slot, &s.edits);
                 let w = self.total_all.map(|_| &s.w[..]);
                 let (ids, x, q) = (&s.ids, &mut s.list_x, &mut s.list_mass);
-                masses_of(self.path, self.logits, w, self.scaling, ids, x, q);
+                masses_of(self.path, view, w, self.scaling, ids, x, q);
                 s.list_mass.iter().sum()
             }
         }
@@ -630,12 +750,11 @@ impl<'a> Candidates<'a> {
     /// Turns a `Set::Prefix` into the list of its ids (for an operation that works on lists).
     fn list_prefix(&mut self) {
         if let Set::Prefix { boundary, .. } = self.set {
-            let (logits, s) = (self.logits, &mut *self.s);
-            s.ids.clear();
-            let xb = logits[boundary as usize];
-            arch::collect_at_least(self.path, logits, &s.block_max, xb, &mut s.ids);
-            s.ids.retain(|&i| rank_le(logits, i, boundary));
-            self.set = Set::List;
+            let xb = self.logit(boundary);
+            self.collect_at_least(xb);
+            let s = &mut *self.s;
+            let view = View::new(self.logits, &s.slot, &s.edits);
+            s.ids.retain(|&i| rank_le(view, i, boundary));
         }
     }
 
@@ -645,16 +764,41 @@ impl<'a> Candidates<'a> {
             return total;
         }
         let s = &mut *self.s;
-        let total = arch::weights(
+        let edited = !s.edits.is_empty();
+        let mut total = arch::weights(
             self.path,
             self.logits,
             &s.block_max,
             self.scaling,
+            edited,
             &mut s.w,
             &mut s.chunk_mass,
         );
+        // The pass weighed the raw logits (clamped at the maximum, as an edited token's raw
+        // logit may lie above it): replace each edited token's weight and mass.
+        for &(id, x) in &s.edits {
+            let i = id as usize;
+            let (old, new) = (s.w[i], self.scaling.weight(x));
+            s.w[i] = new;
+            let c = &mut s.chunk_mass[i / arch::kernels::MASS_CHUNK];
+            *c = *c - mass(old) + mass(new);
+            total = total - mass(old) + mass(new);
+        }
         self.total_all = Some(total);
         total
+    }
+
+    /// Makes the set the list of candidates with a logit `>= threshold` (every token if it is
+    /// `-inf`), from `Set::All`: the kernel reads the blocks that can hold one, then the edited
+    /// tokens are judged by their edited logits.
+    fn collect_at_least(&mut self, threshold: f32) {
+        let s = &mut *self.s;
+        s.ids.clear();
+        arch::collect_at_least(self.path, self.logits, &s.block_max, threshold, &mut s.ids);
+        let view = View::new(self.logits, &s.slot, &s.edits);
+        let keep = |x: f32| x >= threshold && x != f32::NEG_INFINITY;
+        view.fix_collected(&mut s.ids, 0, keep, |_| true, &mut s.merge);
+        self.set = Set::List;
     }
 
     /// The k-th largest block maximum, or `-inf` if there are fewer than `k` blocks.
@@ -674,16 +818,17 @@ impl<'a> Candidates<'a> {
 
     /// Keeps the first `k` of the ranking among the listed survivors.
     fn keep_ranked_prefix(&mut self, k: usize) {
-        let (logits, s) = (self.logits, &mut *self.s);
+        let s = &mut *self.s;
         if s.ids.len() <= k {
             return;
         }
+        let view = View::new(self.logits, &s.slot, &s.edits);
         s.tmp.clear();
         s.tmp.extend_from_slice(&s.ids);
         let (_, &mut boundary, _) = s
             .tmp
-            .select_nth_unstable_by(k - 1, |&a, &b| rank_cmp(logits, a, b));
-        s.ids.retain(|&i| rank_le(logits, i, boundary));
+            .select_nth_unstable_by(k - 1, |&a, &b| rank_cmp(view, a, b));
+        s.ids.retain(|&i| rank_le(view, i, boundary));
     }
 }
 
@@ -692,7 +837,7 @@ impl<'a> Candidates<'a> {
 /// (a vector gather is slow on many x86 CPUs).
 fn masses_of(
     path: SimdPath,
-    logits: &[f32],
+    logits: View,
     w: Option<&[f32]>,
     scaling: Scaling,
     ids: &[u32],
@@ -704,7 +849,7 @@ fn masses_of(
         Some(w) => q.extend(ids.iter().map(|&id| mass(w[id as usize]))),
         None => {
             x.clear();
-            x.extend(ids.iter().map(|&id| logits[id as usize]));
+            x.extend(ids.iter().map(|&id| logits.get(id)));
             arch::masses_of(path, x, scaling, q);
         }
     }
@@ -712,11 +857,11 @@ fn masses_of(
 
 /// The fixed-point mass of token `id`.
 #[inline]
-fn self_mass(path: SimdPath, logits: &[f32], scaling: Scaling, id: u32) -> u64 {
-    mass(arch::weight_of(path, logits[id as usize], scaling))
+fn self_mass(path: SimdPath, logits: View, scaling: Scaling, id: u32) -> u64 {
+    mass(arch::weight_of(path, logits.get(id), scaling))
 }
 
-fn ids_of<'s>(logits: &'s [f32], set: Set, ids: &'s [u32]) -> impl Iterator<Item = u32> + 's {
+fn ids_of<'s>(logits: View<'s>, set: Set, ids: &'s [u32]) -> impl Iterator<Item = u32> + 's {
     let list = (set == Set::List).then(|| ids.iter().copied());
     let every = (set != Set::List)
         .then(|| (0..logits.len() as u32).filter(move |&i| in_set(logits, set, ids, i)));
@@ -726,7 +871,7 @@ fn ids_of<'s>(logits: &'s [f32], set: Set, ids: &'s [u32]) -> impl Iterator<Item
         .chain(list.into_iter().flatten())
 }
 
-fn len_of(logits: &[f32], set: Set, ids: &[u32]) -> usize {
+fn len_of(logits: View, set: Set, ids: &[u32]) -> usize {
     match set {
         Set::List => ids.len(),
         _ => ids_of(logits, set, ids).count(),
@@ -734,11 +879,9 @@ fn len_of(logits: &[f32], set: Set, ids: &[u32]) -> usize {
 }
 
 /// Whether token `id` (any value) is in the set.
-fn in_set(logits: &[f32], set: Set, ids: &[u32], id: u32) -> bool {
+fn in_set(logits: View, set: Set, ids: &[u32], id: u32) -> bool {
     match set {
-        Set::All => logits
-            .get(id as usize)
-            .is_some_and(|&x| x != f32::NEG_INFINITY),
+        Set::All => (id as usize) < logits.len() && logits.get(id) != f32::NEG_INFINITY,
         Set::List => ids.binary_search(&id).is_ok(),
         Set::Prefix { boundary, .. } => {
             (id as usize) < logits.len() && rank_le(logits, id, boundary)

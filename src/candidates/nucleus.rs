@@ -9,6 +9,7 @@
 use super::{
     masses_of,
     rank::{from_descending_key, rank_le, sort_by_rank},
+    view::View,
     Candidates, Set,
 };
 use crate::{arch, arch::kernels::MASS_CHUNK, samplers::top_p::nucleus_target, weight::mass};
@@ -55,7 +56,8 @@ impl Candidates<'_> {
         match self.set {
             Set::List => {
                 let weights_ready = self.total_all.is_some();
-                let (logits, s) = (self.logits, &mut *self.s);
+                let s = &mut *self.s;
+                let logits = View::new(self.logits, &s.slot, &s.edits);
                 s.tmp.clear();
                 s.tmp.extend_from_slice(&s.ids);
                 sort_by_rank(logits, &mut s.tmp, &mut s.keys);
@@ -117,9 +119,12 @@ impl Candidates<'_> {
         let target = nucleus_target(p, total);
         let prefix_blocks = TOP_P_PREFIX.min(self.s.block_max.len().div_ceil(4));
         let threshold = self.prefix_threshold(prefix_blocks, target);
-        let (logits, s) = (self.logits, &mut *self.s);
+        let s = &mut *self.s;
         s.tmp.clear();
-        arch::collect_at_least(self.path, logits, &s.block_max, threshold, &mut s.tmp);
+        arch::collect_at_least(self.path, self.logits, &s.block_max, threshold, &mut s.tmp);
+        let logits = View::new(self.logits, &s.slot, &s.edits);
+        let keep = |x: f32| x >= threshold && x != f32::NEG_INFINITY;
+        logits.fix_collected(&mut s.tmp, 0, keep, |_| true, &mut s.merge);
         sort_by_rank(logits, &mut s.tmp, &mut s.keys);
         // The collected tokens are a prefix of the ranking (every logit >= threshold).
         let mut cum = 0u64;
@@ -147,7 +152,8 @@ impl Candidates<'_> {
             Some(above) => (above, true),
             None => (self.crossing_from_histogram(target), false),
         };
-        let (logits, s) = (self.logits, &mut *self.s);
+        let s = &mut *self.s;
+        let logits = View::new(self.logits, &s.slot, &s.edits);
         // The boundary is in the crossing bucket (its mass is positive), whose ids `s.tmp`
         // holds. Split it by the next bits of the weight: a higher sub-bucket means a higher
         // weight, so a higher rank. Only the sub-bucket where the mass crosses is ranked; the
@@ -194,6 +200,10 @@ impl Candidates<'_> {
             total: cum,
             chunked,
         };
+        if !self.s.edits.is_empty() {
+            // The draw's walk over a prefix reads the raw logits: list the few edited ones' set.
+            self.list_prefix();
+        }
     }
 
     /// Leaves the ids of the crossing bucket in `s.tmp`, and in `s.chunk_kept` the mass above it

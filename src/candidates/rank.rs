@@ -3,10 +3,12 @@
 
 use core::cmp::Ordering;
 
+use super::view::View;
+
 /// Rank order: higher logit first, then lower id. (`-0.0` and `+0.0` are equal logits.)
 #[inline]
-pub(super) fn rank_cmp(logits: &[f32], a: u32, b: u32) -> Ordering {
-    let (xa, xb) = (logits[a as usize], logits[b as usize]);
+pub(super) fn rank_cmp(logits: View, a: u32, b: u32) -> Ordering {
+    let (xa, xb) = (logits.get(a), logits.get(b));
     if xa > xb {
         Ordering::Less
     } else if xa < xb {
@@ -20,8 +22,8 @@ pub(super) fn rank_cmp(logits: &[f32], a: u32, b: u32) -> Ordering {
 /// is the logit's bits mapped to an order-reversing integer (`-0.0` first made `+0.0`, so the
 /// two zeros tie), the low half the id.
 #[inline]
-pub(super) fn rank_key(logits: &[f32], id: u32) -> u64 {
-    let bits = (logits[id as usize] + 0.0).to_bits();
+pub(super) fn rank_key(logits: View, id: u32) -> u64 {
+    let bits = (logits.get(id) + 0.0).to_bits();
     let ascending = if bits >> 31 == 1 {
         !bits
     } else {
@@ -55,7 +57,7 @@ pub(super) fn from_descending_key(key: u32) -> f32 {
 
 /// Sorts `ids` into rank order by sorting their integer keys (much cheaper comparisons than
 /// [`rank_cmp`], which reads two logits), with `keys` as the work buffer.
-pub(super) fn sort_by_rank(logits: &[f32], ids: &mut [u32], keys: &mut Vec<u64>) {
+pub(super) fn sort_by_rank(logits: View, ids: &mut [u32], keys: &mut Vec<u64>) {
     keys.clear();
     keys.extend(ids.iter().map(|&id| rank_key(logits, id)));
     keys.sort_unstable();
@@ -66,7 +68,7 @@ pub(super) fn sort_by_rank(logits: &[f32], ids: &mut [u32], keys: &mut Vec<u64>)
 
 /// Whether `i` ranks at or before `b`.
 #[inline]
-pub(super) fn rank_le(logits: &[f32], i: u32, b: u32) -> bool {
+pub(super) fn rank_le(logits: View, i: u32, b: u32) -> bool {
     rank_cmp(logits, i, b) != Ordering::Greater
 }
 
@@ -143,9 +145,10 @@ mod tests {
                 })
                 .collect();
             let mut want: Vec<u32> = (0..n as u32).collect();
-            want.sort_by(|&a, &b| rank_cmp(&logits, a, b));
+            let view = View::new(&logits, &[], &[]);
+            want.sort_by(|&a, &b| rank_cmp(view, a, b));
             let mut got: Vec<u32> = (0..n as u32).rev().collect();
-            sort_by_rank(&logits, &mut got, &mut Vec::new());
+            sort_by_rank(view, &mut got, &mut Vec::new());
             assert_eq!(got, want, "n {n}");
         }
     }

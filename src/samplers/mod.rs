@@ -4,6 +4,9 @@
 //!
 //! | stage | file | definition |
 //! |---|---|---|
+//! | [`LogitBias`] | `logit_bias.rs` | add a bias to listed tokens' logits (`-inf` bans) |
+//! | [`AllowedTokens`], [`BannedTokens`] | `token_lists.rs` | keep only, or remove, listed tokens |
+//! | [`Penalties`] | `penalties.rs` | repetition, frequency and presence penalties over a window of accepted tokens |
 //! | [`Temperature`] | `temperature.rs` | divide the logits by `T`; `T = 0` keeps the top token |
 //! | [`TopK`] | `top_k.rs` | the `k` highest logits, ties by lower id |
 //! | [`TopP`] | `top_p.rs` | the shortest ranked prefix holding mass `p` |
@@ -12,6 +15,10 @@
 //! Adding a sampler means adding its file here and a line to this module; nothing else in the
 //! crate knows the built-in stages apart from a user's.
 //!
+//! [`LogitBias`]: logit_bias::LogitBias
+//! [`AllowedTokens`]: token_lists::AllowedTokens
+//! [`BannedTokens`]: token_lists::BannedTokens
+//! [`Penalties`]: penalties::Penalties
 //! [`Temperature`]: temperature::Temperature
 //! [`TopK`]: top_k::TopK
 //! [`TopP`]: top_p::TopP
@@ -21,8 +28,11 @@ use core::fmt;
 
 use crate::{reference, rng, Candidates};
 
+pub mod logit_bias;
 pub mod min_p;
+pub mod penalties;
 pub mod temperature;
+pub mod token_lists;
 pub mod top_k;
 pub mod top_p;
 
