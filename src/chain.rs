@@ -1,8 +1,8 @@
 //! A chain: an ordered list of stages, run on a candidate set one after the other.
 
 use crate::{
-    Candidates, Context, Distribution, Error, MinP, SamplingParams, Stage, Temperature, TopK, TopP,
-    Workspace,
+    Candidates, Context, Distribution, Error, Logits, MinP, SamplingParams, Stage, Temperature,
+    TopK, TopP, Workspace,
 };
 
 /// An ordered list of [`Stage`]s. Each sees the candidates left by the one before, renormalized.
@@ -133,7 +133,7 @@ impl Chain {
     /// ```
     pub fn distribution<'a>(
         &self,
-        logits: &'a [f32],
+        logits: impl Into<Logits<'a>>,
         workspace: &'a mut Workspace,
         context: &Context,
     ) -> Result<Distribution<'a>, Error> {

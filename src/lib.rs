@@ -133,6 +133,7 @@ mod arch;
 mod candidates;
 mod chain;
 mod error;
+mod input;
 pub mod math;
 pub mod reference;
 pub mod rng;
@@ -143,6 +144,7 @@ pub use arch::SimdPath;
 pub use candidates::{Candidates, Distribution, Sample, Workspace};
 pub use chain::Chain;
 pub use error::Error;
+pub use input::Logits;
 pub use math::{
     argmax, entropy, entropy_of_logits, exp, log_softmax, log_softmax_into, logsumexp, softmax,
     softmax_into, softmax_with_temperature, softmax_with_temperature_into, weight, MAX_LOGITS,

@@ -20,7 +20,7 @@
 //! ```
 
 use crate::{
-    rng, samplers::top_p::nucleus_target, weight, weight::Scaling, Chain, Context, Error,
+    rng, samplers::top_p::nucleus_target, weight, weight::Scaling, Chain, Context, Error, Logits,
     SamplingParams, Temperature,
 };
 
@@ -127,11 +127,34 @@ pub struct Candidates {
 }
 
 impl Candidates {
-    /// Every unmasked token, at temperature 1. Errors: the input contract.
-    pub fn new(logits: &[f32]) -> Result<Self, Error> {
+    /// Every unmasked token the bitmask allows (a disallowed one becomes `-inf` in the copy the
+    /// oracle keeps), at temperature 1. Errors: the input contract, for the allowed tokens.
+    pub fn new<'a>(logits: impl Into<Logits<'a>>) -> Result<Self, Error> {
+        let input = logits.into();
+        let mut copy = input.values().to_vec();
+        if let Some(mask) = input.mask() {
+            if copy.is_empty() {
+                return Err(Error::EmptyLogits);
+            }
+            if copy.len() > crate::MAX_LOGITS {
+                return Err(Error::TooManyLogits { len: copy.len() });
+            }
+            let words = copy.len().div_ceil(32);
+            if mask.len() < words {
+                return Err(Error::LengthMismatch {
+                    expected: words,
+                    found: mask.len(),
+                });
+            }
+            for (i, x) in copy.iter_mut().enumerate() {
+                if (mask[i / 32] >> (i % 32)) & 1 == 0 {
+                    *x = f32::NEG_INFINITY;
+                }
+            }
+        }
         Ok(Candidates {
-            ids: rank(logits)?,
-            logits: logits.to_vec(),
+            ids: rank(&copy)?,
+            logits: copy,
             temperature: 1.0,
             error: None,
         })
@@ -322,8 +345,8 @@ impl Candidates {
 /// assert_eq!((a.len(), b.len()), (1, 2));
 /// # Ok::<(), logits::Error>(())
 /// ```
-pub fn masses_of_chain(
-    logits: &[f32],
+pub fn masses_of_chain<'a>(
+    logits: impl Into<Logits<'a>>,
     chain: &Chain,
     context: &Context,
 ) -> Result<Vec<(u32, u64)>, Error> {

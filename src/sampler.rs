@@ -14,7 +14,9 @@
 
 use rand_core::Rng;
 
-use crate::{rng, Candidates, Chain, Context, Distribution, Error, Sample, SimdPath, Workspace};
+use crate::{
+    rng, Candidates, Chain, Context, Distribution, Error, Logits, Sample, SimdPath, Workspace,
+};
 
 /// Sampling parameters, named and ranged as in OpenAI / vLLM requests.
 ///
@@ -312,12 +314,16 @@ impl Sampler {
     /// ```
     pub fn distribution_in<'a>(
         &self,
-        logits: &'a [f32],
+        logits: impl Into<Logits<'a>>,
         workspace: &'a mut Workspace,
     ) -> Result<Distribution<'a>, Error> {
-        let mut c = Candidates::with_path(logits, workspace, self.path)?;
-        self.chain.apply(&mut c, &self.context());
-        c.into_distribution()
+        distribution_of(
+            &self.chain,
+            self.path,
+            self.context(),
+            logits.into(),
+            workspace,
+        )
     }
 
     /// [`distribution_in`](Sampler::distribution_in) in the sampler's own workspace.
@@ -328,11 +334,18 @@ impl Sampler {
     /// assert_eq!(s.distribution(&[0.0, 2.0, 1.0])?.ids().collect::<Vec<_>>(), vec![1]);
     /// # Ok::<(), logits::Error>(())
     /// ```
-    pub fn distribution<'a>(&'a mut self, logits: &'a [f32]) -> Result<Distribution<'a>, Error> {
-        let mut c = Candidates::with_path(logits, &mut self.workspace, self.path)?;
-        self.chain
-            .apply(&mut c, &Context::new(self.seed, self.step));
-        c.into_distribution()
+    pub fn distribution<'a>(
+        &'a mut self,
+        logits: impl Into<Logits<'a>>,
+    ) -> Result<Distribution<'a>, Error> {
+        let context = self.context();
+        distribution_of(
+            &self.chain,
+            self.path,
+            context,
+            logits.into(),
+            &mut self.workspace,
+        )
     }
 
     /// Tells the chain's stages the token chosen at this step, as [`sample`](Sampler::sample)
@@ -363,13 +376,20 @@ impl Sampler {
     /// assert_eq!(s.step(), 1);
     /// # Ok::<(), Error>(())
     /// ```
-    pub fn sample_in(
+    pub fn sample_in<'a>(
         &mut self,
-        logits: &[f32],
+        logits: impl Into<Logits<'a>>,
         workspace: &mut Workspace,
     ) -> Result<Sample, Error> {
         let word = rng::word(self.seed, self.step);
-        let sample = self.distribution_in(logits, workspace)?.draw(word);
+        let d = distribution_of(
+            &self.chain,
+            self.path,
+            self.context(),
+            logits.into(),
+            workspace,
+        )?;
+        let sample = d.draw(word);
         self.finish(sample.token);
         Ok(sample)
     }
@@ -385,9 +405,11 @@ impl Sampler {
     /// assert_eq!(s.step(), 1);
     /// # Ok::<(), Error>(())
     /// ```
-    pub fn sample(&mut self, logits: &[f32]) -> Result<Sample, Error> {
+    pub fn sample<'a>(&mut self, logits: impl Into<Logits<'a>>) -> Result<Sample, Error> {
         let word = rng::word(self.seed, self.step);
-        let sample = self.distribution(logits)?.draw(word);
+        let (context, workspace) = (self.context(), &mut self.workspace);
+        let d = distribution_of(&self.chain, self.path, context, logits.into(), workspace)?;
+        let sample = d.draw(word);
         self.finish(sample.token);
         Ok(sample)
     }
@@ -404,12 +426,13 @@ impl Sampler {
     /// assert!(t.token < 3 && rng.step() == 1);
     /// # Ok::<(), logits::Error>(())
     /// ```
-    pub fn sample_with_rng<R: Rng + ?Sized>(
+    pub fn sample_with_rng<'a, R: Rng + ?Sized>(
         &mut self,
-        logits: &[f32],
+        logits: impl Into<Logits<'a>>,
         rng: &mut R,
     ) -> Result<Sample, Error> {
-        let d = self.distribution(logits)?;
+        let (context, workspace) = (self.context(), &mut self.workspace);
+        let d = distribution_of(&self.chain, self.path, context, logits.into(), workspace)?;
         let word = if d.needs_randomness() {
             rng.next_u64()
         } else {
@@ -425,4 +448,17 @@ impl Sampler {
         self.chain.accept(token);
         self.step = self.step.wrapping_add(1);
     }
+}
+
+/// The distribution of `chain` over `logits` in `workspace`.
+fn distribution_of<'a>(
+    chain: &Chain,
+    path: SimdPath,
+    context: Context,
+    logits: Logits<'a>,
+    workspace: &'a mut Workspace,
+) -> Result<Distribution<'a>, Error> {
+    let mut c = Candidates::with_path(logits, workspace, path)?;
+    chain.apply(&mut c, &context);
+    c.into_distribution()
 }

@@ -13,8 +13,8 @@ mod fuzz_checks;
 
 use fuzz_checks::{Listed, LogitFloor};
 use logits::{
-    reference, AllowedTokens, BannedTokens, Candidates, Chain, Context, LogitBias, MinP, Penalties,
-    Stage, Temperature, TopK, TopP, Window, Workspace,
+    reference, AllowedTokens, BannedTokens, Candidates, Chain, Context, LogitBias, Logits, MinP,
+    Penalties, Stage, Temperature, TopK, TopP, Window, Workspace,
 };
 
 fn paths() -> impl Iterator<Item = logits::SimdPath> {
@@ -24,14 +24,16 @@ fn paths() -> impl Iterator<Item = logits::SimdPath> {
 }
 
 /// The chain's distribution on every path equals the oracle's.
-fn check(x: &[f32], chain: &Chain, what: &str) {
+fn check<'a>(x: impl Into<Logits<'a>>, chain: &Chain, what: &str) {
+    let x: Logits = x.into();
     let context = Context::new(5, 9);
     let oracle = reference::masses_of_chain(x, chain, &context);
     let mut workspace = Workspace::new();
     for path in paths() {
-        let mut c = Candidates::with_path(x, &mut workspace, path).unwrap();
-        chain.apply(&mut c, &context);
-        let d = c.into_distribution();
+        let d = Candidates::with_path(x, &mut workspace, path).and_then(|mut c| {
+            chain.apply(&mut c, &context);
+            c.into_distribution()
+        });
         let (d, oracle) = match (d, &oracle) {
             (Err(e), Err(o)) => {
                 assert_eq!(e, *o, "{what}");
@@ -43,7 +45,7 @@ fn check(x: &[f32], chain: &Chain, what: &str) {
         let total: u64 = oracle.iter().map(|&(_, q)| q).sum();
         let ids: Vec<u32> = d.ids().collect();
         let want: Vec<u32> = oracle.iter().map(|&(id, _)| id).collect();
-        assert_eq!(ids, want, "{what}, n {}, {path:?}", x.len());
+        assert_eq!(ids, want, "{what}, n {}, {path:?}", x.values().len());
         for ((id, p), &(_, q)) in d.iter().zip(oracle) {
             let want = (q as f64 / total as f64) as f32;
             assert_eq!(p.to_bits(), want.to_bits(), "{what}: p({id}), {path:?}");
@@ -292,5 +294,118 @@ fn processors_against_the_oracle() {
                 check(x, chain, &format!("n {n} shape {s}: {chain:?}"));
             }
         }
+    }
+}
+
+/// A bitmask over `n` tokens: `kind` 0 allows all, 1 none but a few, 2 about half, 3 whole
+/// blocks of 256 allowed or not, 4 all but a few; one word more than needed, with its bits set.
+fn mask(n: usize, kind: usize, seed: u64) -> Vec<u32> {
+    let mut d = common::Data::new(seed);
+    let words = n.div_ceil(32) + 1;
+    let mut m = vec![0u32; words];
+    for i in 0..n {
+        let allow = match kind {
+            0 => true,
+            1 => d.below(50) == 0,
+            2 => d.u64() & 1 == 1,
+            3 => (i / 256) % 3 != 1,
+            _ => d.below(50) != 0,
+        };
+        if allow {
+            m[i / 32] |= 1 << (i % 32);
+        }
+    }
+    m[words - 1] = u32::MAX;
+    m
+}
+
+/// Chains under a token bitmask (applied inside the passes that read the logits) equal the
+/// oracle, which writes `-inf` into its copy of the logits.
+#[test]
+fn bitmasks_against_the_oracle() {
+    for n in (1..=300usize)
+        .step_by(7)
+        .chain([256, 257, 1000, 5000, 50_257, 128_256])
+    {
+        let shapes = [
+            common::lm_like(n, n as u64 + 5),
+            common::flat(n, n as u64 + 6),
+        ];
+        for (s, x) in shapes.iter().enumerate() {
+            let top = logits::argmax(x).unwrap() as u32;
+            let seed = (n * 7 + s) as u64;
+            let chains = [
+                Chain::new(),
+                Chain::new()
+                    .then(Temperature::new(0.8).unwrap())
+                    .then(TopK::new(40))
+                    .then(TopP::new(0.95).unwrap())
+                    .then(MinP::new(0.05).unwrap()),
+                Chain::new().then(TopP::new(0.9).unwrap()),
+                Chain::new()
+                    .then(bias(n, seed, top))
+                    .then(penalties(n, seed, top, 1.3, 0.2, 0.1))
+                    .then(MinP::new(0.1).unwrap())
+                    .then(Temperature::new(0.7).unwrap()),
+                Chain::new().then(Temperature::new(0.0).unwrap()),
+                Chain::new().then(LogitFloor(-2.0)),
+                Chain::new().then(TopK::new(3000)),
+            ];
+            for kind in 0..5 {
+                let m = mask(n, kind, seed);
+                for chain in &chains {
+                    let what = format!("n {n} shape {s} mask {kind}: {chain:?}");
+                    check(Logits::new(x).with_mask(&m), chain, &what);
+                }
+            }
+        }
+    }
+}
+
+/// The mask's contract: too short is an error; a NaN or `+inf` under it is ignored, an allowed
+/// one is not; a mask that allows no candidate leaves nothing to draw.
+#[test]
+fn bitmask_contract() {
+    let mut w = Workspace::new();
+    let x = vec![0.0f32; 70];
+    let mut s = logits::Sampler::new(logits::SamplingParams::default()).unwrap();
+    let short = [u32::MAX; 2];
+    assert_eq!(
+        s.sample_in(Logits::new(&x).with_mask(&short), &mut w),
+        Err(logits::Error::LengthMismatch {
+            expected: 3,
+            found: 2
+        })
+    );
+    let mut y = x.clone();
+    y[5] = f32::NAN;
+    y[40] = f32::INFINITY;
+    let hide = [!(1u32 << 5), !(1u32 << 8), u32::MAX];
+    assert!(s
+        .sample_in(Logits::new(&y).with_mask(&hide), &mut w)
+        .is_ok());
+    let show_nan = [u32::MAX, !(1u32 << 8), u32::MAX];
+    assert_eq!(
+        s.sample_in(Logits::new(&y).with_mask(&show_nan), &mut w),
+        Err(logits::Error::NanLogit { index: 5 })
+    );
+    let show_inf = [!(1u32 << 5), u32::MAX, u32::MAX];
+    assert_eq!(
+        s.sample_in(Logits::new(&y).with_mask(&show_inf), &mut w),
+        Err(logits::Error::PositiveInfiniteLogit { index: 40 })
+    );
+    assert_eq!(
+        s.sample_in(Logits::new(&x).with_mask(&[0, 0, 0]), &mut w),
+        Err(logits::Error::AllMasked)
+    );
+    // Masked tokens are never drawn, whatever the word.
+    let only = [1u32 << 7, 0, 1 << 3];
+    for step in 0..200 {
+        s.set_step(step);
+        let t = s
+            .sample_in(Logits::new(&x).with_mask(&only), &mut w)
+            .unwrap()
+            .token;
+        assert!(t == 7 || t == 67, "{t}");
     }
 }

@@ -19,7 +19,7 @@
 //! The code path is whatever `SimdPath::detect()` chooses, so `LOGITS_SIMD_PATH` selects it.
 
 use logits::{
-    reference, BannedTokens, Candidates, Chain, Context, Error, LogitBias, MinP, Penalties,
+    reference, BannedTokens, Candidates, Chain, Context, Error, LogitBias, Logits, MinP, Penalties,
     Sampler, SamplingParams, Stage, Temperature, TopK, TopP, Window, Workspace,
 };
 
@@ -184,7 +184,7 @@ pub fn sampler(data: &[u8]) {
         (Ok(_), Ok(oracle)) => oracle,
     };
     let d = s.distribution(&x).unwrap();
-    same_distribution(&x, d, &oracle, &words);
+    same_distribution(Logits::new(&x), d, &oracle, &words);
     // `sample` draws with the stream's first word.
     let want = reference::draw(&oracle, logits::rng::word(params.seed, 0));
     assert_eq!(s.sample(&x).unwrap().token, want, "sample");
@@ -278,10 +278,16 @@ pub fn chain(data: &[u8]) {
     }
     let context = Context::new(b.u64(), b.u64());
     let words = [b.u64(), b.u64(), u64::MAX, 0];
+    let (mask_kind, mask_seed) = (b.u8() % 4, b.u64());
     let x = logits(&mut b);
-    let oracle = reference::masses_of_chain(&x, &chain, &context);
+    let mask = mask(x.len(), mask_kind, mask_seed);
+    let input = match &mask {
+        Some(m) => Logits::new(&x).with_mask(m),
+        None => Logits::new(&x),
+    };
+    let oracle = reference::masses_of_chain(input, &chain, &context);
     let mut workspace = Workspace::new();
-    let d = chain.distribution(&x, &mut workspace, &context);
+    let d = chain.distribution(input, &mut workspace, &context);
     let (d, oracle) = match (d, oracle) {
         (Err(e), oracle) => {
             assert_eq!(oracle, Err(e), "error differs from the oracle's, {chain:?}");
@@ -293,12 +299,33 @@ pub fn chain(data: &[u8]) {
     let ids: Vec<u32> = d.ids().collect();
     let want: Vec<u32> = oracle.iter().map(|&(id, _)| id).collect();
     assert_eq!(ids, want, "kept set after {chain:?}");
-    same_distribution(&x, d, &oracle, &words);
+    same_distribution(input, d, &oracle, &words);
+}
+
+/// A token bitmask over `n` tokens from a seed: none (`kind` 0 or 1), random bits (2), or
+/// sparse (3); sometimes a word short.
+fn mask(n: usize, kind: u8, seed: u64) -> Option<Vec<u32>> {
+    let word = |i: u64| logits::rng::word(seed, i);
+    let words = n.div_ceil(32);
+    let len = if seed.is_multiple_of(64) {
+        words.saturating_sub(1)
+    } else {
+        words
+    };
+    match kind {
+        2 => Some((0..len as u64).map(|i| word(i) as u32).collect()),
+        3 => Some(
+            (0..len as u64)
+                .map(|i| (word(i) & word(i + (1 << 40)) & word(i + (2 << 40))) as u32)
+                .collect(),
+        ),
+        _ => None,
+    }
 }
 
 /// A distribution equals the oracle's `(id, mass)` pairs: ids, probabilities bit for bit, and
 /// the token of each word; no token drawn is masked.
-fn same_distribution(x: &[f32], d: logits::Distribution, oracle: &[(u32, u64)], words: &[u64]) {
+fn same_distribution(x: Logits, d: logits::Distribution, oracle: &[(u32, u64)], words: &[u64]) {
     let total: u64 = oracle.iter().map(|&(_, q)| q).sum();
     let ids: Vec<u32> = d.ids().collect();
     let want: Vec<u32> = oracle.iter().map(|&(id, _)| id).collect();
@@ -318,8 +345,9 @@ fn same_distribution(x: &[f32], d: logits::Distribution, oracle: &[(u32, u64)], 
     for &word in words {
         let s = d.draw(word);
         assert_eq!(s.token, reference::draw(oracle, word), "draw of {word:#x}");
+        assert!(x.allows(s.token), "a token the bitmask forbids was drawn");
         assert_ne!(
-            x[s.token as usize],
+            x.values()[s.token as usize],
             f32::NEG_INFINITY,
             "a masked token was drawn"
         );

@@ -47,9 +47,14 @@ fn full_block_max(block: &[f32; BLOCK], sums: &mut [f32; MAX_LANES]) -> f32 {
             sums[l] += c[l];
         }
     }
-    // A pairwise tree, which vectorizes (a left-to-right fold does not). Every order gives the
-    // same maximum: NaN never wins a `>` and the values are otherwise totally ordered (0 and -0
-    // compare equal, and everything downstream treats them alike).
+    tree_max(m)
+}
+
+/// The maximum of the lanes by a pairwise tree, which vectorizes (a left-to-right fold does
+/// not). Every order gives the same maximum: NaN never wins a `>` and the values are otherwise
+/// totally ordered (0 and -0 compare equal, and everything downstream treats them alike).
+#[inline(always)]
+fn tree_max(mut m: [f32; MAX_LANES]) -> f32 {
     let mut width = MAX_LANES / 2;
     while width > 0 {
         for l in 0..width {
@@ -106,6 +111,70 @@ pub(crate) fn scan(logits: &[f32], block_max_out: &mut Vec<f32>) -> ScanOut {
     }
 }
 
+/// [`scan`] of the tokens a bitmask allows (bit `i % 32` of `mask[i / 32]`, which must cover every
+/// logit): the others count as `-inf` and are not screened for NaN, and a block of 256
+/// disallowed tokens is not read at all.
+#[inline(always)]
+pub(crate) fn scan_masked(logits: &[f32], mask: &[u32], block_max_out: &mut Vec<f32>) -> ScanOut {
+    block_max_out.clear();
+    block_max_out.resize(logits.len().div_ceil(BLOCK), f32::NEG_INFINITY);
+    let mut sums = [0.0f32; MAX_LANES];
+    let mut max = f32::NEG_INFINITY;
+    const WORDS: usize = BLOCK / 32;
+    let (blocks, tail) = logits.as_chunks::<BLOCK>();
+    for ((out, block), words) in block_max_out
+        .iter_mut()
+        .zip(blocks)
+        .zip(mask.as_chunks::<WORDS>().0)
+    {
+        let m = if words.iter().all(|&w| w == 0) {
+            continue;
+        } else if words.iter().all(|&w| w == u32::MAX) {
+            full_block_max(block, &mut sums)
+        } else {
+            masked_block_max(block, words, &mut sums)
+        };
+        *out = m;
+        max = if m > max { m } else { max };
+    }
+    if !tail.is_empty() {
+        let start = blocks.len() * BLOCK;
+        let mut m = f32::NEG_INFINITY;
+        for (i, &x) in tail.iter().enumerate() {
+            let id = start + i;
+            if (mask[id / 32] >> (id % 32)) & 1 != 0 {
+                m = if x > m { x } else { m };
+                sums[i % MAX_LANES] += x;
+            }
+        }
+        block_max_out[blocks.len()] = m;
+        max = if m > max { m } else { max };
+    }
+    ScanOut {
+        max,
+        maybe_nan: maybe_nan(&sums),
+    }
+}
+
+/// [`full_block_max`] of the allowed tokens of a block, one mask word to each 32 logits.
+#[inline(always)]
+fn masked_block_max(
+    block: &[f32; BLOCK],
+    words: &[u32; BLOCK / 32],
+    sums: &mut [f32; MAX_LANES],
+) -> f32 {
+    let mut m = [f32::NEG_INFINITY; MAX_LANES];
+    for (c, &word) in block.as_chunks::<MAX_LANES>().0.iter().zip(words) {
+        for l in 0..MAX_LANES {
+            let keep = (word >> l) & 1 != 0;
+            let x = if keep { c[l] } else { f32::NEG_INFINITY };
+            m[l] = if x > m[l] { x } else { m[l] };
+            sums[l] += if keep { c[l] } else { 0.0 };
+        }
+    }
+    tree_max(m)
+}
+
 /// One pass: the maximum and a NaN flag, without block maxima.
 #[inline(always)]
 pub(crate) fn max(logits: &[f32]) -> ScanOut {
@@ -134,6 +203,7 @@ pub(crate) fn weights(
     block_max: &[f32],
     s: Scaling,
     clamp: bool,
+    mask: &[u32],
     w: &mut Vec<f32>,
     chunk_mass: &mut Vec<u64>,
 ) -> u64 {
@@ -143,6 +213,7 @@ pub(crate) fn weights(
         with_z!(s, |z| weights_of_scaled(
             logits,
             block_max,
+            mask,
             w,
             chunk_mass,
             move |x| {
@@ -156,7 +227,7 @@ pub(crate) fn weights(
         ))
     } else {
         with_z!(s, |z| weights_of_scaled(
-            logits, block_max, w, chunk_mass, z
+            logits, block_max, mask, w, chunk_mass, z
         ))
     }
 }
@@ -166,6 +237,7 @@ pub(crate) fn weights(
 fn weights_of_scaled(
     logits: &[f32],
     block_max: &[f32],
+    mask: &[u32],
     w: &mut Vec<f32>,
     chunk_mass: &mut Vec<u64>,
     z: impl Fn(f32) -> f32,
@@ -174,11 +246,12 @@ fn weights_of_scaled(
     w.resize(logits.len(), 0.0);
     chunk_mass.resize(logits.len().div_ceil(MASS_CHUNK), 0);
     let mut total = 0u64;
-    for (((xs, ws), cm), bmax) in logits
+    for (c, (((xs, ws), cm), bmax)) in logits
         .chunks(MASS_CHUNK)
         .zip(w.chunks_mut(MASS_CHUNK))
         .zip(chunk_mass.iter_mut())
         .zip(block_max.chunks(MASS_CHUNK / BLOCK))
+        .enumerate()
     {
         let cmax = bmax
             .iter()
@@ -191,8 +264,26 @@ fn weights_of_scaled(
         // Integer sums are exact in any order: the vectorizer may split them as it likes. A
         // chunk's parts stay inside the `i32` range (|hi| <= 1024 · 2^20 = 2^30, |lo| <= 2^29),
         // and summing a chunk rather than a block reduces the vector accumulators a quarter as
-        // often (the `T = 1` draw: 7 % faster).
+        // often.
         let (mut hi, mut lo) = (0i32, 0i32);
+        if !mask.is_empty() {
+            // A disallowed token weighs 0: 32 tokens to a mask word.
+            let words = &mask[c * (MASS_CHUNK / 32)..];
+            for ((os, xs), &word) in ws.chunks_mut(32).zip(xs.chunks(32)).zip(words) {
+                for (l, (o, &x)) in os.iter_mut().zip(xs).enumerate() {
+                    let v = exp_of_nonpositive(z(x));
+                    let v = if (word >> l) & 1 != 0 { v } else { 0.0 };
+                    *o = v;
+                    let (h, l) = mass_parts_biased(v);
+                    hi = hi.wrapping_add(h);
+                    lo = lo.wrapping_add(l);
+                }
+            }
+            let (hi, lo) = (unbias(hi, xs.len()), unbias(lo, xs.len()));
+            *cm = mass_from_parts(hi as i64, lo as i64);
+            total += *cm;
+            continue;
+        }
         for (o, &x) in ws.iter_mut().zip(xs) {
             let v = exp_of_nonpositive(z(x));
             *o = v;

@@ -150,6 +150,7 @@ impl SimdPath {
 macro_rules! dispatch {
     ($(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {$(
         #[inline]
+        #[allow(clippy::too_many_arguments)] // the kernel's arguments, and the path
         pub(crate) fn $name(path: SimdPath, $($arg: $ty),*) -> $ret {
             #[cfg(target_arch = "x86_64")]
             {
@@ -184,9 +185,10 @@ macro_rules! dispatch {
 
 dispatch! {
     fn scan(logits: &[f32], block_max: &mut Vec<f32>) -> ScanOut;
+    fn scan_masked(logits: &[f32], mask: &[u32], block_max: &mut Vec<f32>) -> ScanOut;
     fn max(logits: &[f32]) -> ScanOut;
     fn first_equal(logits: &[f32], value: f32) -> usize;
-    fn weights(logits: &[f32], block_max: &[f32], s: Scaling, clamp: bool, w: &mut Vec<f32>, chunk_mass: &mut Vec<u64>) -> u64;
+    fn weights(logits: &[f32], block_max: &[f32], s: Scaling, clamp: bool, mask: &[u32], w: &mut Vec<f32>, chunk_mass: &mut Vec<u64>) -> u64;
     fn block_walk(w: &[f32], blocks: core::ops::Range<usize>, t: u64) -> (usize, u64);
     fn collect_at_least(logits: &[f32], block_max: &[f32], threshold: f32, out: &mut Vec<u32>) -> ();
     fn collect_scaled_at_least(logits: &[f32], block_max: &[f32], s: Scaling, z_min: f32, out: &mut Vec<u32>) -> ();

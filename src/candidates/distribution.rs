@@ -40,6 +40,7 @@ pub struct Sample {
 #[derive(Debug)]
 pub struct Distribution<'a> {
     pub(super) logits: &'a [f32],
+    pub(super) mask: &'a [u32],
     pub(super) s: &'a Workspace,
     pub(super) top: u32,
     pub(super) scaling: Scaling,
@@ -54,7 +55,7 @@ pub struct Distribution<'a> {
 impl<'a> Distribution<'a> {
     /// The logits with their edits.
     fn view(&self) -> View<'a> {
-        View::new(self.logits, &self.s.slot, &self.s.edits)
+        View::new(self.logits, self.mask, &self.s.slot, &self.s.edits)
     }
 
     /// Number of surviving tokens (some may have probability 0 if their weight underflowed).

@@ -52,7 +52,7 @@ use crate::{
     math::scan::scan_blocks,
     samplers::Context,
     weight::{mass, Scaling, MASS_ONE},
-    Error, SimdPath, Stage, Temperature,
+    Error, Logits, SimdPath, Stage, Temperature,
 };
 
 /// Which tokens survive.
@@ -95,6 +95,8 @@ const MIN_TEMPERATURE: f64 = 1e-45;
 #[derive(Debug)]
 pub struct Candidates<'a> {
     logits: &'a [f32],
+    /// The token bitmask, or empty.
+    mask: &'a [u32],
     s: &'a mut Workspace,
     /// The first candidate in rank order.
     top: u32,
@@ -123,7 +125,7 @@ impl<'a> Candidates<'a> {
     /// assert_eq!(c.ids().collect::<Vec<_>>(), vec![0, 2]);
     /// # Ok::<(), logits::Error>(())
     /// ```
-    pub fn new(logits: &'a [f32], workspace: &'a mut Workspace) -> Result<Self, Error> {
+    pub fn new(logits: impl Into<Logits<'a>>, workspace: &'a mut Workspace) -> Result<Self, Error> {
         Self::with_path(logits, workspace, SimdPath::detect())
     }
 
@@ -139,18 +141,21 @@ impl<'a> Candidates<'a> {
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn with_path(
-        logits: &'a [f32],
+        logits: impl Into<Logits<'a>>,
         workspace: &'a mut Workspace,
         path: SimdPath,
     ) -> Result<Self, Error> {
+        let input = logits.into();
+        let (logits, mask) = (input.values(), input.mask());
         let path = path.checked()?;
         for &(id, _) in &workspace.edits {
             workspace.slot[id as usize] = NO_EDIT;
         }
         workspace.edits.clear();
-        let scan = scan_blocks(logits, path, &mut workspace.block_max)?;
+        let scan = scan_blocks(logits, mask, path, &mut workspace.block_max)?;
         Ok(Candidates {
             logits,
+            mask: mask.unwrap_or(&[]),
             s: workspace,
             top: scan.argmax as u32,
             temperature: 1.0,
@@ -266,7 +271,7 @@ impl<'a> Candidates<'a> {
 
     /// The logits with their edits.
     fn view(&self) -> View<'_> {
-        View::new(self.logits, &self.s.slot, &self.s.edits)
+        View::new(self.logits, self.mask, &self.s.slot, &self.s.edits)
     }
 
     /// The temperature the candidates are at: the product of those applied so far (1 at first).
@@ -382,7 +387,7 @@ impl<'a> Candidates<'a> {
         }
         let (scaling, path, top) = (self.scaling, self.path, self.top);
         let s = &mut *self.s;
-        let view = View::new(self.logits, &s.slot, &s.edits);
+        let view = View::new(self.logits, self.mask, &s.slot, &s.edits);
         let w = |id: u32| arch::weight_of(path, view.get(id), scaling);
         match self.set {
             Set::All | Set::Prefix { .. } => {
@@ -434,7 +439,7 @@ impl<'a> Candidates<'a> {
             Set::All => self.collect_at_least(threshold),
             _ => {
                 let s = &mut *self.s;
-                let view = View::new(self.logits, &s.slot, &s.edits);
+                let view = View::new(self.logits, self.mask, &s.slot, &s.edits);
                 s.ids.retain(|&id| view.get(id) >= threshold);
             }
         }
@@ -464,7 +469,7 @@ impl<'a> Candidates<'a> {
         }
         self.list_prefix();
         let (set, s) = (self.set, &mut *self.s);
-        let view = View::new(self.logits, &s.slot, &s.edits);
+        let view = View::new(self.logits, self.mask, &s.slot, &s.edits);
         s.tmp.clear();
         s.tmp.extend(
             ids.iter()
@@ -547,7 +552,7 @@ impl<'a> Candidates<'a> {
                 if value > s.block_max[b] {
                     s.block_max[b] = value;
                 } else if old == s.block_max[b] {
-                    let view = View::new(self.logits, &s.slot, &s.edits);
+                    let view = View::new(self.logits, self.mask, &s.slot, &s.edits);
                     let end = ((b + 1) * BLOCK).min(n) as u32;
                     s.block_max[b] = ((b * BLOCK) as u32..end)
                         .map(|i| view.get(i))
@@ -581,7 +586,7 @@ impl<'a> Candidates<'a> {
     /// Finds the top candidate again after it lost its place (`AllMasked` if none is left).
     fn find_top(&mut self) {
         let s = &*self.s;
-        let view = View::new(self.logits, &s.slot, &s.edits);
+        let view = View::new(self.logits, self.mask, &s.slot, &s.edits);
         let top = match self.set {
             Set::List => s.ids.iter().copied().min_by(|&a, &b| rank_cmp(view, a, b)),
             _ => {
@@ -619,7 +624,7 @@ impl<'a> Candidates<'a> {
             Set::Prefix { total, .. } => total,
             Set::List => {
                 let s = &mut *self.s;
-                let view = View::new(self.logits, &s.slot, &s.edits);
+                let view = View::new(self.logits, self.mask, &s.slot, &s.edits);
                 let w = self.total_all.map(|_| &s.w[..]);
                 let (ids, x, q) = (&s.ids, &mut s.list_x, &mut s.list_mass);
                 masses_of(self.path, view, w, self.scaling, ids, x, q);
@@ -721,6 +726,7 @@ impl<'a> Candidates<'a> {
         Ok(Distribution {
             weights_ready: self.total_all.is_some(),
             logits: self.logits,
+            mask: self.mask,
             s: self.s,
             top: self.top,
             scaling: self.scaling,
@@ -753,7 +759,7 @@ impl<'a> Candidates<'a> {
             let xb = self.logit(boundary);
             self.collect_at_least(xb);
             let s = &mut *self.s;
-            let view = View::new(self.logits, &s.slot, &s.edits);
+            let view = View::new(self.logits, self.mask, &s.slot, &s.edits);
             s.ids.retain(|&i| rank_le(view, i, boundary));
         }
     }
@@ -771,6 +777,7 @@ impl<'a> Candidates<'a> {
             &s.block_max,
             self.scaling,
             edited,
+            self.mask,
             &mut s.w,
             &mut s.chunk_mass,
         );
@@ -795,7 +802,7 @@ impl<'a> Candidates<'a> {
         let s = &mut *self.s;
         s.ids.clear();
         arch::collect_at_least(self.path, self.logits, &s.block_max, threshold, &mut s.ids);
-        let view = View::new(self.logits, &s.slot, &s.edits);
+        let view = View::new(self.logits, self.mask, &s.slot, &s.edits);
         let keep = |x: f32| x >= threshold && x != f32::NEG_INFINITY;
         view.fix_collected(&mut s.ids, 0, keep, |_| true, &mut s.merge);
         self.set = Set::List;
@@ -822,7 +829,7 @@ impl<'a> Candidates<'a> {
         if s.ids.len() <= k {
             return;
         }
-        let view = View::new(self.logits, &s.slot, &s.edits);
+        let view = View::new(self.logits, self.mask, &s.slot, &s.edits);
         s.tmp.clear();
         s.tmp.extend_from_slice(&s.ids);
         let (_, &mut boundary, _) = s

@@ -1,5 +1,6 @@
-//! The logits as the candidates see them: the caller's slice, untouched, plus a sparse list of
-//! edited values (logit bias, penalties, bans), found through a slot per token.
+//! The logits as the candidates see them: the caller's slice, untouched, under the caller's
+//! token bitmask (a disallowed token reads as `-inf`), plus a sparse list of edited values
+//! (logit bias, penalties, bans), found through a slot per token.
 //!
 //! The per-logit kernels read the raw slice; an operation that asks a kernel about every token
 //! then corrects the answer for the few edited ones (a collected list, the weights and their
@@ -12,20 +13,35 @@ pub(super) const NO_EDIT: u32 = u32::MAX;
 #[derive(Clone, Copy, Debug)]
 pub(super) struct View<'a> {
     raw: &'a [f32],
+    /// The token bitmask, or empty.
+    mask: &'a [u32],
     /// `slot[id]` indexes `edits`, or is [`NO_EDIT`]; read only when `edits` is not empty.
     slot: &'a [u32],
     edits: &'a [(u32, f32)],
 }
 
 impl<'a> View<'a> {
-    pub(super) fn new(raw: &'a [f32], slot: &'a [u32], edits: &'a [(u32, f32)]) -> Self {
-        View { raw, slot, edits }
+    pub(super) fn new(
+        raw: &'a [f32],
+        mask: &'a [u32],
+        slot: &'a [u32],
+        edits: &'a [(u32, f32)],
+    ) -> Self {
+        View {
+            raw,
+            mask,
+            slot,
+            edits,
+        }
     }
 
     /// The logit of `id` (which must be below `len()`).
     #[inline]
     pub(super) fn get(self, id: u32) -> f32 {
         let i = id as usize;
+        if !self.allows(id) {
+            return f32::NEG_INFINITY;
+        }
         if self.edits.is_empty() {
             return self.raw[i];
         }
@@ -33,6 +49,12 @@ impl<'a> View<'a> {
             NO_EDIT => self.raw[i],
             s => self.edits[s as usize].1,
         }
+    }
+
+    /// Whether the bitmask allows `id`.
+    #[inline]
+    pub(super) fn allows(self, id: u32) -> bool {
+        self.mask.is_empty() || crate::input::allowed(self.mask, id)
     }
 
     /// Whether `id`'s logit was edited.
@@ -47,9 +69,9 @@ impl<'a> View<'a> {
     }
 
     /// After a kernel appended to `out`, from `start`, the ascending ids whose *raw* logit
-    /// passes `keep` (among the tokens it looked at), makes the list that of the *edited* logits:
-    /// drops the edited ids, then merges in, in order, the edited tokens that pass `keep` and
-    /// `candidate`. `merge` is scratch space.
+    /// passes `keep` (among the tokens it looked at), makes the list that of the logits as seen:
+    /// drops the disallowed and the edited ids, then merges in, in order, the edited tokens that
+    /// pass `keep` and `candidate`. `merge` is scratch space.
     pub(super) fn fix_collected(
         self,
         out: &mut Vec<u32>,
@@ -58,7 +80,7 @@ impl<'a> View<'a> {
         candidate: impl Fn(u32) -> bool,
         merge: &mut Vec<u32>,
     ) {
-        if self.edits.is_empty() {
+        if self.edits.is_empty() && self.mask.is_empty() {
             return;
         }
         merge.clear();
@@ -72,7 +94,7 @@ impl<'a> View<'a> {
         let mut w = start;
         for r in start..out.len() {
             let id = out[r];
-            if !self.is_edited(id) {
+            if !self.is_edited(id) && self.allows(id) {
                 out[w] = id;
                 w += 1;
             }
@@ -117,7 +139,7 @@ mod tests {
         for (k, &(id, _)) in edits.iter().enumerate() {
             slot[id as usize] = k as u32;
         }
-        let view = View::new(&raw, &slot, &edits);
+        let view = View::new(&raw, &[], &slot, &edits);
         for threshold in [-2.0f32, 0.0, 3.0, 5.0, 6.0, 10.0] {
             let keep = |x: f32| x >= threshold;
             let mut out = vec![777u32]; // a prefix the fix leaves alone

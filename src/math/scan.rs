@@ -35,20 +35,43 @@ pub(crate) fn scan_max(logits: &[f32], path: SimdPath) -> Result<f32, Error> {
     Ok(out.max)
 }
 
-/// [`scan`] that also leaves the maximum of every `kernels::BLOCK` logits in `block_max`.
+/// [`scan`] that also leaves the maximum of every `kernels::BLOCK` logits in `block_max`; with a
+/// bitmask, of the tokens it allows (the others count as `-inf` and are not screened).
+///
+/// Errors: as `scan`, and [`Error::LengthMismatch`] for a mask of fewer than `ceil(n / 32)`
+/// words.
 pub(crate) fn scan_blocks(
     logits: &[f32],
+    mask: Option<&[u32]>,
     path: SimdPath,
     block_max: &mut Vec<f32>,
 ) -> Result<Scan, Error> {
     check_len(logits)?;
-    let out = arch::scan(path, logits, block_max);
-    check(logits, out)?;
-    // The first block holding the maximum, then the first index in it (both vectorized).
+    let out = match mask {
+        None => arch::scan(path, logits, block_max),
+        Some(mask) => {
+            let words = logits.len().div_ceil(32);
+            if mask.len() < words {
+                return Err(Error::LengthMismatch {
+                    expected: words,
+                    found: mask.len(),
+                });
+            }
+            arch::scan_masked(path, logits, mask, block_max)
+        }
+    };
+    let allowed = |i: usize| mask.is_none_or(|m| crate::input::allowed(m, i as u32));
+    check_allowed(logits, out, allowed)?;
+    // The first block holding the maximum, then the first allowed index in it.
     let block = arch::first_equal(path, block_max, out.max).min(block_max.len() - 1);
     let start = block * crate::arch::kernels::BLOCK;
     let end = (start + crate::arch::kernels::BLOCK).min(logits.len());
-    let argmax = start + arch::first_equal(path, &logits[start..end], out.max);
+    let argmax = match mask {
+        None => start + arch::first_equal(path, &logits[start..end], out.max),
+        Some(_) => (start..end)
+            .find(|&i| allowed(i) && logits[i] == out.max)
+            .unwrap_or(start),
+    };
     Ok(Scan {
         max: out.max,
         argmax,
@@ -78,13 +101,24 @@ pub(crate) fn check_len(logits: &[f32]) -> Result<(), Error> {
 }
 
 fn check(logits: &[f32], out: ScanOut) -> Result<(), Error> {
+    check_allowed(logits, out, |_| true)
+}
+
+/// [`check`] of the tokens `allowed` accepts.
+fn check_allowed(
+    logits: &[f32],
+    out: ScanOut,
+    allowed: impl Fn(usize) -> bool,
+) -> Result<(), Error> {
     if out.maybe_nan {
-        if let Some(index) = logits.iter().position(|x| x.is_nan()) {
+        if let Some(index) = (0..logits.len()).position(|i| allowed(i) && logits[i].is_nan()) {
             return Err(Error::NanLogit { index });
         }
     }
     if out.max == f32::INFINITY {
-        let index = logits.iter().position(|&x| x == f32::INFINITY).unwrap_or(0);
+        let index = (0..logits.len())
+            .position(|i| allowed(i) && logits[i] == f32::INFINITY)
+            .unwrap_or(0);
         return Err(Error::PositiveInfiniteLogit { index });
     }
     if out.max == f32::NEG_INFINITY {
