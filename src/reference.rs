@@ -212,6 +212,25 @@ impl Candidates {
         }
     }
 
+    /// Keeps the first `n` candidates and every candidate tied with the `n`-th (`n = 0`: all).
+    pub fn keep_top_with_ties(&mut self, n: usize) {
+        if n > 0 && n < self.ids.len() {
+            let x = self.logit(self.ids[n - 1]);
+            self.retain(|_, y| y >= x);
+        }
+    }
+
+    /// Runs `op`; if it leaves fewer than `min_keep` candidates, keeps the first `min_keep` of
+    /// those before it instead.
+    pub fn with_min_keep(&mut self, min_keep: usize, op: impl FnOnce(&mut Self)) {
+        let before = self.ids.clone();
+        op(self);
+        if self.error.is_none() && self.ids.len() < min_keep {
+            self.ids = before;
+            self.ids.truncate(min_keep);
+        }
+    }
+
     /// Keeps the shortest ranked prefix whose mass reaches `nucleus_target(p, total)`
     /// (`p >= 1`: all).
     pub fn keep_mass_prefix(&mut self, p: f32) {

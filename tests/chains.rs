@@ -409,3 +409,41 @@ fn bitmask_contract() {
         assert!(t == 7 || t == 67, "{t}");
     }
 }
+
+/// `min_keep` on every truncation stage and top-k's tie rule, in chains, against the oracle;
+/// on `ties` logits most boundaries fall inside a run of equal logits.
+#[test]
+fn min_keep_and_ties_against_the_oracle() {
+    for n in (1..=300usize).chain([1000, 5000, 50_257]) {
+        let shapes = [
+            common::lm_like(n, n as u64 + 9),
+            common::flat(n, n as u64 + 10),
+            common::ties(n, n as u64 + 11),
+        ];
+        for (s, x) in shapes.iter().enumerate() {
+            for m in [2usize, 5, 50] {
+                let chains = [
+                    Chain::new().then(TopK::new(3).keep_ties()),
+                    Chain::new().then(TopK::new(1).min_keep(m).keep_ties()),
+                    Chain::new()
+                        .then(Temperature::new(0.7).unwrap())
+                        .then(TopK::new(40).keep_ties())
+                        .then(TopP::new(0.3).unwrap().min_keep(m))
+                        .then(MinP::new(0.6).unwrap().min_keep(m)),
+                    Chain::new()
+                        .then(TopP::new(0.0).unwrap().min_keep(m))
+                        .then(Temperature::new(2.0).unwrap()),
+                    Chain::new()
+                        .then(MinP::new(1.0).unwrap().min_keep(m))
+                        .then(TopK::new(2).min_keep(m)),
+                    Chain::new()
+                        .then(TopK::new(10))
+                        .then(TopP::new(0.5).unwrap().min_keep(m)),
+                ];
+                for chain in &chains {
+                    check(x, chain, &format!("n {n} shape {s}: {chain:?}"));
+                }
+            }
+        }
+    }
+}

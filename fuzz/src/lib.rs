@@ -223,7 +223,8 @@ impl Stage for LogitFloor {
     }
 }
 
-/// A chain of up to seven stages (temperature, top-k, top-p, min-p, logit bias, banned tokens,
+/// A chain of up to seven stages (temperature, top-k (with ties and `min_keep`), top-p and
+/// min-p (with `min_keep`), logit bias, banned tokens,
 /// penalties after a history, a listed subset, a logit floor), in any order, against the
 /// oracle.
 pub fn chain(data: &[u8]) {
@@ -233,13 +234,27 @@ pub fn chain(data: &[u8]) {
     // A parameter its constructor refuses makes no stage.
     for _ in 0..n {
         let stage: Option<Box<dyn Stage>> = match b.u8() % 9 {
-            0 => Some(Box::new(TopK::new(b.u16() as usize % 600))),
-            1 => TopP::new(probability(&mut b, 1.0))
-                .ok()
-                .map(|s| Box::new(s) as _),
-            2 => MinP::new(probability(&mut b, 0.0))
-                .ok()
-                .map(|s| Box::new(s) as _),
+            0 => {
+                let (k, flags) = (b.u16() as usize % 600, b.u8());
+                let top_k = TopK::new(k).min_keep(usize::from(flags >> 1));
+                Some(Box::new(if flags & 1 == 1 {
+                    top_k.keep_ties()
+                } else {
+                    top_k
+                }))
+            }
+            1 => {
+                let (p, min_keep) = (probability(&mut b, 1.0), usize::from(b.u8() % 8));
+                TopP::new(p)
+                    .ok()
+                    .map(|s| Box::new(s.min_keep(min_keep)) as _)
+            }
+            2 => {
+                let (p, min_keep) = (probability(&mut b, 0.0), usize::from(b.u8() % 8));
+                MinP::new(p)
+                    .ok()
+                    .map(|s| Box::new(s.min_keep(min_keep)) as _)
+            }
             3 => Temperature::new(temperature(&mut b))
                 .ok()
                 .map(|s| Box::new(s) as _),

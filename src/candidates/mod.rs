@@ -361,6 +361,81 @@ impl<'a> Candidates<'a> {
         self.keep_ranked_prefix(n);
     }
 
+    /// Keeps the first `n` candidates of the ranking and every candidate tied with the `n`-th
+    /// (logit equal to its): the tie rule of Hugging Face, vLLM and FlashInfer's top-k. `n = 0`
+    /// keeps them all.
+    ///
+    /// ```
+    /// use logits::{Candidates, Workspace};
+    /// let mut workspace = Workspace::new();
+    /// let mut c = Candidates::new(&[3.0, 1.0, 2.0, 2.0, 2.0], &mut workspace)?;
+    /// c.keep_top_with_ties(2);
+    /// assert_eq!(c.ids().collect::<Vec<_>>(), vec![0, 2, 3, 4]);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn keep_top_with_ties(&mut self, n: usize) {
+        if n == 0 || self.error.is_some() {
+            return;
+        }
+        self.list_prefix();
+        if self.set == Set::All {
+            // As in `keep_top`: every token tied with the n-th is >= the n-th block maximum.
+            let threshold = self.kth_block_max(n);
+            self.collect_at_least(threshold);
+        }
+        let s = &mut *self.s;
+        if s.ids.len() <= n {
+            return;
+        }
+        let view = View::new(self.logits, self.mask, &s.slot, &s.edits);
+        s.tmp.clear();
+        s.tmp.extend_from_slice(&s.ids);
+        let (_, &mut nth, _) = s
+            .tmp
+            .select_nth_unstable_by(n - 1, |&a, &b| rank_cmp(view, a, b));
+        let x = view.get(nth);
+        s.ids.retain(|&i| view.get(i) >= x);
+    }
+
+    /// Runs `op` (an operation that keeps a prefix of the ranking, as every truncation stage
+    /// does); if it leaves fewer than `min_keep` candidates, keeps instead the first `min_keep`
+    /// of those before it: llama.cpp's `min_keep`, Hugging Face's `min_tokens_to_keep`.
+    ///
+    /// ```
+    /// use logits::{Candidates, Workspace};
+    /// let x = [0.5f32.ln(), 0.3f32.ln(), 0.2f32.ln()];
+    /// let mut workspace = Workspace::new();
+    /// let mut c = Candidates::new(&x, &mut workspace)?;
+    /// c.with_min_keep(2, |c| c.keep_mass_prefix(0.1)); // top-p alone would keep one
+    /// assert_eq!(c.ids().collect::<Vec<_>>(), vec![0, 1]);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn with_min_keep(&mut self, min_keep: usize, op: impl FnOnce(&mut Self)) {
+        if min_keep <= 1 || self.error.is_some() {
+            op(self);
+            return;
+        }
+        // What `op` starts from: the set, and its list if it is one.
+        let before = self.set;
+        if before == Set::List {
+            let s = &mut *self.s;
+            s.saved.clear();
+            s.saved.extend_from_slice(&s.ids);
+        }
+        op(self);
+        // Still every candidate: nothing was removed.
+        if self.error.is_some() || self.set == Set::All || self.len() >= min_keep {
+            return;
+        }
+        self.set = before;
+        if before == Set::List {
+            let s = &mut *self.s;
+            s.ids.clear();
+            s.ids.extend_from_slice(&s.saved);
+        }
+        self.keep_top(min_keep);
+    }
+
     /// Keeps the candidates whose weight is at least `ratio` times the top candidate's
     /// (inclusive; equivalently `p_i >= ratio · p_top`): the primitive of [min-p](mod@crate::min_p).
     /// The comparison is between the crate's f32 weights. `ratio <= 0` keeps every candidate;

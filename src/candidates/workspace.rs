@@ -56,6 +56,8 @@ pub struct Workspace {
     pub(super) slot: Vec<u32>,
     /// Scratch for merging edited ids into a collected list.
     pub(super) merge: Vec<u32>,
+    /// The listed survivors before an operation run under `with_min_keep`.
+    pub(super) saved: Vec<u32>,
 }
 
 impl Workspace {

@@ -28,7 +28,10 @@ use crate::{reference, samplers::Context, Candidates, Error, Stage, Temperature,
 /// # Ok::<(), Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
-pub struct MinP(f32);
+pub struct MinP {
+    value: f32,
+    min_keep: usize,
+}
 
 impl MinP {
     /// Validates `min_p` in `[0, 1]` (NaN is an error).
@@ -38,7 +41,10 @@ impl MinP {
     /// ```
     pub fn new(min_p: f32) -> Result<Self, Error> {
         if (0.0..=1.0).contains(&min_p) {
-            Ok(MinP(min_p))
+            Ok(MinP {
+                value: min_p,
+                min_keep: 0,
+            })
         } else {
             Err(Error::InvalidMinP { value: min_p })
         }
@@ -50,7 +56,23 @@ impl MinP {
     /// assert_eq!(logits::MinP::new(0.05).unwrap().get(), 0.05);
     /// ```
     pub fn get(self) -> f32 {
-        self.0
+        self.value
+    }
+
+    /// Keeps at least `min_keep` tokens: if fewer survive, the `min_keep` most probable of
+    /// those before it (llama.cpp's `min_keep`, Hugging Face's `min_tokens_to_keep`).
+    ///
+    /// ```
+    /// use logits::{Candidates, MinP, Workspace};
+    /// let x = [0.7f32.ln(), 0.2f32.ln(), 0.1f32.ln()];
+    /// let mut workspace = Workspace::new();
+    /// let mut c = Candidates::new(&x, &mut workspace)?;
+    /// c.apply(&MinP::new(0.9)?.min_keep(2));
+    /// assert_eq!(c.ids().collect::<Vec<_>>(), vec![0, 1]);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn min_keep(self, min_keep: usize) -> Self {
+        MinP { min_keep, ..self }
     }
 
     /// `min_p == 0`.
@@ -59,7 +81,7 @@ impl MinP {
     /// assert!(logits::MinP::default().is_disabled() && !logits::MinP::new(0.05).unwrap().is_disabled());
     /// ```
     pub fn is_disabled(self) -> bool {
-        self.0 <= 0.0
+        self.value <= 0.0
     }
 }
 
@@ -69,11 +91,13 @@ impl Stage for MinP {
     }
 
     fn apply(&self, candidates: &mut Candidates<'_>, _: &Context) {
-        candidates.keep_weight_at_least(self.0);
+        let v = self.value;
+        candidates.with_min_keep(self.min_keep, |c| c.keep_weight_at_least(v));
     }
 
     fn apply_reference(&self, candidates: &mut reference::Candidates, _: &Context) {
-        candidates.keep_weight_at_least(self.0);
+        let v = self.value;
+        candidates.with_min_keep(self.min_keep, |c| c.keep_weight_at_least(v));
     }
 }
 

@@ -34,7 +34,10 @@ pub const TOP_P_TOLERANCE: f64 = 1.0 / (1u64 << 20) as f64;
 /// # Ok::<(), Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct TopP(f32);
+pub struct TopP {
+    value: f32,
+    min_keep: usize,
+}
 
 impl TopP {
     /// Validates `p` in `[0, 1]` (NaN is an error).
@@ -44,7 +47,10 @@ impl TopP {
     /// ```
     pub fn new(p: f32) -> Result<Self, Error> {
         if (0.0..=1.0).contains(&p) {
-            Ok(TopP(p))
+            Ok(TopP {
+                value: p,
+                min_keep: 0,
+            })
         } else {
             Err(Error::InvalidTopP { value: p })
         }
@@ -56,7 +62,23 @@ impl TopP {
     /// assert_eq!(logits::TopP::new(0.9).unwrap().get(), 0.9);
     /// ```
     pub fn get(self) -> f32 {
-        self.0
+        self.value
+    }
+
+    /// Keeps at least `min_keep` tokens: if fewer survive, the `min_keep` most probable of
+    /// those before it (llama.cpp's `min_keep`, Hugging Face's `min_tokens_to_keep`).
+    ///
+    /// ```
+    /// use logits::{Candidates, TopP, Workspace};
+    /// let x = [0.7f32.ln(), 0.2f32.ln(), 0.1f32.ln()];
+    /// let mut workspace = Workspace::new();
+    /// let mut c = Candidates::new(&x, &mut workspace)?;
+    /// c.apply(&TopP::new(0.5)?.min_keep(2));
+    /// assert_eq!(c.ids().collect::<Vec<_>>(), vec![0, 1]);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn min_keep(self, min_keep: usize) -> Self {
+        TopP { min_keep, ..self }
     }
 
     /// `p == 1`.
@@ -65,14 +87,17 @@ impl TopP {
     /// assert!(logits::TopP::default().is_disabled() && !logits::TopP::new(0.9).unwrap().is_disabled());
     /// ```
     pub fn is_disabled(self) -> bool {
-        self.0 >= 1.0
+        self.value >= 1.0
     }
 }
 
 impl Default for TopP {
     /// Disabled (`p = 1`).
     fn default() -> Self {
-        TopP(1.0)
+        TopP {
+            value: 1.0,
+            min_keep: 0,
+        }
     }
 }
 
@@ -94,11 +119,13 @@ impl Stage for TopP {
     }
 
     fn apply(&self, candidates: &mut Candidates<'_>, _: &Context) {
-        candidates.keep_mass_prefix(self.0);
+        let v = self.value;
+        candidates.with_min_keep(self.min_keep, |c| c.keep_mass_prefix(v));
     }
 
     fn apply_reference(&self, candidates: &mut reference::Candidates, _: &Context) {
-        candidates.keep_mass_prefix(self.0);
+        let v = self.value;
+        candidates.with_min_keep(self.min_keep, |c| c.keep_mass_prefix(v));
     }
 }
 
