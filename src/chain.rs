@@ -1,9 +1,6 @@
 //! A chain: an ordered list of stages, run on a candidate set one after the other.
 
-use crate::{
-    Candidates, Context, Distribution, Error, Logits, MinP, SamplingParams, Stage, Temperature,
-    TopK, TopP, Workspace,
-};
+use crate::{Candidates, Context, Distribution, Error, Logits, SamplingParams, Stage, Workspace};
 
 /// An ordered list of [`Stage`]s. Each sees the candidates left by the one before, renormalized.
 ///
@@ -70,10 +67,12 @@ impl Chain {
         &self.stages
     }
 
-    /// The chain that `params` describe, in the Hugging Face / vLLM order: temperature, then
-    /// top-k, top-p and min-p, each left out when its parameter disables it.
+    /// The chain that `params` describe ([`Preset::Standard`](crate::Preset::Standard)):
+    /// logit bias, penalties, temperature, then top-k, top-p and min-p (the Hugging Face order),
+    /// each left out when its parameter disables it.
     ///
-    /// Errors: [`Error::InvalidTemperature`], [`Error::InvalidTopP`], [`Error::InvalidMinP`].
+    /// Errors: [`Error::InvalidTemperature`], [`Error::InvalidTopP`], [`Error::InvalidMinP`],
+    /// [`Error::InvalidParameter`].
     ///
     /// ```
     /// use logits::{Chain, SamplingParams};
@@ -83,23 +82,7 @@ impl Chain {
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn from_params(params: &SamplingParams) -> Result<Chain, Error> {
-        let temperature = Temperature::new(params.temperature)?;
-        let (top_k, top_p, min_p) = (
-            TopK::new(params.top_k),
-            TopP::new(params.top_p)?,
-            MinP::new(params.min_p)?,
-        );
-        let mut chain = Chain::new().then(temperature);
-        if !top_k.is_disabled() {
-            chain = chain.then(top_k);
-        }
-        if !top_p.is_disabled() {
-            chain = chain.then(top_p);
-        }
-        if !min_p.is_disabled() {
-            chain = chain.then(min_p);
-        }
-        Ok(chain)
+        crate::Preset::Standard.chain(params)
     }
 
     /// Runs every stage on `candidates`, stage `i` with `context.at_stage(i)`.

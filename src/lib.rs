@@ -135,6 +135,7 @@ mod chain;
 mod error;
 mod input;
 pub mod math;
+mod presets;
 pub mod reference;
 pub mod rng;
 mod sampler;
@@ -149,6 +150,7 @@ pub use math::{
     argmax, entropy, entropy_of_logits, exp, log_softmax, log_softmax_into, logsumexp, softmax,
     softmax_into, softmax_with_temperature, softmax_with_temperature_into, weight, MAX_LOGITS,
 };
+pub use presets::Preset;
 pub use sampler::{Sampler, SamplingParams};
 pub use samplers::logit_bias::LogitBias;
 pub use samplers::min_p::{self, min_p, MinP};

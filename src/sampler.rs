@@ -15,7 +15,8 @@
 use rand_core::Rng;
 
 use crate::{
-    rng, Candidates, Chain, Context, Distribution, Error, Logits, Sample, SimdPath, Workspace,
+    rng, Candidates, Chain, Context, Distribution, Error, Logits, Sample, SimdPath, Window,
+    Workspace,
 };
 
 /// Sampling parameters, named and ranged as in OpenAI / vLLM requests.
@@ -27,6 +28,12 @@ use crate::{
 /// | `top_p` | `[0, 1]` | 1.0 | nucleus mass; `1` disables, `0` keeps one token |
 /// | `min_p` | `[0, 1]` | 0.0 | keep `p_i >= min_p · p_max`; `0` disables |
 /// | `seed` | any `u64` | 0 | the random stream (see [`rng`](crate::rng)) |
+/// | `repetition_penalty` | finite, `> 0` | 1.0 | divide a seen token's positive logit, multiply a negative one ([`Penalties`](crate::Penalties)); `1` disables |
+/// | `frequency_penalty` | finite | 0.0 | subtract `count · f` from a seen token's logit; OpenAI/vLLM accept `[-2, 2]` |
+/// | `presence_penalty` | finite | 0.0 | subtract `p` from a seen token's logit; OpenAI/vLLM accept `[-2, 2]` |
+/// | `penalty_window` | [`Window`](crate::Window) | `All` | which accepted tokens the penalties count (llama.cpp: `Last(64)`) |
+/// | `logit_bias` | `(id, bias)` pairs, finite or `-inf` | none | added to the logits ([`LogitBias`](crate::LogitBias)); OpenAI documents `[-100, 100]` |
+/// | `min_keep` | any `usize` | 0 | top-k, top-p and min-p keep at least this many tokens (llama.cpp's `min_keep`, Hugging Face's `min_tokens_to_keep`) |
 ///
 /// Built with a setter per field, so that new fields can be added without breaking a caller:
 ///
@@ -48,6 +55,18 @@ pub struct SamplingParams {
     pub min_p: f32,
     /// Seed of the sampler's own random stream.
     pub seed: u64,
+    /// Repetition penalty; `1` = disabled.
+    pub repetition_penalty: f32,
+    /// Frequency penalty; `0` = disabled.
+    pub frequency_penalty: f32,
+    /// Presence penalty; `0` = disabled.
+    pub presence_penalty: f32,
+    /// The accepted tokens the penalties count.
+    pub penalty_window: Window,
+    /// Additive logit bias, `(token id, bias)`.
+    pub logit_bias: Vec<(u32, f32)>,
+    /// The fewest tokens top-k, top-p and min-p keep; `0` and `1` change nothing.
+    pub min_keep: usize,
 }
 
 impl Default for SamplingParams {
@@ -58,6 +77,12 @@ impl Default for SamplingParams {
             top_p: 1.0,
             min_p: 0.0,
             seed: 0,
+            repetition_penalty: 1.0,
+            frequency_penalty: 0.0,
+            presence_penalty: 0.0,
+            penalty_window: Window::All,
+            logit_bias: Vec::new(),
+            min_keep: 0,
         }
     }
 }
@@ -119,6 +144,68 @@ impl SamplingParams {
     /// ```
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// With `repetition_penalty` set.
+    ///
+    /// ```
+    /// assert_eq!(logits::SamplingParams::new().repetition_penalty(1.1).repetition_penalty, 1.1);
+    /// ```
+    pub fn repetition_penalty(mut self, penalty: f32) -> Self {
+        self.repetition_penalty = penalty;
+        self
+    }
+
+    /// With `frequency_penalty` set.
+    ///
+    /// ```
+    /// assert_eq!(logits::SamplingParams::new().frequency_penalty(0.5).frequency_penalty, 0.5);
+    /// ```
+    pub fn frequency_penalty(mut self, penalty: f32) -> Self {
+        self.frequency_penalty = penalty;
+        self
+    }
+
+    /// With `presence_penalty` set.
+    ///
+    /// ```
+    /// assert_eq!(logits::SamplingParams::new().presence_penalty(0.5).presence_penalty, 0.5);
+    /// ```
+    pub fn presence_penalty(mut self, penalty: f32) -> Self {
+        self.presence_penalty = penalty;
+        self
+    }
+
+    /// With `penalty_window` set.
+    ///
+    /// ```
+    /// use logits::{SamplingParams, Window};
+    /// assert_eq!(SamplingParams::new().penalty_window(Window::Last(64)).penalty_window, Window::Last(64));
+    /// ```
+    pub fn penalty_window(mut self, window: Window) -> Self {
+        self.penalty_window = window;
+        self
+    }
+
+    /// With `logit_bias` set.
+    ///
+    /// ```
+    /// let p = logits::SamplingParams::new().logit_bias([(42, -100.0)]);
+    /// assert_eq!(p.logit_bias, vec![(42, -100.0)]);
+    /// ```
+    pub fn logit_bias(mut self, bias: impl IntoIterator<Item = (u32, f32)>) -> Self {
+        self.logit_bias = bias.into_iter().collect();
+        self
+    }
+
+    /// With `min_keep` set.
+    ///
+    /// ```
+    /// assert_eq!(logits::SamplingParams::new().min_keep(3).min_keep, 3);
+    /// ```
+    pub fn min_keep(mut self, min_keep: usize) -> Self {
+        self.min_keep = min_keep;
         self
     }
 }
