@@ -27,6 +27,18 @@ ROWS = [
     ("t0.8_minp0.05", "T 0.8, min-p 0.05, draw", 4),
     ("t1.0", "T 1.0, draw", 5),
 ]
+# The chain rows, at 128,256 only: (bench, label); each also as its addition to the top-k chain.
+CHAIN_SIZE = 128256
+CHAIN_ROWS = [
+    ("chain_topk40", "T 0.8, top-k 40, top-p 0.95 (the chain below adds to it)"),
+    ("chain_topk40_bias200_penalties256", "+ logit bias on 200 tokens, penalties over 256"),
+    ("chain_topk40_mask_half", "+ token bitmask, half allowed at random"),
+    ("chain_topk40_mask_most", "+ token bitmask, all but about 1 % allowed"),
+    ("preset_standard", "top-k 40, top-p 0.95, min-p 0.05, T 0.8: standard order"),
+    ("preset_llama_cpp", "the same stages, llama.cpp preset (temperature last)"),
+    ("preset_hugging_face", "the same stages, Hugging Face preset (top-k ties kept)"),
+    ("preset_vllm", "the same stages, vLLM preset (min-p first)"),
+]
 
 
 def median_ns(size, bench, run="new"):
@@ -73,6 +85,19 @@ def main():
                 cells.append(f"{fmt(t)} ({r:.1f}x){mark}")
         tgt = "" if not target else f"<= {target}x"
         print(f"| {label} | {tgt} | " + " | ".join(cells) + " |")
+    print(f"\nAt {CHAIN_SIZE:,} tokens:\n")
+    print("| work | time | ratio to the floor | added to the chain's ratio |")
+    print("|---|---|---|---|")
+    try:
+        floors = [median_ns(CHAIN_SIZE, "floor_max_pass", r) for r in runs]
+        base = middle([median_ns(CHAIN_SIZE, "chain_topk40", r) / f for r, f in zip(runs, floors)])
+        for bench, label in CHAIN_ROWS:
+            times = [median_ns(CHAIN_SIZE, bench, r) for r in runs]
+            ratio = middle([t / f for t, f in zip(times, floors)])
+            added = f"+{ratio - base:.2f}x" if bench.startswith("chain_topk40_") else ""
+            print(f"| {label} | {fmt(middle(times))} | {ratio:.2f}x | {added} |")
+    except FileNotFoundError:
+        print("(no chain rows in this run)")
     if len(runs) > 1:
         print(f"\nMedians over {len(runs)} runs: {' '.join(runs)}", file=sys.stderr)
     if missed:

@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use logits::{Sampler, SamplingParams};
+use logits::{Logits, Preset, Sampler, SamplingParams, Window};
 
 mod data;
 
@@ -151,7 +151,100 @@ fn bench(c: &mut Criterion) {
                 b.iter(|| s.sample(black_box(x)).unwrap())
             });
         }
+        if n == 128_256 {
+            chain_rows(&mut g, &lm);
+        }
         g.finish();
+    }
+}
+
+/// The chain rows at one size: the top-k 40 chain with a 200-token logit bias and penalties over
+/// a 256-token history, the same under a token bitmask (half the tokens allowed, at random, so
+/// that every block is mixed; and all but 1 %), and a preset against the same stages in the
+/// standard order.
+fn chain_rows(g: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>, lm: &[f32]) {
+    let n = lm.len();
+    let mut rng = logits::rng::SplitMix64::new(11);
+    let mut next = || {
+        use rand::Rng;
+        rng.next_u64()
+    };
+    let topk = SamplingParams::default()
+        .temperature(0.8)
+        .top_k(40)
+        .top_p(0.95)
+        .seed(7);
+    let bias: Vec<(u32, f32)> = (0..200)
+        .map(|i| ((next() % n as u64) as u32, (i % 11) as f32 - 5.0))
+        .collect();
+    let processed = topk
+        .clone()
+        .logit_bias(bias)
+        .repetition_penalty(1.1)
+        .frequency_penalty(0.1)
+        .presence_penalty(0.1)
+        .penalty_window(Window::Last(256));
+    // A history of the likeliest tokens (what a model repeats) and some others.
+    let mut by_logit: Vec<u32> = (0..n as u32).collect();
+    by_logit.sort_by(|&a, &b| lm[b as usize].total_cmp(&lm[a as usize]));
+    let mut with_history = Sampler::new(processed).unwrap();
+    for i in 0..256 {
+        let t = if i % 2 == 0 {
+            by_logit[(next() % 100) as usize]
+        } else {
+            (next() % n as u64) as u32
+        };
+        with_history.accept(t);
+    }
+    let half: Vec<u32> = (0..n.div_ceil(32)).map(|_| next() as u32).collect();
+    let most: Vec<u32> = (0..n.div_ceil(32))
+        .map(|_| !((next() & next() & next() & next() & next()) as u32 & 0x0101_0101))
+        .collect();
+    let mut plain = Sampler::new(topk.clone()).unwrap();
+    let rows: [(&str, &mut Sampler, Option<&[u32]>); 4] = [
+        ("chain_topk40", &mut plain, None),
+        ("chain_topk40_bias200_penalties256", &mut with_history, None),
+        (
+            "chain_topk40_mask_half",
+            &mut Sampler::new(topk.clone()).unwrap(),
+            Some(&half),
+        ),
+        (
+            "chain_topk40_mask_most",
+            &mut Sampler::new(topk.clone()).unwrap(),
+            Some(&most),
+        ),
+    ];
+    for (name, s, mask) in rows {
+        let input = match mask {
+            Some(m) => Logits::new(lm).with_mask(m),
+            None => Logits::new(lm),
+        };
+        let t = s.sample(input).unwrap();
+        assert!(
+            input.allows(t.token) && t.probability > 0.0,
+            "{name}: {t:?}"
+        );
+        g.bench_function(BenchmarkId::from_parameter(name), |b| {
+            b.iter(|| s.sample(black_box(input)).unwrap())
+        });
+    }
+    // The same four stages (top-k 40, top-p 0.95, min-p 0.05, T 0.8) as each preset orders them.
+    let stages = topk.clone().min_p(0.05);
+    for (name, preset) in [
+        ("preset_standard", Preset::Standard),
+        ("preset_llama_cpp", Preset::LlamaCpp),
+        ("preset_hugging_face", Preset::HuggingFace),
+        ("preset_vllm", Preset::Vllm),
+    ] {
+        let chain = preset.chain(&stages).unwrap();
+        assert_eq!(chain.stages().len(), 4, "{name}");
+        let mut s = Sampler::from_chain(chain, 7);
+        let t = s.sample(lm).unwrap();
+        assert!(t.probability > 0.0, "{name}");
+        g.bench_function(BenchmarkId::from_parameter(name), |b| {
+            b.iter(|| s.sample(black_box(lm)).unwrap())
+        });
     }
 }
 

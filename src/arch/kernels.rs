@@ -112,8 +112,8 @@ pub(crate) fn scan(logits: &[f32], block_max_out: &mut Vec<f32>) -> ScanOut {
 }
 
 /// [`scan`] of the tokens a bitmask allows (bit `i % 32` of `mask[i / 32]`, which must cover every
-/// logit): the others count as `-inf` and are not screened for NaN, and a block of 256
-/// disallowed tokens is not read at all.
+/// logit): the others count as `-inf`, and a block of 256 disallowed tokens is not read at all.
+/// The NaN flag may also be raised by a NaN under the mask (the caller's exact check skips it).
 #[inline(always)]
 pub(crate) fn scan_masked(logits: &[f32], mask: &[u32], block_max_out: &mut Vec<f32>) -> ScanOut {
     block_max_out.clear();
@@ -165,14 +165,64 @@ fn masked_block_max(
 ) -> f32 {
     let mut m = [f32::NEG_INFINITY; MAX_LANES];
     for (c, &word) in block.as_chunks::<MAX_LANES>().0.iter().zip(words) {
+        // The word's bits as whole-lane masks (integer shifts by constant vectors); a
+        // disallowed logit reads as `-inf` for the max. The NaN screen sums every lane: a NaN
+        // under the mask only sends the caller to the exact check, which skips it.
+        let mut top = [0.0f32; MAX_LANES];
         for l in 0..MAX_LANES {
-            let keep = (word >> l) & 1 != 0;
-            let x = if keep { c[l] } else { f32::NEG_INFINITY };
-            m[l] = if x > m[l] { x } else { m[l] };
-            sums[l] += if keep { c[l] } else { 0.0 };
+            let lane = lane_mask(word, l);
+            let bits = c[l].to_bits();
+            top[l] = f32::from_bits((bits & lane) | (f32::NEG_INFINITY.to_bits() & !lane));
+        }
+        for l in 0..MAX_LANES {
+            m[l] = if top[l] > m[l] { top[l] } else { m[l] };
+            sums[l] += c[l];
         }
     }
     tree_max(m)
+}
+
+/// The largest logit of the block starting at token `start` among the tokens neither edited
+/// (`slot[i]` set) nor disallowed by `mask` (empty: every token allowed); `-inf` if none. `slot`
+/// covers the logits, as `mask` does when it is not empty.
+#[inline(always)]
+pub(crate) fn block_max_unedited(logits: &[f32], slot: &[u32], mask: &[u32], start: usize) -> f32 {
+    let end = (start + BLOCK).min(logits.len());
+    let (xs, ss) = (&logits[start..end], &slot[start..end]);
+    let word = |c: usize| {
+        if mask.is_empty() {
+            u32::MAX
+        } else {
+            mask[start / 32 + c]
+        }
+    };
+    let keep = |x: f32, slot: u32, word: u32, l: usize| {
+        let k = lane_mask(word, l) & ((slot == u32::MAX) as u32).wrapping_neg();
+        f32::from_bits((x.to_bits() & k) | (f32::NEG_INFINITY.to_bits() & !k))
+    };
+    let mut m = [f32::NEG_INFINITY; MAX_LANES];
+    let (xc, xt) = xs.as_chunks::<MAX_LANES>();
+    let (sc, st) = ss.as_chunks::<MAX_LANES>();
+    for (c, (xc, sc)) in xc.iter().zip(sc).enumerate() {
+        let w = word(c);
+        for l in 0..MAX_LANES {
+            let x = keep(xc[l], sc[l], w, l);
+            m[l] = if x > m[l] { x } else { m[l] };
+        }
+    }
+    let w = word(xc.len());
+    for (l, (&x, &slot)) in xt.iter().zip(st).enumerate() {
+        let x = keep(x, slot, w, l);
+        m[l] = if x > m[l] { x } else { m[l] };
+    }
+    tree_max(m)
+}
+
+/// Bit `l` of `word` as a whole lane: all ones if set, else zero (shifts, which vectorize with
+/// constant shift vectors, unlike a test-and-select).
+#[inline(always)]
+fn lane_mask(word: u32, l: usize) -> u32 {
+    ((word << (31 - l)) as i32 >> 31) as u32
 }
 
 /// One pass: the maximum and a NaN flag, without block maxima.
@@ -271,8 +321,7 @@ fn weights_of_scaled(
             let words = &mask[c * (MASS_CHUNK / 32)..];
             for ((os, xs), &word) in ws.chunks_mut(32).zip(xs.chunks(32)).zip(words) {
                 for (l, (o, &x)) in os.iter_mut().zip(xs).enumerate() {
-                    let v = exp_of_nonpositive(z(x));
-                    let v = if (word >> l) & 1 != 0 { v } else { 0.0 };
+                    let v = f32::from_bits(exp_of_nonpositive(z(x)).to_bits() & lane_mask(word, l));
                     *o = v;
                     let (h, l) = mass_parts_biased(v);
                     hi = hi.wrapping_add(h);

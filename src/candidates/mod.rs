@@ -110,6 +110,8 @@ pub struct Candidates<'a> {
     total_all: Option<u64>,
     /// Why no token can be drawn, once an operation has found out.
     error: Option<Error>,
+    /// Edits since the block maxima and the top were last made exact (see `settle`).
+    stale: bool,
 }
 
 impl<'a> Candidates<'a> {
@@ -136,7 +138,7 @@ impl<'a> Candidates<'a> {
     /// ```
     /// use logits::{Candidates, SimdPath, Workspace};
     /// let mut workspace = Workspace::new();
-    /// let c = Candidates::with_path(&[1.0, 2.0], &mut workspace, SimdPath::Portable)?;
+    /// let mut c = Candidates::with_path(&[1.0, 2.0], &mut workspace, SimdPath::Portable)?;
     /// assert_eq!(c.top(), 1);
     /// # Ok::<(), logits::Error>(())
     /// ```
@@ -152,6 +154,7 @@ impl<'a> Candidates<'a> {
             workspace.slot[id as usize] = NO_EDIT;
         }
         workspace.edits.clear();
+        workspace.stale_blocks.clear();
         let scan = scan_blocks(logits, mask, path, &mut workspace.block_max)?;
         Ok(Candidates {
             logits,
@@ -164,6 +167,7 @@ impl<'a> Candidates<'a> {
             set: Set::All,
             total_all: None,
             error: None,
+            stale: false,
         })
     }
 
@@ -244,11 +248,12 @@ impl<'a> Candidates<'a> {
     ///
     /// ```
     /// let mut workspace = logits::Workspace::new();
-    /// let c = logits::Candidates::new(&[1.0, 3.0, 3.0], &mut workspace)?;
+    /// let mut c = logits::Candidates::new(&[1.0, 3.0, 3.0], &mut workspace)?;
     /// assert_eq!(c.top(), 1);
     /// # Ok::<(), logits::Error>(())
     /// ```
-    pub fn top(&self) -> u32 {
+    pub fn top(&mut self) -> u32 {
+        self.settle();
         self.top
     }
 
@@ -294,11 +299,12 @@ impl<'a> Candidates<'a> {
     ///
     /// ```
     /// let mut workspace = logits::Workspace::new();
-    /// let c = logits::Candidates::new(&[1.0, 3.0], &mut workspace)?;
+    /// let mut c = logits::Candidates::new(&[1.0, 3.0], &mut workspace)?;
     /// assert_eq!(c.scaling().weight(c.logit(1)), 1.0);
     /// # Ok::<(), logits::Error>(())
     /// ```
-    pub fn scaling(&self) -> Scaling {
+    pub fn scaling(&mut self) -> Scaling {
+        self.settle();
         self.scaling
     }
 
@@ -315,6 +321,7 @@ impl<'a> Candidates<'a> {
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn scale_temperature(&mut self, t: Temperature) {
+        self.settle();
         if t.is_greedy() {
             self.keep_top(1);
             return;
@@ -342,6 +349,7 @@ impl<'a> Candidates<'a> {
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn keep_top(&mut self, n: usize) {
+        self.settle();
         if n == 0 || self.error.is_some() {
             return;
         }
@@ -374,6 +382,7 @@ impl<'a> Candidates<'a> {
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn keep_top_with_ties(&mut self, n: usize) {
+        self.settle();
         if n == 0 || self.error.is_some() {
             return;
         }
@@ -451,6 +460,7 @@ impl<'a> Candidates<'a> {
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn keep_weight_at_least(&mut self, ratio: f32) {
+        self.settle();
         if ratio.is_nan() || ratio <= 0.0 || self.len_is_one() || self.error.is_some() {
             return;
         }
@@ -460,6 +470,7 @@ impl<'a> Candidates<'a> {
             self.keep_logit_at_least(top);
             return;
         }
+        self.settle();
         let (scaling, path, top) = (self.scaling, self.path, self.top);
         let s = &mut *self.s;
         let view = View::new(self.logits, self.mask, &s.slot, &s.edits);
@@ -505,6 +516,7 @@ impl<'a> Candidates<'a> {
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn keep_logit_at_least(&mut self, threshold: f32) {
+        self.settle();
         if self.error.is_some() || threshold.is_nan() {
             return;
         }
@@ -534,6 +546,7 @@ impl<'a> Candidates<'a> {
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn keep_listed(&mut self, ids: &[u32]) {
+        self.settle();
         if self.error.is_some() {
             return;
         }
@@ -623,15 +636,13 @@ impl<'a> Candidates<'a> {
         match self.set {
             Set::All => {
                 // Keep every block maximum exact: raised, or recomputed when its holder fell.
+                // A raised maximum is exact at once; a block whose maximum fell is recomputed,
+                // once, before block maxima are next read (`settle`).
                 let b = id as usize / BLOCK;
                 if value > s.block_max[b] {
                     s.block_max[b] = value;
                 } else if old == s.block_max[b] {
-                    let view = View::new(self.logits, self.mask, &s.slot, &s.edits);
-                    let end = ((b + 1) * BLOCK).min(n) as u32;
-                    s.block_max[b] = ((b * BLOCK) as u32..end)
-                        .map(|i| view.get(i))
-                        .fold(f32::NEG_INFINITY, |m, x| if x > m { x } else { m });
+                    s.stale_blocks.push(b as u32);
                 }
             }
             _ => {
@@ -642,25 +653,35 @@ impl<'a> Candidates<'a> {
                 }
             }
         }
-        let top = self.top;
-        if id == top {
-            if value < old {
-                self.find_top();
-            }
-        } else {
-            let top_x = self.logit(top);
-            if value > top_x || (value == top_x && id < top) {
-                self.top = id;
-            }
-        }
-        if self.error.is_none() && (id == top || self.top != top) {
-            self.rescale();
-        }
+        self.stale = true;
     }
 
-    /// Finds the top candidate again after it lost its place (`AllMasked` if none is left).
-    fn find_top(&mut self) {
-        let s = &*self.s;
+    /// After edits: recomputes the maximum of every block whose largest logit an edit lowered
+    /// (the largest unedited allowed logit, a vectorized pass over the block, then the block's
+    /// edited ones), then finds the top candidate and the scaling around it. Once per batch of
+    /// edits, before anything reads them.
+    fn settle(&mut self) {
+        if !self.stale {
+            return;
+        }
+        self.stale = false;
+        let s = &mut *self.s;
+        if !s.stale_blocks.is_empty() {
+            s.stale_blocks.sort_unstable();
+            s.stale_blocks.dedup();
+            for &b in &s.stale_blocks {
+                let start = b as usize * BLOCK;
+                s.block_max[b as usize] =
+                    arch::block_max_unedited(self.path, self.logits, &s.slot, self.mask, start);
+            }
+            for &(id, x) in &s.edits {
+                let m = &mut s.block_max[id as usize / BLOCK];
+                if x > *m {
+                    *m = x;
+                }
+            }
+            s.stale_blocks.clear();
+        }
         let view = View::new(self.logits, self.mask, &s.slot, &s.edits);
         let top = match self.set {
             Set::List => s.ids.iter().copied().min_by(|&a, &b| rank_cmp(view, a, b)),
@@ -677,7 +698,10 @@ impl<'a> Candidates<'a> {
             }
         };
         match top {
-            Some(top) => self.top = top,
+            Some(top) => {
+                self.top = top;
+                self.rescale();
+            }
             None => self.error = Some(Error::AllMasked),
         }
     }
@@ -693,6 +717,7 @@ impl<'a> Candidates<'a> {
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn total_mass(&mut self) -> u64 {
+        self.settle();
         match self.set {
             _ if self.error.is_some() => 0,
             Set::All => self.weights_of_all(),
@@ -715,11 +740,12 @@ impl<'a> Candidates<'a> {
     /// ```
     /// use logits::{Candidates, Workspace};
     /// let mut workspace = Workspace::new();
-    /// let c = Candidates::new(&[1.0, 1.0, 1.0, 1.0], &mut workspace)?;
+    /// let mut c = Candidates::new(&[1.0, 1.0, 1.0, 1.0], &mut workspace)?;
     /// assert!((c.entropy() - 4f64.ln()).abs() < 1e-12);
     /// # Ok::<(), logits::Error>(())
     /// ```
-    pub fn entropy(&self) -> f64 {
+    pub fn entropy(&mut self) -> f64 {
+        self.settle();
         let (mut sum, mut wz) = (0.0f64, 0.0f64);
         for id in self.ids() {
             let z = self.scaling.z(self.logit(id));
@@ -780,6 +806,7 @@ impl<'a> Candidates<'a> {
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn into_distribution(mut self) -> Result<Distribution<'a>, Error> {
+        self.settle();
         if let Some(e) = self.error {
             return Err(e);
         }
@@ -844,6 +871,7 @@ impl<'a> Candidates<'a> {
         if let Some(total) = self.total_all {
             return total;
         }
+        self.settle();
         let s = &mut *self.s;
         let edited = !s.edits.is_empty();
         let mut total = arch::weights(
@@ -874,6 +902,7 @@ impl<'a> Candidates<'a> {
     /// `-inf`), from `Set::All`: the kernel reads the blocks that can hold one, then the edited
     /// tokens are judged by their edited logits.
     fn collect_at_least(&mut self, threshold: f32) {
+        self.settle();
         let s = &mut *self.s;
         s.ids.clear();
         arch::collect_at_least(self.path, self.logits, &s.block_max, threshold, &mut s.ids);
@@ -885,6 +914,7 @@ impl<'a> Candidates<'a> {
 
     /// The k-th largest block maximum, or `-inf` if there are fewer than `k` blocks.
     fn kth_block_max(&mut self, k: usize) -> f32 {
+        self.settle();
         let s = &mut *self.s;
         if k > s.block_max.len() {
             return f32::NEG_INFINITY;

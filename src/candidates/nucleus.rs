@@ -49,6 +49,7 @@ impl Candidates<'_> {
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn keep_mass_prefix(&mut self, p: f32) {
+        self.settle();
         if p >= 1.0 || self.len_is_one() || self.error.is_some() {
             return;
         }
@@ -115,6 +116,7 @@ impl Candidates<'_> {
     /// from a histogram of every weight) and only it is sorted. The result is then the set of
     /// tokens ranked at or before the boundary, not a list.
     fn top_p_all(&mut self, p: f32) {
+        self.settle();
         let total = self.weights_of_all();
         let target = nucleus_target(p, total);
         let prefix_blocks = TOP_P_PREFIX.min(self.s.block_max.len().div_ceil(4));

@@ -58,6 +58,8 @@ pub struct Workspace {
     pub(super) merge: Vec<u32>,
     /// The listed survivors before an operation run under `with_min_keep`.
     pub(super) saved: Vec<u32>,
+    /// Blocks whose largest logit an edit lowered, to recompute before block maxima are read.
+    pub(super) stale_blocks: Vec<u32>,
 }
 
 impl Workspace {
