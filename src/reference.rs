@@ -287,9 +287,15 @@ impl Candidates {
     }
 
     /// Sets the logit of candidate `id` to `value` (`-inf` removes it, `+inf` is taken as
-    /// `f32::MAX`); a token that is not a candidate stays out. An id outside the vocabulary or a
-    /// NaN value is an error.
+    /// `f32::MAX`); a token that is not a candidate stays out. An id outside the vocabulary is an
+    /// error, and so is a NaN value for a candidate.
     pub fn edit_logit(&mut self, id: u32, value: f32) {
+        self.update_logit(id, |_| value);
+    }
+
+    /// Sets the logit `x` of candidate `id` to `f(x)`, with [`edit_logit`](Self::edit_logit)'s
+    /// rules.
+    pub fn update_logit(&mut self, id: u32, f: impl FnOnce(f32) -> f32) {
         let n = self.logits.len();
         if id as usize >= n {
             self.error = self
@@ -297,11 +303,12 @@ impl Candidates {
                 .or(Some(Error::TokenOutOfRange { token: id, len: n }));
             return;
         }
-        if value.is_nan() {
-            self.error = self.error.or(Some(Error::NanLogit { index: id as usize }));
+        if !self.ids.contains(&id) {
             return;
         }
-        if !self.ids.contains(&id) {
+        let value = f(self.logits[id as usize]);
+        if value.is_nan() {
+            self.error = self.error.or(Some(Error::NanLogit { index: id as usize }));
             return;
         }
         self.logits[id as usize] = value.min(f32::MAX);

@@ -182,38 +182,50 @@ fn masked_block_max(
     tree_max(m)
 }
 
-/// The largest logit of the block starting at token `start` among the tokens neither edited
-/// (`slot[i]` set) nor disallowed by `mask` (empty: every token allowed); `-inf` if none. `slot`
-/// covers the logits, as `mask` does when it is not empty.
+/// The largest logit of the block starting at token `start` (a multiple of the block size) among
+/// the tokens neither edited (bit `i % 64` of `edited[i / 64]`) nor disallowed by `mask` (bit
+/// `i % 32` of `mask[i / 32]`; empty: every token allowed); `-inf` if none. Both cover the
+/// logits.
 #[inline(always)]
-pub(crate) fn block_max_unedited(logits: &[f32], slot: &[u32], mask: &[u32], start: usize) -> f32 {
+pub(crate) fn block_max_unedited(
+    logits: &[f32],
+    edited: &[u64],
+    mask: &[u32],
+    start: usize,
+) -> f32 {
     let end = (start + BLOCK).min(logits.len());
-    let (xs, ss) = (&logits[start..end], &slot[start..end]);
-    let word = |c: usize| {
-        if mask.is_empty() {
+    let xs = &logits[start..end];
+    // The kept lanes of the 32 tokens from `t`: allowed and not edited.
+    let word = |t: usize| {
+        let allowed = if mask.is_empty() {
             u32::MAX
         } else {
-            mask[start / 32 + c]
-        }
+            mask[t / 32]
+        };
+        allowed & !((edited[t / 64] >> (t % 64)) as u32)
     };
-    let keep = |x: f32, slot: u32, word: u32, l: usize| {
-        let k = lane_mask(word, l) & ((slot == u32::MAX) as u32).wrapping_neg();
+    let keep = |x: f32, word: u32, l: usize| {
+        let k = lane_mask(word, l);
         f32::from_bits((x.to_bits() & k) | (f32::NEG_INFINITY.to_bits() & !k))
     };
+    let Ok(block) = <&[f32; BLOCK]>::try_from(xs) else {
+        // The last, partial block: token by token.
+        let mut m = f32::NEG_INFINITY;
+        for (i, &x) in xs.iter().enumerate() {
+            let t = start + i;
+            let x = keep(x, word(t - t % 32), t % 32);
+            m = if x > m { x } else { m };
+        }
+        return m;
+    };
+    // A whole block, as `full_block_max` reads one (so that `m` stays in registers).
+    let words: [u32; BLOCK / MAX_LANES] = core::array::from_fn(|c| word(start + c * MAX_LANES));
     let mut m = [f32::NEG_INFINITY; MAX_LANES];
-    let (xc, xt) = xs.as_chunks::<MAX_LANES>();
-    let (sc, st) = ss.as_chunks::<MAX_LANES>();
-    for (c, (xc, sc)) in xc.iter().zip(sc).enumerate() {
-        let w = word(c);
+    for (x, &w) in block.as_chunks::<MAX_LANES>().0.iter().zip(&words) {
         for l in 0..MAX_LANES {
-            let x = keep(xc[l], sc[l], w, l);
+            let x = keep(x[l], w, l);
             m[l] = if x > m[l] { x } else { m[l] };
         }
-    }
-    let w = word(xc.len());
-    for (l, (&x, &slot)) in xt.iter().zip(st).enumerate() {
-        let x = keep(x, slot, w, l);
-        m[l] = if x > m[l] { x } else { m[l] };
     }
     tree_max(m)
 }

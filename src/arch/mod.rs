@@ -186,7 +186,7 @@ macro_rules! dispatch {
 dispatch! {
     fn scan(logits: &[f32], block_max: &mut Vec<f32>) -> ScanOut;
     fn scan_masked(logits: &[f32], mask: &[u32], block_max: &mut Vec<f32>) -> ScanOut;
-    fn block_max_unedited(logits: &[f32], slot: &[u32], mask: &[u32], start: usize) -> f32;
+    fn block_max_unedited(logits: &[f32], edited: &[u64], mask: &[u32], start: usize) -> f32;
     fn max(logits: &[f32]) -> ScanOut;
     fn first_equal(logits: &[f32], value: f32) -> usize;
     fn weights(logits: &[f32], block_max: &[f32], s: Scaling, clamp: bool, mask: &[u32], w: &mut Vec<f32>, chunk_mass: &mut Vec<u64>) -> u64;

@@ -55,7 +55,7 @@ pub struct Distribution<'a> {
 impl<'a> Distribution<'a> {
     /// The logits with their edits.
     fn view(&self) -> View<'a> {
-        View::new(self.logits, self.mask, &self.s.slot, &self.s.edits)
+        View::new(self.logits, self.mask, &self.s.edits)
     }
 
     /// Number of surviving tokens (some may have probability 0 if their weight underflowed).

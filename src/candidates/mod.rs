@@ -44,7 +44,7 @@ pub use distribution::{Distribution, Sample};
 pub use workspace::Workspace;
 
 use rank::{descending_key, from_descending_key, rank_cmp, rank_le};
-use view::{View, NO_EDIT};
+use view::View;
 
 use crate::{
     arch,
@@ -150,9 +150,6 @@ impl<'a> Candidates<'a> {
         let input = logits.into();
         let (logits, mask) = (input.values(), input.mask());
         let path = path.checked()?;
-        for &(id, _) in &workspace.edits {
-            workspace.slot[id as usize] = NO_EDIT;
-        }
         workspace.edits.clear();
         workspace.stale_blocks.clear();
         let scan = scan_blocks(logits, mask, path, &mut workspace.block_max)?;
@@ -276,7 +273,7 @@ impl<'a> Candidates<'a> {
 
     /// The logits with their edits.
     fn view(&self) -> View<'_> {
-        View::new(self.logits, self.mask, &self.s.slot, &self.s.edits)
+        View::new(self.logits, self.mask, &self.s.edits)
     }
 
     /// The temperature the candidates are at: the product of those applied so far (1 at first).
@@ -396,7 +393,7 @@ impl<'a> Candidates<'a> {
         if s.ids.len() <= n {
             return;
         }
-        let view = View::new(self.logits, self.mask, &s.slot, &s.edits);
+        let view = View::new(self.logits, self.mask, &s.edits);
         s.tmp.clear();
         s.tmp.extend_from_slice(&s.ids);
         let (_, &mut nth, _) = s
@@ -473,7 +470,7 @@ impl<'a> Candidates<'a> {
         self.settle();
         let (scaling, path, top) = (self.scaling, self.path, self.top);
         let s = &mut *self.s;
-        let view = View::new(self.logits, self.mask, &s.slot, &s.edits);
+        let view = View::new(self.logits, self.mask, &s.edits);
         let w = |id: u32| arch::weight_of(path, view.get(id), scaling);
         match self.set {
             Set::All | Set::Prefix { .. } => {
@@ -526,7 +523,7 @@ impl<'a> Candidates<'a> {
             Set::All => self.collect_at_least(threshold),
             _ => {
                 let s = &mut *self.s;
-                let view = View::new(self.logits, self.mask, &s.slot, &s.edits);
+                let view = View::new(self.logits, self.mask, &s.edits);
                 s.ids.retain(|&id| view.get(id) >= threshold);
             }
         }
@@ -557,7 +554,7 @@ impl<'a> Candidates<'a> {
         }
         self.list_prefix();
         let (set, s) = (self.set, &mut *self.s);
-        let view = View::new(self.logits, self.mask, &s.slot, &s.edits);
+        let view = View::new(self.logits, self.mask, &s.edits);
         s.tmp.clear();
         s.tmp.extend(
             ids.iter()
@@ -587,8 +584,8 @@ impl<'a> Candidates<'a> {
     /// lowers the top candidate's.
     ///
     /// Errors, reported by [`into_distribution`](Self::into_distribution): an id outside the
-    /// vocabulary ([`Error::TokenOutOfRange`]), a NaN `value` ([`Error::NanLogit`] at `id`), and
-    /// [`Error::AllMasked`] if every candidate is removed.
+    /// vocabulary ([`Error::TokenOutOfRange`]), a NaN `value` for a candidate
+    /// ([`Error::NanLogit`] at `id`), and [`Error::AllMasked`] if every candidate is removed.
     ///
     /// ```
     /// use logits::{Candidates, Workspace};
@@ -603,6 +600,23 @@ impl<'a> Candidates<'a> {
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn edit_logit(&mut self, id: u32, value: f32) {
+        self.update_logit(id, |_| value);
+    }
+
+    /// Sets the logit `x` of candidate `id` to `f(x)`, reading it once: what a bias (`x + b`)
+    /// or a penalty does, with [`edit_logit`](Self::edit_logit)'s rules; `f` is not called for
+    /// a token that is not a candidate.
+    ///
+    /// ```
+    /// use logits::{Candidates, Workspace};
+    /// let mut workspace = Workspace::new();
+    /// let mut c = Candidates::new(&[2.0, -1.0], &mut workspace)?;
+    /// c.update_logit(0, |x| x / 1.5);
+    /// c.update_logit(1, |x| x * 1.5);
+    /// assert_eq!((c.logit(0), c.logit(1)), (2.0 / 1.5, -1.5));
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn update_logit(&mut self, id: u32, f: impl FnOnce(f32) -> f32) {
         if self.error.is_some() {
             return;
         }
@@ -611,27 +625,26 @@ impl<'a> Candidates<'a> {
             self.error = Some(Error::TokenOutOfRange { token: id, len: n });
             return;
         }
+        self.list_prefix();
+        let old = self.view().get(id);
+        let candidate = match self.set {
+            Set::List => self.s.ids.binary_search(&id).is_ok(),
+            _ => old != f32::NEG_INFINITY,
+        };
+        if !candidate {
+            return;
+        }
+        let value = f(old);
         if value.is_nan() {
             self.error = Some(Error::NanLogit { index: id as usize });
             return;
         }
         let value = value.min(f32::MAX);
-        self.list_prefix();
-        let old = self.logit(id);
-        if old == value || !in_set(self.view(), self.set, &self.s.ids, id) {
+        if value == old {
             return;
         }
         let s = &mut *self.s;
-        if s.slot.len() < n {
-            s.slot.resize(n, NO_EDIT);
-        }
-        match s.slot[id as usize] {
-            NO_EDIT => {
-                s.slot[id as usize] = s.edits.len() as u32;
-                s.edits.push((id, value));
-            }
-            k => s.edits[k as usize].1 = value,
-        }
+        s.edits.set(id, value, n);
         self.total_all = None;
         match self.set {
             Set::All => {
@@ -671,10 +684,15 @@ impl<'a> Candidates<'a> {
             s.stale_blocks.dedup();
             for &b in &s.stale_blocks {
                 let start = b as usize * BLOCK;
-                s.block_max[b as usize] =
-                    arch::block_max_unedited(self.path, self.logits, &s.slot, self.mask, start);
+                s.block_max[b as usize] = arch::block_max_unedited(
+                    self.path,
+                    self.logits,
+                    s.edits.bits(),
+                    self.mask,
+                    start,
+                );
             }
-            for &(id, x) in &s.edits {
+            for &(id, x) in s.edits.list() {
                 let m = &mut s.block_max[id as usize / BLOCK];
                 if x > *m {
                     *m = x;
@@ -682,7 +700,7 @@ impl<'a> Candidates<'a> {
             }
             s.stale_blocks.clear();
         }
-        let view = View::new(self.logits, self.mask, &s.slot, &s.edits);
+        let view = View::new(self.logits, self.mask, &s.edits);
         let top = match self.set {
             Set::List => s.ids.iter().copied().min_by(|&a, &b| rank_cmp(view, a, b)),
             _ => {
@@ -724,7 +742,7 @@ impl<'a> Candidates<'a> {
             Set::Prefix { total, .. } => total,
             Set::List => {
                 let s = &mut *self.s;
-                let view = View::new(self.logits, self.mask, &s.slot, &s.edits);
+                let view = View::new(self.logits, self.mask, &s.edits);
                 let w = self.total_all.map(|_| &s.w[..]);
                 let (ids, x, q) = (&s.ids, &mut s.list_x, &mut s.list_mass);
                 masses_of(self.path, view, w, self.scaling, ids, x, q);
@@ -861,7 +879,7 @@ impl<'a> Candidates<'a> {
             let xb = self.logit(boundary);
             self.collect_at_least(xb);
             let s = &mut *self.s;
-            let view = View::new(self.logits, self.mask, &s.slot, &s.edits);
+            let view = View::new(self.logits, self.mask, &s.edits);
             s.ids.retain(|&i| rank_le(view, i, boundary));
         }
     }
@@ -886,7 +904,7 @@ impl<'a> Candidates<'a> {
         );
         // The pass weighed the raw logits (clamped at the maximum, as an edited token's raw
         // logit may lie above it): replace each edited token's weight and mass.
-        for &(id, x) in &s.edits {
+        for &(id, x) in s.edits.list() {
             let i = id as usize;
             let (old, new) = (s.w[i], self.scaling.weight(x));
             s.w[i] = new;
@@ -906,7 +924,7 @@ impl<'a> Candidates<'a> {
         let s = &mut *self.s;
         s.ids.clear();
         arch::collect_at_least(self.path, self.logits, &s.block_max, threshold, &mut s.ids);
-        let view = View::new(self.logits, self.mask, &s.slot, &s.edits);
+        let view = View::new(self.logits, self.mask, &s.edits);
         let keep = |x: f32| x >= threshold && x != f32::NEG_INFINITY;
         view.fix_collected(&mut s.ids, 0, keep, |_| true, &mut s.merge);
         self.set = Set::List;
@@ -934,7 +952,7 @@ impl<'a> Candidates<'a> {
         if s.ids.len() <= k {
             return;
         }
-        let view = View::new(self.logits, self.mask, &s.slot, &s.edits);
+        let view = View::new(self.logits, self.mask, &s.edits);
         s.tmp.clear();
         s.tmp.extend_from_slice(&s.ids);
         let (_, &mut boundary, _) = s

@@ -58,7 +58,7 @@ impl Candidates<'_> {
             Set::List => {
                 let weights_ready = self.total_all.is_some();
                 let s = &mut *self.s;
-                let logits = View::new(self.logits, self.mask, &s.slot, &s.edits);
+                let logits = View::new(self.logits, self.mask, &s.edits);
                 s.tmp.clear();
                 s.tmp.extend_from_slice(&s.ids);
                 sort_by_rank(logits, &mut s.tmp, &mut s.keys);
@@ -124,7 +124,7 @@ impl Candidates<'_> {
         let s = &mut *self.s;
         s.tmp.clear();
         arch::collect_at_least(self.path, self.logits, &s.block_max, threshold, &mut s.tmp);
-        let logits = View::new(self.logits, self.mask, &s.slot, &s.edits);
+        let logits = View::new(self.logits, self.mask, &s.edits);
         let keep = |x: f32| x >= threshold && x != f32::NEG_INFINITY;
         logits.fix_collected(&mut s.tmp, 0, keep, |_| true, &mut s.merge);
         sort_by_rank(logits, &mut s.tmp, &mut s.keys);
@@ -155,7 +155,7 @@ impl Candidates<'_> {
             None => (self.crossing_from_histogram(target), false),
         };
         let s = &mut *self.s;
-        let logits = View::new(self.logits, self.mask, &s.slot, &s.edits);
+        let logits = View::new(self.logits, self.mask, &s.edits);
         // The boundary is in the crossing bucket (its mass is positive), whose ids `s.tmp`
         // holds. Split it by the next bits of the weight: a higher sub-bucket means a higher
         // weight, so a higher rank. Only the sub-bucket where the mass crosses is ranked; the

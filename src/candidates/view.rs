@@ -1,13 +1,131 @@
 //! The logits as the candidates see them: the caller's slice, untouched, under the caller's
 //! token bitmask (a disallowed token reads as `-inf`), plus a sparse list of edited values
-//! (logit bias, penalties, bans), found through a slot per token.
+//! (logit bias, penalties, bans), found through a bit per token and a small hash table.
 //!
 //! The per-logit kernels read the raw slice; an operation that asks a kernel about every token
 //! then corrects the answer for the few edited ones (a collected list, the weights and their
 //! chunk sums, a block's maximum). Scalar reads go through [`View::get`].
 
-/// No edit for this token.
-pub(super) const NO_EDIT: u32 = u32::MAX;
+/// The edited logits of one candidate set: a list of `(id, value)`, a bit per token saying
+/// which are edited (what the kernels read: 1/32 of the logits' size), and a small hash table
+/// from id to list entry (what a scalar read of an edited token uses). Nothing in it is
+/// vocabulary-sized but the bits, and starting over costs what the last set's edits cost.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Edits {
+    list: Vec<(u32, f32)>,
+    bits: Vec<u64>,
+    /// Open addressing, a power-of-two length; an entry is live if it has this generation.
+    table: Vec<Entry>,
+    generation: u32,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Entry {
+    id: u32,
+    generation: u32,
+    index: u32,
+}
+
+impl Edits {
+    /// Forgets every edit.
+    pub(super) fn clear(&mut self) {
+        for &(id, _) in &self.list {
+            self.bits[id as usize / 64] &= !(1 << (id % 64));
+        }
+        self.list.clear();
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.table.fill(Entry::default());
+            self.generation = 1;
+        }
+    }
+
+    #[inline(always)]
+    pub(super) fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The edits, in the order made.
+    pub(super) fn list(&self) -> &[(u32, f32)] {
+        &self.list
+    }
+
+    /// A bit per token, set for the edited ones (covers every token once an edit is made).
+    pub(super) fn bits(&self) -> &[u64] {
+        &self.bits
+    }
+
+    /// Whether `id` is edited.
+    #[inline]
+    pub(super) fn contains(&self, id: u32) -> bool {
+        !self.list.is_empty() && (self.bits[id as usize / 64] >> (id % 64)) & 1 != 0
+    }
+
+    /// The table slot of `id`: its entry, or the empty one where it would go.
+    #[inline]
+    fn probe(&self, id: u32) -> usize {
+        let mask = self.table.len() - 1;
+        let mut k = (id.wrapping_mul(0x9E37_79B1) as usize) & mask;
+        loop {
+            let e = self.table[k];
+            if e.generation != self.generation || e.id == id {
+                return k;
+            }
+            k = (k + 1) & mask;
+        }
+    }
+
+    /// The edited value of `id`, if it is edited.
+    #[inline]
+    pub(super) fn get(&self, id: u32) -> Option<f32> {
+        if !self.contains(id) {
+            return None;
+        }
+        let e = self.table[self.probe(id)];
+        Some(self.list[e.index as usize].1)
+    }
+
+    /// Sets the value of `id` (below `n`, the number of tokens).
+    pub(super) fn set(&mut self, id: u32, value: f32, n: usize) {
+        if self.bits.len() < n.div_ceil(64) {
+            self.bits.resize(n.div_ceil(64), 0);
+        }
+        if self.generation == 0 {
+            self.generation = 1;
+        }
+        if self.contains(id) {
+            let k = self.probe(id);
+            self.list[self.table[k].index as usize].1 = value;
+            return;
+        }
+        if 2 * (self.list.len() + 1) > self.table.len() {
+            self.grow();
+        }
+        let k = self.probe(id);
+        self.table[k] = Entry {
+            id,
+            generation: self.generation,
+            index: self.list.len() as u32,
+        };
+        self.list.push((id, value));
+        self.bits[id as usize / 64] |= 1 << (id % 64);
+    }
+
+    /// Doubles the table (at least 64 entries) and puts the live entries back.
+    fn grow(&mut self) {
+        let len = (self.table.len() * 2).max(64);
+        self.table.clear();
+        self.table.resize(len, Entry::default());
+        for (index, &(id, _)) in self.list.iter().enumerate() {
+            let k = self.probe(id);
+            self.table[k] = Entry {
+                id,
+                generation: self.generation,
+                index: index as u32,
+            };
+        }
+    }
+}
 
 /// Raw logits and their edits.
 #[derive(Clone, Copy, Debug)]
@@ -15,39 +133,34 @@ pub(super) struct View<'a> {
     raw: &'a [f32],
     /// The token bitmask, or empty.
     mask: &'a [u32],
-    /// `slot[id]` indexes `edits`, or is [`NO_EDIT`]; read only when `edits` is not empty.
-    slot: &'a [u32],
-    edits: &'a [(u32, f32)],
+    edits: &'a Edits,
+    /// Neither a mask nor an edit: every read is the raw logit.
+    plain: bool,
 }
 
 impl<'a> View<'a> {
-    pub(super) fn new(
-        raw: &'a [f32],
-        mask: &'a [u32],
-        slot: &'a [u32],
-        edits: &'a [(u32, f32)],
-    ) -> Self {
+    pub(super) fn new(raw: &'a [f32], mask: &'a [u32], edits: &'a Edits) -> Self {
+        let plain = mask.is_empty() && edits.is_empty();
         View {
             raw,
             mask,
-            slot,
             edits,
+            plain,
         }
     }
 
     /// The logit of `id` (which must be below `len()`).
-    #[inline]
+    #[inline(always)]
     pub(super) fn get(self, id: u32) -> f32 {
-        let i = id as usize;
+        if self.plain {
+            return self.raw[id as usize];
+        }
         if !self.allows(id) {
             return f32::NEG_INFINITY;
         }
-        if self.edits.is_empty() {
-            return self.raw[i];
-        }
-        match self.slot[i] {
-            NO_EDIT => self.raw[i],
-            s => self.edits[s as usize].1,
+        match self.edits.get(id) {
+            None => self.raw[id as usize],
+            Some(x) => x,
         }
     }
 
@@ -60,7 +173,7 @@ impl<'a> View<'a> {
     /// Whether `id`'s logit was edited.
     #[inline]
     pub(super) fn is_edited(self, id: u32) -> bool {
-        !self.edits.is_empty() && self.slot[id as usize] != NO_EDIT
+        self.edits.contains(id)
     }
 
     /// The number of tokens.
@@ -80,12 +193,13 @@ impl<'a> View<'a> {
         candidate: impl Fn(u32) -> bool,
         merge: &mut Vec<u32>,
     ) {
-        if self.edits.is_empty() && self.mask.is_empty() {
+        if self.plain {
             return;
         }
         merge.clear();
         merge.extend(
             self.edits
+                .list()
                 .iter()
                 .filter(|&&(id, x)| keep(x) && candidate(id))
                 .map(|&(id, _)| id),
@@ -128,18 +242,17 @@ mod tests {
     #[test]
     fn fixed_collections_equal_the_edited_filter() {
         let raw: Vec<f32> = (0..50).map(|i| (i % 7) as f32).collect();
-        let mut slot = vec![NO_EDIT; raw.len()];
-        let edits = vec![
+        let mut edits = Edits::default();
+        for (id, x) in [
             (3u32, 9.0f32),
             (10, -1.0),
             (49, 6.0),
             (0, 5.0),
             (20, f32::NEG_INFINITY),
-        ];
-        for (k, &(id, _)) in edits.iter().enumerate() {
-            slot[id as usize] = k as u32;
+        ] {
+            edits.set(id, x, raw.len());
         }
-        let view = View::new(&raw, &[], &slot, &edits);
+        let view = View::new(&raw, &[], &edits);
         for threshold in [-2.0f32, 0.0, 3.0, 5.0, 6.0, 10.0] {
             let keep = |x: f32| x >= threshold;
             let mut out = vec![777u32]; // a prefix the fix leaves alone
@@ -149,6 +262,32 @@ mod tests {
                 .chain((0..raw.len() as u32).filter(|&i| keep(view.get(i))))
                 .collect();
             assert_eq!(out, want, "threshold {threshold}");
+        }
+    }
+
+    /// Edits set, updated, read back and forgotten over many rounds, the table growing past
+    /// its first size: always the last value set in this round, none from an earlier one.
+    #[test]
+    fn edits_remember_this_round_only() {
+        let n = 5000;
+        let mut e = Edits::default();
+        let mut state = 3u64;
+        for round in 0..50u32 {
+            let count = [0, 1, 7, 40, 300][round as usize % 5];
+            let mut want = std::collections::HashMap::new();
+            for i in 0..count {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+                let id = ((state >> 33) % n as u64) as u32;
+                let x = (round * 1000 + i) as f32;
+                e.set(id, x, n);
+                want.insert(id, x);
+            }
+            for id in 0..n as u32 {
+                assert_eq!(e.get(id), want.get(&id).copied(), "round {round}, id {id}");
+                assert_eq!(e.contains(id), want.contains_key(&id));
+            }
+            assert_eq!(e.list().len(), want.len());
+            e.clear();
         }
     }
 }

@@ -49,11 +49,8 @@ pub struct Workspace {
     pub(super) chunk_kept: Vec<u64>,
     /// Per-chunk sums of a second band pass.
     pub(super) chunk_band: Vec<u64>,
-    /// Edited logits: `(id, value)`, one entry per edited token, in the order edited.
-    pub(super) edits: Vec<(u32, f32)>,
-    /// Per token, its index in `edits` or `NO_EDIT` (grown to the vocabulary on the first edit;
-    /// the previous call's entries are reset when a new candidate set starts).
-    pub(super) slot: Vec<u32>,
+    /// The edited logits of the current candidate set.
+    pub(super) edits: super::view::Edits,
     /// Scratch for merging edited ids into a collected list.
     pub(super) merge: Vec<u32>,
     /// The listed survivors before an operation run under `with_min_keep`.

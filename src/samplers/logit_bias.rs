@@ -84,13 +84,13 @@ impl Stage for LogitBias {
 
     fn apply(&self, candidates: &mut Candidates<'_>, _: &Context) {
         for &(token, bias) in &self.entries {
-            candidates.edit_logit(token, candidates.logit(token) + bias);
+            candidates.update_logit(token, |x| x + bias);
         }
     }
 
     fn apply_reference(&self, candidates: &mut reference::Candidates, _: &Context) {
         for &(token, bias) in &self.entries {
-            candidates.edit_logit(token, candidates.logit(token) + bias);
+            candidates.update_logit(token, |x| x + bias);
         }
     }
 }

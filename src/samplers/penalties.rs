@@ -182,7 +182,7 @@ impl Stage for Penalties {
             return;
         }
         for &(token, count) in &self.counts {
-            candidates.edit_logit(token, self.penalize(candidates.logit(token), count));
+            candidates.update_logit(token, |x| self.penalize(x, count));
         }
     }
 
@@ -191,7 +191,7 @@ impl Stage for Penalties {
             return;
         }
         for &(token, count) in &self.counts {
-            candidates.edit_logit(token, self.penalize(candidates.logit(token), count));
+            candidates.update_logit(token, |x| self.penalize(x, count));
         }
     }
 
