@@ -13,6 +13,9 @@
 //! | [`keep_weight_at_least`](Candidates::keep_weight_at_least) | weights at least `r` times the top candidate's | min-p |
 //! | [`keep_logit_at_least`](Candidates::keep_logit_at_least) | logits at least a threshold | thresholds on logits |
 //! | [`keep_listed`](Candidates::keep_listed) | the candidates among a list of ids | allowed tokens |
+//! | [`edit_logit`](Candidates::edit_logit), [`update_logit`](Candidates::update_logit) | every candidate; a few logits changed (`-inf` removes) | logit bias, bans, penalties |
+//! | [`with_min_keep`](Candidates::with_min_keep) | at least `min_keep` of those before an operation | `min_keep` |
+//! | [`keep_top_with_ties`](Candidates::keep_top_with_ties) | the first `n` and the `n`-th's ties | top-k, Hugging Face's rule |
 //!
 //! and measures: [`total_mass`](Candidates::total_mass), [`entropy`](Candidates::entropy),
 //! [`logit_moments`](Candidates::logit_moments). [`into_distribution`](Candidates::into_distribution)
@@ -228,17 +231,22 @@ impl<'a> Candidates<'a> {
         len_of(self.view(), self.set, &self.s.ids)
     }
 
-    /// Whether no token survives (only after [`keep_listed`](Self::keep_listed) with a list
-    /// holding no candidate, or an id outside the vocabulary).
+    /// Whether no token survives (only after an operation that leaves none: an allowed list
+    /// holding no candidate, every candidate banned; or after an error, such as an id outside
+    /// the vocabulary).
     ///
     /// ```
     /// let mut workspace = logits::Workspace::new();
-    /// let c = logits::Candidates::new(&[0.0], &mut workspace)?;
+    /// let mut c = logits::Candidates::new(&[0.0, 1.0], &mut workspace)?;
     /// assert!(!c.is_empty());
+    /// c.edit_logit(0, f32::NEG_INFINITY);
+    /// c.edit_logit(1, f32::NEG_INFINITY);
+    /// assert!(c.is_empty());
+    /// assert_eq!(c.into_distribution().err(), Some(logits::Error::AllMasked));
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.error.is_some()
+        self.error.is_some() || self.ids().next().is_none()
     }
 
     /// The first candidate in rank order: the highest logit, the lowest id among ties.
