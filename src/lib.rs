@@ -134,6 +134,7 @@ mod candidates;
 mod chain;
 mod error;
 mod input;
+mod llama_cpp;
 pub mod math;
 mod presets;
 pub mod reference;

@@ -18,8 +18,9 @@
 //!
 //! - *Every preset*: probabilities come from this crate's exp and exact integer masses, and the
 //!   draw from [`rng::word`](crate::rng::word), so the same seed does not give the engine's token
-//!   (llama.cpp draws with `std::mt19937` and a double inverse-CDF scan over its candidate
-//!   array; Hugging Face with torch's generator; vLLM with an exponential race). Top-p's
+//!   (Hugging Face draws with torch's generator, vLLM with an exponential race) — but for
+//!   llama.cpp: [`Sampler::llama_cpp`](crate::Sampler::llama_cpp) draws with its
+//!   `std::mt19937` stream and its inverse-CDF scan, and gives llama.cpp's tokens. Top-p's
 //!   boundary is exact ([`top_p`](mod@crate::top_p)), where engines sum floats (llama.cpp in f32:
 //!   at an exact boundary it can keep one more token). Ties at a boundary rank by the lower id.
 //! - *llama.cpp*: its top-k keeps `k` of tied tokens in the order `std::partial_sort` leaves

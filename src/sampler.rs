@@ -15,8 +15,8 @@
 use rand_core::Rng;
 
 use crate::{
-    rng, Candidates, Chain, Context, Distribution, Error, Logits, Sample, SimdPath, Window,
-    Workspace,
+    llama_cpp::LlamaCppDraw, rng, Candidates, Chain, Context, Distribution, Error, Logits, Sample,
+    SimdPath, Window, Workspace,
 };
 
 /// Sampling parameters, named and ranged as in OpenAI / vLLM requests.
@@ -241,6 +241,8 @@ pub struct Sampler {
     path: SimdPath,
     /// Working memory of [`sample`](Sampler::sample) and [`distribution`](Sampler::distribution).
     workspace: Workspace,
+    /// llama.cpp's stream and scan, in place of the crate's, for [`Sampler::llama_cpp`].
+    llama_cpp: Option<LlamaCppDraw>,
 }
 
 impl Clone for Sampler {
@@ -253,6 +255,7 @@ impl Clone for Sampler {
             step: self.step,
             path: self.path,
             workspace: Workspace::new(),
+            llama_cpp: self.llama_cpp.clone(),
         }
     }
 }
@@ -290,7 +293,51 @@ impl Sampler {
             step: 0,
             path: SimdPath::detect(),
             workspace: Workspace::new(),
+            llama_cpp: None,
         }
+    }
+
+    /// llama.cpp's sampler for `params`: the [`Preset::LlamaCpp`](crate::Preset::LlamaCpp)
+    /// chain, drawing as llama.cpp's `dist` sampler does, so that for the same seed and logits
+    /// it draws the token llama.cpp draws on Linux (shown on tokens recorded from llama.cpp
+    /// itself: `tests/llama_cpp_stream.rs`, recorded by `compat-llama-cpp/`).
+    ///
+    /// The draw: one `double` a step from `std::mt19937` seeded with the low 32 bits of
+    /// `params.seed` (llama.cpp's seeds are 32-bit; its `0xFFFFFFFF`, "random", is an ordinary
+    /// seed here), made as libstdc++'s `uniform_real_distribution<double>` makes it
+    /// ([`rng::Mt19937::next_canonical_f64`]), taken whatever is left to draw from; the
+    /// candidates weighed `expf(x / T - l_max)` in f32 (`x / T` as llama.cpp's temperature
+    /// divides), summed in f64, and walked in llama.cpp's array order (logit descending once
+    /// top-k or top-p has run, else ascending ids) to the first whose running sum reaches
+    /// `sum · u`.
+    ///
+    /// Where it can still draw another token than llama.cpp: a kept set at a boundary that
+    /// llama.cpp decides in f32 (top-p's f32 cumulative sum, min-p's `x >= x_max + logf(p)`)
+    /// and this crate decides exactly; exactly tied logits among the candidates (llama.cpp's
+    /// `std::partial_sort` leaves their order unspecified, here the lower id comes first); a
+    /// llama.cpp whose `dist` does not draw when one candidate is left (older than its backend
+    /// sampling change of 2026); a C library whose `expf` rounds otherwise than glibc's; and
+    /// anything llama.cpp's chain has that these parameters do not (DRY, XTC, typical,
+    /// top-n-sigma, dynamic temperature, the model's suppressed tokens). [`set_step`](Self::set_step)
+    /// restarts the stream and takes `step` draws.
+    ///
+    /// Errors: the parameters' validation.
+    ///
+    /// ```
+    /// use logits::{Sampler, SamplingParams};
+    /// let params = SamplingParams::default().temperature(0.8).top_k(40).top_p(0.95).min_p(0.05).seed(42);
+    /// let mut s = Sampler::llama_cpp(&params)?;
+    /// let t = s.sample(&[1.0, 2.0, 0.5, 1.5])?;
+    /// assert!(t.token < 4 && t.probability > 0.0);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn llama_cpp(params: &SamplingParams) -> Result<Self, Error> {
+        let chain = crate::Preset::LlamaCpp.chain(params)?;
+        let mut s = Sampler::from_chain(chain, params.seed);
+        // llama.cpp's array is sorted once top-k or top-p has run.
+        let sorted = params.top_k > 0 || params.top_p < 1.0;
+        s.llama_cpp = Some(LlamaCppDraw::new(params.seed as u32, sorted));
+        Ok(s)
     }
 
     /// The chain.
@@ -335,6 +382,9 @@ impl Sampler {
     /// ```
     pub fn set_step(&mut self, step: u64) {
         self.step = step;
+        if let Some(l) = &mut self.llama_cpp {
+            l.seek(step); // a sequential stream: restarted, then `step` draws taken
+        }
     }
 
     /// Starts the sequence over: step 0, and every stage's state forgotten.
@@ -348,6 +398,9 @@ impl Sampler {
     pub fn reset(&mut self) {
         self.step = 0;
         self.chain.reset();
+        if let Some(l) = &mut self.llama_cpp {
+            l.reset();
+        }
     }
 
     /// Runs the per-logit loops on `path` instead of the best one detected. Every path gives
@@ -476,7 +529,10 @@ impl Sampler {
             logits.into(),
             workspace,
         )?;
-        let sample = d.draw(word);
+        let sample = match &mut self.llama_cpp {
+            Some(l) => l.draw(&d),
+            None => d.draw(word),
+        };
         self.finish(sample.token);
         Ok(sample)
     }
@@ -496,7 +552,10 @@ impl Sampler {
         let word = rng::word(self.seed, self.step);
         let (context, workspace) = (self.context(), &mut self.workspace);
         let d = distribution_of(&self.chain, self.path, context, logits.into(), workspace)?;
-        let sample = d.draw(word);
+        let sample = match &mut self.llama_cpp {
+            Some(l) => l.draw(&d),
+            None => d.draw(word),
+        };
         self.finish(sample.token);
         Ok(sample)
     }

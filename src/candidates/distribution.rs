@@ -50,6 +50,8 @@ pub struct Distribution<'a> {
     pub(super) needs_randomness: bool,
     /// `s.w` holds every token's weight (computed by the weights pass).
     pub(super) weights_ready: bool,
+    /// The temperature of the candidates.
+    pub(super) temperature: f32,
 }
 
 impl<'a> Distribution<'a> {
@@ -168,6 +170,40 @@ impl<'a> Distribution<'a> {
     /// ```
     pub fn needs_randomness(&self) -> bool {
         self.needs_randomness
+    }
+
+    /// The logit of `id` as the stages left it (biased, penalized; `-inf` if masked or out of
+    /// range), before temperature.
+    ///
+    /// ```
+    /// use logits::{Chain, Context, LogitBias, Workspace};
+    /// let mut workspace = Workspace::new();
+    /// let chain = Chain::new().then(LogitBias::new([(1, 2.0)])?);
+    /// let d = chain.distribution(&[0.5, 0.5], &mut workspace, &Context::default())?;
+    /// assert_eq!((d.logit(0), d.logit(1), d.logit(7)), (0.5, 2.5, f32::NEG_INFINITY));
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn logit(&self, id: u32) -> f32 {
+        if (id as usize) < self.logits.len() {
+            self.view().get(id)
+        } else {
+            f32::NEG_INFINITY
+        }
+    }
+
+    /// The temperature the stages left (the product of those applied; 1 if none, and after a
+    /// `T = 0` stage the one before it).
+    ///
+    /// ```
+    /// use logits::{Chain, Context, Temperature, Workspace};
+    /// let mut workspace = Workspace::new();
+    /// let chain = Chain::new().then(Temperature::new(0.5)?);
+    /// let d = chain.distribution(&[0.5, 0.5], &mut workspace, &Context::default())?;
+    /// assert_eq!(d.temperature(), 0.5);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn temperature(&self) -> f32 {
+        self.temperature
     }
 
     /// Draws a token from a 64-bit random word.

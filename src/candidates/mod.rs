@@ -853,6 +853,7 @@ impl<'a> Candidates<'a> {
         };
         Ok(Distribution {
             weights_ready: self.total_all.is_some(),
+            temperature: self.temperature,
             logits: self.logits,
             mask: self.mask,
             s: self.s,
