@@ -12,12 +12,11 @@
 use crate::exp::exp_of_nonpositive;
 use crate::weight::{mass_from_parts, mass_parts, mass_parts_biased, unbias, with_z, Scaling};
 
-/// Tokens per block: 256 measured faster than 128 (greedy at 262,144 on AVX-512: 22 -> 19 us;
-/// each block ends in a horizontal reduction) with no loss in the passes that skip blocks.
+/// Tokens per block: the unit of the block maxima that later passes skip by. Each block ends in
+/// a horizontal reduction, so fewer, longer blocks cost the validating pass less.
 pub(crate) const BLOCK: usize = 256;
-/// Lanes of the max pass: two AVX-512 or four AVX2 vectors. With 8 or 16 lanes LLVM scalarizes
-/// much of the AVX-512 build (5x slower); 32 lanes with a tree reduction is within 1.2x of the
-/// floor on AVX-512 and AVX2 alike (Xeon, Emerald Rapids).
+/// Lanes of the max pass: two AVX-512 or four AVX2 vectors, reduced by a pairwise tree (with
+/// fewer lanes LLVM scalarizes much of the AVX-512 build). Also the bits of a mask word.
 const MAX_LANES: usize = 32;
 /// Lanes of the other passes.
 const LANES: usize = 16;

@@ -20,11 +20,10 @@
 //! FMA the portable path gets `mul_add` from the C library's `fmaf`, which is correctly rounded
 //! too, only slower.
 //!
-//! Why this form: 15 vector instructions per lane group, against 19 for the degree-7 Cephes
-//! form it replaced (a fifth faster per logit). Keeping `1 + r` outside the fused steps is what
-//! makes it monotone: a fully fused Horner form `1 + r (1 + r (...))` was as accurate but gave a
-//! larger `x` a smaller result at about 2,950 places in `[-87, 0]`, and the filters rely on
-//! monotonicity (a higher logit never has a lower weight).
+//! Why this form: 15 vector instructions per lane group. Keeping `1 + r` outside the fused
+//! steps is what makes it monotone (a fully fused Horner form `1 + r (1 + r (...))` is not, at
+//! some places in `[-87, 0]`), and the filters rely on monotonicity (a higher logit never has a
+//! lower weight).
 //!
 //! Below `-87` the result is exactly `0` (`e^-87 ≈ 1.6e-38`, at the bottom of the normal f32
 //! range); `-inf` gives `0`. The maximum error against the exactly rounded `e^x` over
