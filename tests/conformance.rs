@@ -18,6 +18,17 @@ fn logits_of(probs: &[f64]) -> Vec<f32> {
     probs.iter().map(|&p| (p as f32).ln()).collect()
 }
 
+/// A case's input probabilities as logits.
+fn input_logits(case: &Value) -> Vec<f32> {
+    let probs: Vec<f64> = case["input_probs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    logits_of(&probs)
+}
+
 #[test]
 fn single_sampler_vectors() {
     let data: Value = serde_json::from_str(include_str!("data/llama_cpp_sampling.json")).unwrap();
@@ -49,13 +60,7 @@ fn single_sampler_vectors() {
                 continue;
             }
         };
-        let probs: Vec<f64> = case["input_probs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_f64().unwrap())
-            .collect();
-        let x = logits_of(&probs);
+        let x = input_logits(case);
         let tol = case["tolerance"].as_f64().unwrap();
         let mut expected = vec![0.0f64; x.len()];
         for e in case["expected"].as_array().unwrap() {
@@ -106,13 +111,7 @@ fn check_penalties(case: &Value) {
     for t in case["history"].as_array().unwrap() {
         s.accept(t.as_u64().unwrap() as u32);
     }
-    let probs: Vec<f64> = case["input_probs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect();
-    let x = logits_of(&probs);
+    let x = input_logits(case);
     let d = s.distribution(&x).unwrap();
     let tol = case["tolerance"].as_f64().unwrap();
     for e in case["expected"].as_array().unwrap() {

@@ -5,18 +5,9 @@
 use logits::{rng::Mt19937, Sampler, SamplingParams};
 use serde_json::Value;
 
-/// The logits of step `step` of a case, as `compat-llama-cpp` made them.
-fn step_logits(n: usize, case_seed: u64, step: u64) -> Vec<f32> {
-    let n64 = n as u64;
-    (0..n64)
-        .map(|i| {
-            let w = logits::rng::word(case_seed, step * n64 + i);
-            let rank = ((i * 7919 + step * 104_729) % n64) as f32;
-            let noise = (w >> 40) as f32 / (1u64 << 24) as f32;
-            -0.3 * (rank + 1.0).sqrt() + 0.5 * noise
-        })
-        .collect()
-}
+#[path = "../compat-llama-cpp/src/step_logits.rs"]
+mod step_logits;
+use step_logits::step_logits;
 
 /// `std::mt19937` and `std::uniform_real_distribution<double>` as g++ 12 / libstdc++ build them
 /// (values printed by a C++ program compiled here with g++ 12.2.0).

@@ -8,8 +8,8 @@
 //!
 //! For each case (a vocabulary size, a sampler chain as llama.cpp's `common_sampler` builds it
 //! from top-k, top-p, min-p and temperature, and a seed), llama.cpp's chain samples 16 steps;
-//! step `s` has the logits `step_logits(n, case_seed, s)` (the same function is in
-//! `tests/llama_cpp_stream.rs`, written with f32 operations that round the same everywhere).
+//! step `s` has the logits `step_logits(n, case_seed, s)` (`step_logits.rs`, which
+//! `tests/llama_cpp_stream.rs` includes).
 
 use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::data::LlamaTokenData;
@@ -17,19 +17,8 @@ use llama_cpp_2::token::data_array::LlamaTokenDataArray;
 use llama_cpp_2::token::LlamaToken;
 use serde_json::json;
 
-/// The logits of step `step` of a case: a decaying `-0.3 sqrt(rank + 1)` over a step-dependent
-/// permutation of the ids, plus noise in `[0, 0.5)` from the crate's counter-based stream.
-fn step_logits(n: usize, case_seed: u64, step: u64) -> Vec<f32> {
-    let n64 = n as u64;
-    (0..n64)
-        .map(|i| {
-            let w = logits::rng::word(case_seed, step * n64 + i);
-            let rank = ((i * 7919 + step * 104_729) % n64) as f32;
-            let noise = (w >> 40) as f32 / (1u64 << 24) as f32;
-            -0.3 * (rank + 1.0).sqrt() + 0.5 * noise
-        })
-        .collect()
-}
+mod step_logits;
+use step_logits::step_logits;
 
 /// llama.cpp's chain for the parameters, as `common_sampler_init` orders it.
 fn chain(top_k: i32, top_p: f32, min_p: f32, temperature: f32, seed: u32) -> LlamaSampler {
