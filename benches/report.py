@@ -20,6 +20,7 @@ ROWS = [
     ("floor_max_pass", "floor: max pass", None),
     ("exp_pass", "reference: one exp per logit, stored", 0),
     ("softmax_into", "softmax into a caller's buffer", 5),
+    ("log_softmax_into", "log-softmax into a caller's buffer", 0),
     ("greedy", "greedy (T = 0)", 1.5),
     ("t0.8_topk40_topp0.95", "T 0.8, top-k 40, top-p 0.95, draw", 3),
     ("t0.8_topp0.95_lm", "T 0.8, top-p 0.95, draw (LM-like)", 8),
@@ -29,15 +30,20 @@ ROWS = [
 ]
 # The chain rows, at 128,256 only: (bench, label); each also as its addition to the top-k chain.
 CHAIN_SIZE = 128256
+# (bench, label, the row it adds to)
 CHAIN_ROWS = [
-    ("chain_topk40", "T 0.8, top-k 40, top-p 0.95 (the chain below adds to it)"),
-    ("chain_topk40_bias200_penalties256", "+ logit bias on 200 tokens, penalties over 256"),
-    ("chain_topk40_mask_half", "+ token bitmask, half allowed at random"),
-    ("chain_topk40_mask_most", "+ token bitmask, all but about 1 % allowed"),
-    ("preset_standard", "top-k 40, top-p 0.95, min-p 0.05, T 0.8: standard order"),
-    ("preset_llama_cpp", "the same stages, llama.cpp preset (temperature last)"),
-    ("preset_hugging_face", "the same stages, Hugging Face preset (top-k ties kept)"),
-    ("preset_vllm", "the same stages, vLLM preset (min-p first)"),
+    ("chain_topk40", "T 0.8, top-k 40, top-p 0.95", None),
+    ("chain_topk40_bias200_penalties256", "+ logit bias on 200 tokens, penalties over 256", "chain_topk40"),
+    ("chain_topk40_mask_half", "+ token bitmask, half allowed at random", "chain_topk40"),
+    ("chain_topk40_mask_most", "+ token bitmask, all but about 1 % allowed", "chain_topk40"),
+    ("logprobs20_processed_topk40", "+ the top 20 processed logprobs", "chain_topk40"),
+    ("t1.0", "T 1.0, draw", None),
+    ("logprobs20_processed_t1", "+ the top 20 processed logprobs", "t1.0"),
+    ("logprobs20_raw_t1", "+ the top 20 raw logprobs", "t1.0"),
+    ("preset_standard", "top-k 40, top-p 0.95, min-p 0.05, T 0.8: standard order", None),
+    ("preset_llama_cpp", "the same stages, llama.cpp preset (temperature last)", None),
+    ("preset_hugging_face", "the same stages, Hugging Face preset (top-k ties kept)", None),
+    ("preset_vllm", "the same stages, vLLM preset (min-p first)", None),
 ]
 
 
@@ -86,16 +92,19 @@ def main():
         tgt = "" if not target else f"<= {target}x"
         print(f"| {label} | {tgt} | " + " | ".join(cells) + " |")
     print(f"\nAt {CHAIN_SIZE:,} tokens:\n")
-    print("| work | time | ratio to the floor | added to the chain's ratio |")
-    print("|---|---|---|---|")
+    print("| work | time | ratio to the floor | added to the row above it | times the row above it |")
+    print("|---|---|---|---|---|")
     try:
         floors = [median_ns(CHAIN_SIZE, "floor_max_pass", r) for r in runs]
-        base = middle([median_ns(CHAIN_SIZE, "chain_topk40", r) / f for r, f in zip(runs, floors)])
-        for bench, label in CHAIN_ROWS:
+        for bench, label, base in CHAIN_ROWS:
             times = [median_ns(CHAIN_SIZE, bench, r) for r in runs]
             ratio = middle([t / f for t, f in zip(times, floors)])
-            added = f"+{ratio - base:.2f}x" if bench.startswith("chain_topk40_") else ""
-            print(f"| {label} | {fmt(middle(times))} | {ratio:.2f}x | {added} |")
+            added = times_base = ""
+            if base:
+                bases = [median_ns(CHAIN_SIZE, base, r) for r in runs]
+                added = f"+{ratio - middle([b / f for b, f in zip(bases, floors)]):.2f}x"
+                times_base = f"{middle([t / b for t, b in zip(times, bases)]):.2f}x"
+            print(f"| {label} | {fmt(middle(times))} | {ratio:.2f}x | {added} | {times_base} |")
     except FileNotFoundError:
         print("(no chain rows in this run)")
     if len(runs) > 1:

@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use logits::{Logits, Preset, Sampler, SamplingParams, Window};
+use logits::{Logits, LogprobSource, Logprobs, Preset, Sampler, SamplingParams, Window};
 
 mod data;
 
@@ -134,6 +134,9 @@ fn bench(c: &mut Criterion) {
         g.bench_function("softmax_into", |b| {
             b.iter(|| logits::softmax_into(black_box(&lm), &mut out).unwrap())
         });
+        g.bench_function("log_softmax_into", |b| {
+            b.iter(|| logits::log_softmax_into(black_box(&lm), &mut out).unwrap())
+        });
         // Checked outside the timed closure, which a filter may skip.
         logits::softmax_into(&lm, &mut out).unwrap();
         assert!((out.iter().map(|&p| p as f64).sum::<f64>() - 1.0).abs() < 1e-5);
@@ -227,6 +230,35 @@ fn chain_rows(g: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime
         );
         g.bench_function(BenchmarkId::from_parameter(name), |b| {
             b.iter(|| s.sample(black_box(input)).unwrap())
+        });
+    }
+    // Sampling with the 20 most probable tokens' log-probabilities, against sampling alone.
+    let mut lp = Logprobs::new();
+    for (name, params, source) in [
+        (
+            "logprobs20_processed_topk40",
+            topk.clone(),
+            LogprobSource::Processed,
+        ),
+        (
+            "logprobs20_processed_t1",
+            SamplingParams::default().seed(7),
+            LogprobSource::Processed,
+        ),
+        (
+            "logprobs20_raw_t1",
+            SamplingParams::default().seed(7),
+            LogprobSource::Raw,
+        ),
+    ] {
+        let mut s = Sampler::new(params).unwrap();
+        let t = s.sample_with_logprobs(lm, 20, source, &mut lp).unwrap();
+        assert!(lp.token() == t.token && lp.top().len() == 20, "{name}");
+        g.bench_function(BenchmarkId::from_parameter(name), |b| {
+            b.iter(|| {
+                s.sample_with_logprobs(black_box(lm), 20, source, &mut lp)
+                    .unwrap()
+            })
         });
     }
     // The same four stages (top-k 40, top-p 0.95, min-p 0.05, T 0.8) as each preset orders them.

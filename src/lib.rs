@@ -135,6 +135,7 @@ mod chain;
 mod error;
 mod input;
 mod llama_cpp;
+mod logprobs;
 pub mod math;
 mod presets;
 pub mod reference;
@@ -147,6 +148,7 @@ pub use candidates::{Candidates, Distribution, Sample, Workspace};
 pub use chain::Chain;
 pub use error::Error;
 pub use input::Logits;
+pub use logprobs::{LogprobSource, Logprobs};
 pub use math::{
     argmax, entropy, entropy_of_logits, exp, log_softmax, log_softmax_into, logsumexp, softmax,
     softmax_into, softmax_with_temperature, softmax_with_temperature_into, weight, MAX_LOGITS,

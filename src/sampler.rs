@@ -15,8 +15,8 @@
 use rand_core::Rng;
 
 use crate::{
-    llama_cpp::LlamaCppDraw, rng, Candidates, Chain, Context, Distribution, Error, Logits, Sample,
-    SimdPath, Window, Workspace,
+    llama_cpp::LlamaCppDraw, rng, Candidates, Chain, Context, Distribution, Error, Logits,
+    LogprobSource, Logprobs, Sample, SimdPath, Window, Workspace,
 };
 
 /// Sampling parameters, named and ranged as in OpenAI / vLLM requests.
@@ -560,6 +560,86 @@ impl Sampler {
         Ok(sample)
     }
 
+    /// [`sample_in`](Sampler::sample_in), reporting log-probabilities in `out`: the chosen
+    /// token's, its rank and the `top_n` most probable tokens', from `source` (see the
+    /// [`Logprobs`] docs for what each number means). No allocation once `out` has held
+    /// `top_n` entries; the top tokens are found without sorting the vocabulary.
+    ///
+    /// ```
+    /// use logits::{LogprobSource, Logprobs, Sampler, SamplingParams, Workspace};
+    /// let mut workspace = Workspace::new();
+    /// let mut s = Sampler::new(SamplingParams::default().temperature(0.7).top_k(2).seed(3))?;
+    /// let mut lp = Logprobs::new();
+    /// let x = [2.0, 1.0, 0.0];
+    /// let t = s.sample_in_with_logprobs(&x, 2, LogprobSource::Processed, &mut workspace, &mut lp)?;
+    /// assert_eq!(lp.token(), t.token);
+    /// assert_eq!(lp.top().iter().map(|&(id, _)| id).collect::<Vec<_>>(), [0, 1]);
+    /// let (p0, p1) = (lp.top()[0].1.exp(), lp.top()[1].1.exp()); // T = 0.7 over {0, 1}
+    /// assert!((p0 + p1 - 1.0).abs() < 1e-6 && (p0 / p1 - (1.0f32 / 0.7).exp()).abs() < 1e-4);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn sample_in_with_logprobs<'a>(
+        &mut self,
+        logits: impl Into<Logits<'a>>,
+        top_n: usize,
+        source: LogprobSource,
+        workspace: &mut Workspace,
+        out: &mut Logprobs,
+    ) -> Result<Sample, Error> {
+        let run = Run {
+            chain: &self.chain,
+            path: self.path,
+            context: self.context(),
+            word: rng::word(self.seed, self.step),
+        };
+        let sample = run.sample_logprobs(
+            &mut self.llama_cpp,
+            logits.into(),
+            top_n,
+            source,
+            workspace,
+            out,
+        )?;
+        self.finish(sample.token);
+        Ok(sample)
+    }
+
+    /// [`sample_in_with_logprobs`](Sampler::sample_in_with_logprobs) in the sampler's own
+    /// workspace.
+    ///
+    /// ```
+    /// use logits::{LogprobSource, Logprobs, Sampler, SamplingParams};
+    /// let mut s = Sampler::new(SamplingParams::default())?;
+    /// let mut lp = Logprobs::new();
+    /// s.sample_with_logprobs(&[0.0, 0.0], 1, LogprobSource::Raw, &mut lp)?;
+    /// assert!((lp.logprob() + std::f32::consts::LN_2).abs() < 1e-6);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn sample_with_logprobs<'a>(
+        &mut self,
+        logits: impl Into<Logits<'a>>,
+        top_n: usize,
+        source: LogprobSource,
+        out: &mut Logprobs,
+    ) -> Result<Sample, Error> {
+        let run = Run {
+            chain: &self.chain,
+            path: self.path,
+            context: self.context(),
+            word: rng::word(self.seed, self.step),
+        };
+        let sample = run.sample_logprobs(
+            &mut self.llama_cpp,
+            logits.into(),
+            top_n,
+            source,
+            &mut self.workspace,
+            out,
+        )?;
+        self.finish(sample.token);
+        Ok(sample)
+    }
+
     /// Samples a token with the caller's generator, taking one `next_u64` if (and only if) two or
     /// more tokens have non-zero probability, and accepts it. The sampler's own stream is not
     /// touched.
@@ -607,4 +687,45 @@ fn distribution_of<'a>(
     let mut c = Candidates::with_path(logits, workspace, path)?;
     chain.apply(&mut c, &context);
     c.into_distribution()
+}
+
+/// One step of a sampler, apart from the sampler's mutable state.
+struct Run<'c> {
+    chain: &'c Chain,
+    path: SimdPath,
+    context: Context,
+    word: u64,
+}
+
+impl Run<'_> {
+    /// Samples from `logits` in `workspace` and reports log-probabilities in `out`.
+    #[allow(clippy::too_many_arguments)]
+    fn sample_logprobs(
+        &self,
+        llama_cpp: &mut Option<LlamaCppDraw>,
+        logits: Logits<'_>,
+        top_n: usize,
+        source: LogprobSource,
+        workspace: &mut Workspace,
+        out: &mut Logprobs,
+    ) -> Result<Sample, Error> {
+        let mut c = Candidates::with_path(logits, workspace, self.path)?;
+        self.chain.apply(&mut c, &self.context);
+        // A greedy distribution reports the raw log-probabilities (as OpenAI does).
+        let processed = source == LogprobSource::Processed && !c.is_greedy();
+        if processed {
+            c.best(top_n, out.ids_mut());
+        }
+        let d = c.into_distribution()?;
+        let sample = match llama_cpp {
+            Some(l) => l.draw(&d),
+            None => d.draw(self.word),
+        };
+        if processed {
+            out.fill_processed(&d, sample.token);
+        } else {
+            out.fill_raw(logits.values(), sample.token, top_n, workspace, self.path);
+        }
+        Ok(sample)
+    }
 }

@@ -52,6 +52,8 @@ pub struct Distribution<'a> {
     pub(super) weights_ready: bool,
     /// The temperature of the candidates.
     pub(super) temperature: f32,
+    /// A `T = 0` temperature made the set its top candidate alone.
+    pub(super) greedy: bool,
 }
 
 impl<'a> Distribution<'a> {
@@ -204,6 +206,115 @@ impl<'a> Distribution<'a> {
     /// ```
     pub fn temperature(&self) -> f32 {
         self.temperature
+    }
+
+    /// Whether a `T = 0` temperature stage made the set its top candidate alone.
+    ///
+    /// ```
+    /// use logits::{Sampler, SamplingParams};
+    /// let mut s = Sampler::new(SamplingParams::default().temperature(0.0))?;
+    /// assert!(s.distribution(&[1.0, 2.0])?.is_greedy());
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn is_greedy(&self) -> bool {
+        self.greedy
+    }
+
+    /// The first candidate in rank order.
+    ///
+    /// ```
+    /// let mut s = logits::Sampler::new(Default::default())?;
+    /// assert_eq!(s.distribution(&[1.0, 2.0, 2.0])?.top(), 1);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn top(&self) -> u32 {
+        self.top
+    }
+
+    /// `ln Σ exp(z_i)` over the candidates, `z_i = (x_i - x_top) / T` (so `ln S >= 0`), in f64:
+    /// the candidates' log-probabilities are `z_i - ln S`. The sum runs over the f32 weights
+    /// (each within a few ulp of `exp(z_i)`), so `ln S` is within about `1e-6` of the exact value.
+    /// One pass over the candidates' weights.
+    ///
+    /// ```
+    /// let mut s = logits::Sampler::new(Default::default())?;
+    /// let d = s.distribution(&[0.0, 0.0, f32::NEG_INFINITY])?;
+    /// assert!((d.log_normalizer() - 2f64.ln()).abs() < 1e-7);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn log_normalizer(&self) -> f64 {
+        let view = self.view();
+        let weight = |id: u32| self.scaling.weight(view.get(id)) as f64;
+        let sum = match self.set {
+            Set::List => self.s.ids.iter().map(|&id| weight(id)).sum::<f64>(),
+            Set::All if self.weights_ready => {
+                // Sixteen f64 accumulators, so that the loop vectorizes.
+                let mut acc = [0.0f64; 16];
+                let (chunks, tail) = self.s.w.as_chunks::<16>();
+                for c in chunks {
+                    for (a, &w) in acc.iter_mut().zip(c) {
+                        *a += w as f64;
+                    }
+                }
+                for (a, &w) in acc.iter_mut().zip(tail) {
+                    *a += w as f64;
+                }
+                acc.iter().sum()
+            }
+            _ => self.ids().map(weight).sum(),
+        };
+        sum.ln()
+    }
+
+    /// The log-probability of candidate `id` in this distribution, `z_id - ln S` in f64 with
+    /// `z_id = (x_id - x_top) / T` exact (see [`log_normalizer`](Self::log_normalizer), passed
+    /// as `log_normalizer` so that it is computed once), rounded to f32: exact in the tail,
+    /// however small the probability (where [`probability`](Self::probability), from the draw's
+    /// integer masses, is 0 below `2^-41` of the top). `-inf` if `id` is not a candidate; a value
+    /// below the f32 range is `f32::MIN`.
+    ///
+    /// ```
+    /// let mut s = logits::Sampler::new(Default::default())?;
+    /// let d = s.distribution(&[0.0, -30.0, -40.0])?;
+    /// let ln_s = d.log_normalizer();
+    /// assert_eq!(d.probability(2), 0.0);
+    /// assert!((d.logprob(2, ln_s) - (-40.0 - (1.0 + (-30f64).exp() + (-40f64).exp()).ln()) as f32).abs() < 1e-5);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn logprob(&self, id: u32, log_normalizer: f64) -> f32 {
+        if (id as usize) >= self.logits.len() || !in_set(self.view(), self.set, &self.s.ids, id) {
+            return f32::NEG_INFINITY;
+        }
+        let view = self.view();
+        let (x, top) = (view.get(id) as f64, view.get(self.top) as f64);
+        let z = (x - top) / self.temperature as f64;
+        let lp = z - log_normalizer;
+        (lp.max(f32::MIN as f64)) as f32
+    }
+
+    /// The rank of candidate `id` among the candidates, from 1 (the most probable): one more
+    /// than the number of candidates ranked before it (a higher logit, or an equal one and a
+    /// lower id). 0 if `id` is not a candidate.
+    ///
+    /// ```
+    /// let mut s = logits::Sampler::new(Default::default())?;
+    /// let d = s.distribution(&[1.0, 3.0, 2.0, 3.0])?;
+    /// assert_eq!((d.rank(1), d.rank(3), d.rank(2), d.rank(0)), (1, 2, 3, 4));
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn rank(&self, id: u32) -> u64 {
+        let view = self.view();
+        if (id as usize) >= self.logits.len() || !in_set(view, self.set, &self.s.ids, id) {
+            return 0;
+        }
+        let before = |i: u32| rank_le(view, i, id) && i != id;
+        let ahead = match self.set {
+            Set::List => self.s.ids.iter().filter(|&&i| before(i)).count(),
+            // Every candidate ranked before a candidate is one (the set is all the unmasked
+            // tokens, or a prefix of the ranking).
+            _ => (0..self.logits.len() as u32).filter(|&i| before(i)).count(),
+        };
+        ahead as u64 + 1
     }
 
     /// Draws a token from a 64-bit random word.

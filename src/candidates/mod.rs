@@ -115,6 +115,8 @@ pub struct Candidates<'a> {
     error: Option<Error>,
     /// Edits since the block maxima and the top were last made exact (see `settle`).
     stale: bool,
+    /// A `T = 0` temperature left the top candidate alone.
+    greedy: bool,
 }
 
 impl<'a> Candidates<'a> {
@@ -168,6 +170,7 @@ impl<'a> Candidates<'a> {
             total_all: None,
             error: None,
             stale: false,
+            greedy: false,
         })
     }
 
@@ -284,6 +287,11 @@ impl<'a> Candidates<'a> {
         View::new(self.logits, self.mask, &self.s.edits)
     }
 
+    /// Whether a `T = 0` temperature left the top candidate alone.
+    pub(crate) fn is_greedy(&self) -> bool {
+        self.greedy
+    }
+
     /// The temperature the candidates are at: the product of those applied so far (1 at first).
     ///
     /// ```
@@ -329,6 +337,7 @@ impl<'a> Candidates<'a> {
         self.settle();
         if t.is_greedy() {
             self.keep_top(1);
+            self.greedy = true;
             return;
         }
         let product = (self.temperature as f64 * t.get() as f64)
@@ -448,6 +457,51 @@ impl<'a> Candidates<'a> {
             s.ids.extend_from_slice(&s.saved);
         }
         self.keep_top(min_keep);
+    }
+
+    /// Writes into `out` the `n` highest-ranked candidates (all of them if fewer), best first,
+    /// leaving the set as it is. Only the candidates near the `n`-th are sorted: the vocabulary
+    /// never is.
+    ///
+    /// ```
+    /// use logits::{Candidates, Workspace};
+    /// let mut workspace = Workspace::new();
+    /// let mut c = Candidates::new(&[0.5, 2.0, -1.0, 2.0, 1.0], &mut workspace)?;
+    /// let mut best = Vec::new();
+    /// c.best(3, &mut best);
+    /// assert_eq!(best, [1, 3, 4]);
+    /// assert_eq!(c.len(), 5);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn best(&mut self, n: usize, out: &mut Vec<u32>) {
+        self.settle();
+        out.clear();
+        if n == 0 || self.error.is_some() {
+            return;
+        }
+        let set = self.set;
+        match set {
+            Set::List => out.extend_from_slice(&self.s.ids),
+            _ => {
+                // As `keep_top` finds them, into `out` rather than the set's list.
+                let threshold = self.kth_block_max(n);
+                let s = &mut *self.s;
+                arch::collect_at_least(self.path, self.logits, &s.block_max, threshold, out);
+                let view = View::new(self.logits, self.mask, &s.edits);
+                let keep = |x: f32| x >= threshold && x != f32::NEG_INFINITY;
+                view.fix_collected(out, 0, keep, |_| true, &mut s.merge);
+                if let Set::Prefix { boundary, .. } = set {
+                    out.retain(|&i| rank_le(view, i, boundary));
+                }
+            }
+        }
+        let s = &mut *self.s;
+        let view = View::new(self.logits, self.mask, &s.edits);
+        if out.len() > n {
+            out.select_nth_unstable_by(n - 1, |&a, &b| rank_cmp(view, a, b));
+            out.truncate(n);
+        }
+        rank::sort_by_rank(view, out, &mut s.keys);
     }
 
     /// Keeps the candidates whose weight is at least `ratio` times the top candidate's
@@ -854,6 +908,7 @@ impl<'a> Candidates<'a> {
         Ok(Distribution {
             weights_ready: self.total_all.is_some(),
             temperature: self.temperature,
+            greedy: self.greedy,
             logits: self.logits,
             mask: self.mask,
             s: self.s,

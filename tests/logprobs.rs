@@ -1,0 +1,184 @@
+//! Log-probabilities reported with a sampled token, against f64 evaluations of their
+//! definitions: the raw log-softmax of the logits, and the log-softmax of the oracle's processed
+//! candidates (its twin of the chain: the kept set, the edited logits, the temperature), at
+//! every length 1..=300 and at real vocabulary sizes, with ties, `-inf` masks and raw bits.
+
+mod common;
+
+use logits::{
+    reference, Chain, Context, LogitBias, LogprobSource, Logprobs, MinP, Sampler, SamplingParams,
+    Temperature, TopK, TopP,
+};
+
+/// The reported bound: 1e-5 absolute (the normalizer sums f32 weights of f32-rounded scaled
+/// logits) plus 2^-23 relative (the f32 result).
+fn close(got: f32, want: f64) -> bool {
+    if want < f32::MIN as f64 {
+        return got == f32::MIN;
+    }
+    if want == f64::NEG_INFINITY {
+        return got == f32::NEG_INFINITY;
+    }
+    (got as f64 - want).abs() <= 1e-5 + want.abs() * 2f64.powi(-23)
+}
+
+/// `(id, logprob)` of every finite logit, in rank order, by f64 log-softmax.
+fn raw_truth(x: &[f32]) -> Vec<(u32, f64)> {
+    let m = x.iter().fold(f64::NEG_INFINITY, |a, &v| a.max(v as f64));
+    let ln_s = x.iter().map(|&v| (v as f64 - m).exp()).sum::<f64>().ln();
+    reference::rank(x)
+        .unwrap()
+        .into_iter()
+        .map(|id| (id, x[id as usize] as f64 - m - ln_s))
+        .collect()
+}
+
+/// `(id, logprob)` of the oracle's processed candidates, in rank order.
+fn processed_truth(x: &[f32], chain: &Chain) -> Vec<(u32, f64)> {
+    let mut c = reference::Candidates::new(x).unwrap();
+    for (i, stage) in chain.stages().iter().enumerate() {
+        stage.apply_reference(&mut c, &Context::new(9, 0).at_stage(i as u32));
+    }
+    let t = c.temperature() as f64;
+    let top = c.logit(c.ids()[0]) as f64;
+    let z: Vec<f64> = c
+        .ids()
+        .iter()
+        .map(|&id| (c.logit(id) as f64 - top) / t)
+        .collect();
+    let ln_s = z.iter().map(|z| z.exp()).sum::<f64>().ln();
+    c.ids()
+        .iter()
+        .zip(&z)
+        .map(|(&id, z)| (id, z - ln_s))
+        .collect()
+}
+
+/// The report agrees with `truth` (rank order): the token's logprob and rank, and the top.
+fn check(lp: &Logprobs, truth: &[(u32, f64)], top_n: usize, what: &str) {
+    let pos = truth.iter().position(|&(id, _)| id == lp.token());
+    let pos = pos.unwrap_or_else(|| panic!("{what}: token {} not in the truth", lp.token()));
+    assert_eq!(lp.rank(), pos as u64 + 1, "{what}: rank");
+    assert!(
+        close(lp.logprob(), truth[pos].1),
+        "{what}: logprob {} vs {}",
+        lp.logprob(),
+        truth[pos].1
+    );
+    let want: Vec<u32> = truth.iter().take(top_n).map(|&(id, _)| id).collect();
+    let got: Vec<u32> = lp.top().iter().map(|&(id, _)| id).collect();
+    assert_eq!(got, want, "{what}: top ids");
+    for (&(_, g), &(_, w)) in lp.top().iter().zip(truth) {
+        assert!(close(g, w), "{what}: top logprob {g} vs {w}");
+    }
+}
+
+fn chains() -> Vec<(Chain, bool)> {
+    // (chain, whether it ends greedy)
+    vec![
+        (Chain::new(), false),
+        (Chain::new().then(Temperature::new(0.7).unwrap()), false),
+        (
+            Chain::new()
+                .then(Temperature::new(0.8).unwrap())
+                .then(TopK::new(40))
+                .then(TopP::new(0.95).unwrap())
+                .then(MinP::new(0.05).unwrap()),
+            false,
+        ),
+        (
+            Chain::new()
+                .then(LogitBias::new([(0, 3.0), (5, f32::NEG_INFINITY)]).unwrap())
+                .then(TopP::new(0.9).unwrap())
+                .then(Temperature::new(1.6).unwrap()),
+            false,
+        ),
+        (Chain::new().then(Temperature::new(0.0).unwrap()), true),
+    ]
+}
+
+fn run(x: &[f32], what: &str) {
+    for (c, (chain, greedy)) in chains().into_iter().enumerate() {
+        for top_n in [0usize, 1, 5, 20, x.len() + 3] {
+            for source in [LogprobSource::Raw, LogprobSource::Processed] {
+                let mut plain = Sampler::from_chain(chain.clone(), 9);
+                let mut s = Sampler::from_chain(chain.clone(), 9);
+                let mut lp = Logprobs::new();
+                let what = format!("{what}, chain {c}, top {top_n}, {source:?}");
+                let Ok(t) = s.sample_with_logprobs(x, top_n, source, &mut lp) else {
+                    assert!(plain.sample(x).is_err(), "{what}");
+                    continue;
+                };
+                // The same token as a plain `sample`.
+                assert_eq!(t, plain.sample(x).unwrap(), "{what}");
+                assert_eq!(lp.token(), t.token);
+                let raw = source == LogprobSource::Raw || greedy;
+                let truth = if raw {
+                    raw_truth(x)
+                } else {
+                    processed_truth(x, &chain)
+                };
+                assert_eq!(lp.source() == LogprobSource::Raw, raw, "{what}");
+                check(&lp, &truth, top_n, &what);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_length_against_f64() {
+    for n in 1..=300usize {
+        for (k, x) in [
+            common::lm_like(n, n as u64),
+            common::flat(n, n as u64),
+            common::ties(n, n as u64),
+            common::raw_bits(n, n as u64),
+        ]
+        .iter()
+        .enumerate()
+        {
+            run(x, &format!("n {n} shape {k}"));
+        }
+    }
+}
+
+#[test]
+fn vocabulary_sizes_against_f64() {
+    for &n in &[32_000usize, 50_257, 128_256, 262_144] {
+        for (k, x) in [common::lm_like(n, 5), common::ties(n, 6)]
+            .iter()
+            .enumerate()
+        {
+            run(x, &format!("n {n} shape {k}"));
+        }
+    }
+}
+
+/// Exact in the tail: `[0, -30, -40]` reports -30 and -40 (less the normalizer), where the
+/// draw's masses give those tokens probability 0.
+#[test]
+fn the_tail_is_exact() {
+    let x = [0.0f32, -30.0, -40.0];
+    let ln_s = (1.0 + (-30f64).exp() + (-40f64).exp()).ln();
+    for source in [LogprobSource::Raw, LogprobSource::Processed] {
+        let mut s = Sampler::new(SamplingParams::default()).unwrap();
+        let mut lp = Logprobs::new();
+        s.sample_with_logprobs(&x, 3, source, &mut lp).unwrap();
+        assert_eq!(lp.top()[1], (1, (-30.0 - ln_s) as f32));
+        assert_eq!(lp.top()[2], (2, (-40.0 - ln_s) as f32));
+        assert_eq!(s.distribution(&x).unwrap().probability(2), 0.0);
+    }
+}
+
+/// At `T = 0` the processed report is the model's own (raw), as OpenAI reports it.
+#[test]
+fn greedy_reports_the_models_logprobs() {
+    let x = [2.0f32, 1.0, 0.1];
+    let mut s = Sampler::new(SamplingParams::default().temperature(0.0)).unwrap();
+    let mut lp = Logprobs::new();
+    s.sample_with_logprobs(&x, 2, LogprobSource::Processed, &mut lp)
+        .unwrap();
+    assert_eq!(lp.source(), LogprobSource::Raw);
+    assert!((lp.logprob().exp() - 0.659).abs() < 5e-4); // softmax([2, 1, 0.1])[0]
+    assert!((lp.top()[1].1.exp() - 0.242).abs() < 5e-4);
+}
