@@ -563,7 +563,8 @@ impl Sampler {
     /// [`sample_in`](Sampler::sample_in), reporting log-probabilities in `out`: the chosen
     /// token's, its rank and the `top_n` most probable tokens', from `source` (see the
     /// [`Logprobs`] docs for what each number means). No allocation once `out` has held
-    /// `top_n` entries; the top tokens are found without sorting the vocabulary.
+    /// `top_n` entries; the top tokens are found without sorting the vocabulary. `top_n =
+    /// usize::MAX` (vLLM's `-1`) reports every token, in rank order.
     ///
     /// ```
     /// use logits::{LogprobSource, Logprobs, Sampler, SamplingParams, Workspace};

@@ -99,7 +99,7 @@ fn chains() -> Vec<(Chain, bool)> {
 
 fn run(x: &[f32], what: &str) {
     for (c, (chain, greedy)) in chains().into_iter().enumerate() {
-        for top_n in [0usize, 1, 5, 20, x.len() + 3] {
+        for top_n in [0usize, 1, 5, 20, x.len() + 3, usize::MAX] {
             for source in [LogprobSource::Raw, LogprobSource::Processed] {
                 let mut plain = Sampler::from_chain(chain.clone(), 9);
                 let mut s = Sampler::from_chain(chain.clone(), 9);

@@ -22,7 +22,11 @@ use crate::{
 pub struct Sample {
     /// The token id (index into the logits).
     pub token: u32,
-    /// Its probability in the final, renormalized distribution.
+    /// Its probability in the distribution the draw used (after processors, temperature and
+    /// truncation, renormalized), from the draw's integer masses: exact for the draw, but `0`
+    /// for a token below about `2^-41` of the top one. For the model's own (raw)
+    /// log-probabilities, or exact values in the tail, use
+    /// [`Sampler::sample_with_logprobs`](crate::Sampler::sample_with_logprobs).
     pub probability: f32,
 }
 
