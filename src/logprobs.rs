@@ -100,7 +100,7 @@ impl Logprobs {
         self.source = LogprobSource::Processed;
         self.token = token;
         self.logprob = d.logprob(token, ln_s);
-        self.rank = d.rank(token);
+        self.rank = self.rank_from_top(token).unwrap_or_else(|| d.rank(token));
         self.top.clear();
         self.top
             .extend(self.ids.iter().map(|&id| (id, d.logprob(id, ln_s))));
@@ -134,15 +134,17 @@ impl Logprobs {
         self.source = LogprobSource::Raw;
         self.token = token;
         self.logprob = lp(token);
-        let xt = values[token as usize];
-        let ahead = values
-            .iter()
-            .enumerate()
-            .filter(|&(i, &x)| x > xt || (x == xt && (i as u32) < token))
-            .count();
-        self.rank = ahead as u64 + 1;
+        self.rank = self
+            .rank_from_top(token)
+            .unwrap_or_else(|| c.rank_among_all(token));
         self.top.clear();
         self.top.extend(self.ids.iter().map(|&id| (id, lp(id))));
+    }
+
+    /// The rank of `token` if it is among the best ids found.
+    fn rank_from_top(&self, token: u32) -> Option<u64> {
+        let position = self.ids.iter().position(|&id| id == token)?;
+        Some(position as u64 + 1)
     }
 
     /// The ids buffer the best candidates are written into.

@@ -182,3 +182,86 @@ fn greedy_reports_the_models_logprobs() {
     assert!((lp.logprob().exp() - 0.659).abs() < 5e-4); // softmax([2, 1, 0.1])[0]
     assert!((lp.top()[1].1.exp() - 0.242).abs() < 5e-4);
 }
+
+/// Every candidate's rank and log-probability, and the normalizer, of distributions whose
+/// logits are edited (bias raising and lowering tokens, penalties on the most likely ones, which
+/// lowers their blocks' maxima) and masked, against the oracle: the counting and summing passes
+/// read the raw logits and correct for the edits and the mask.
+#[test]
+fn ranks_and_normalizers_under_edits_and_masks() {
+    use logits::{Logits, Penalties, Window};
+    let mut sizes: Vec<usize> = (1..=300).step_by(7).collect();
+    sizes.extend([1_000, 32_000]);
+    for n in sizes {
+        for (k, x) in [common::lm_like(n, 3), common::ties(n, 4)]
+            .iter()
+            .enumerate()
+        {
+            let mut order: Vec<u32> = (0..n as u32).collect();
+            order.sort_by(|&a, &b| x[b as usize].total_cmp(&x[a as usize]).then(a.cmp(&b)));
+            let bias: Vec<(u32, f32)> = (0..n as u32)
+                .step_by(97)
+                .map(|id| (id, if id % 2 == 0 { 2.5 } else { -4.0 }))
+                .collect();
+            let chains = [
+                Chain::new().then(Temperature::new(1.3).unwrap()),
+                Chain::new()
+                    .then(LogitBias::new(bias.clone()).unwrap())
+                    .then(Penalties::new(1.3, 0.5, 0.5, Window::All).unwrap())
+                    .then(Temperature::new(0.9).unwrap()),
+                Chain::new()
+                    .then(Penalties::new(1.3, 0.5, 0.5, Window::All).unwrap())
+                    .then(TopP::new(0.9).unwrap()),
+                Chain::new()
+                    .then(LogitBias::new(bias).unwrap())
+                    .then(TopK::new(30)),
+            ];
+            let mask: Vec<u32> = (0..n.div_ceil(32) as u64)
+                .map(|i| logits::rng::word(7, i) as u32 | 1)
+                .collect();
+            for (c, chain) in chains.into_iter().enumerate() {
+                for masked in [false, true] {
+                    let what = format!("n {n} shape {k} chain {c} masked {masked}");
+                    let input = if masked {
+                        Logits::new(x).with_mask(&mask)
+                    } else {
+                        Logits::new(x)
+                    };
+                    let mut s = Sampler::from_chain(chain.clone(), 1);
+                    // The likeliest tokens were generated: the penalties lower them.
+                    for &id in order.iter().take(12) {
+                        s.accept(id);
+                    }
+                    let mut oracle = reference::Candidates::new(input).unwrap();
+                    for (i, stage) in s.chain().stages().iter().enumerate() {
+                        stage.apply_reference(&mut oracle, &Context::new(1, 0).at_stage(i as u32));
+                    }
+                    let Ok(d) = s.distribution(input) else {
+                        assert!(oracle.ids().is_empty(), "{what}");
+                        continue;
+                    };
+                    let t = oracle.temperature() as f64;
+                    let top = oracle.logit(oracle.ids()[0]) as f64;
+                    let z = |id: u32| (oracle.logit(id) as f64 - top) / t;
+                    let ln_s = oracle.ids().iter().map(|&id| z(id).exp()).sum::<f64>().ln();
+                    let got = d.log_normalizer();
+                    assert!(
+                        (got - ln_s).abs() <= 1e-6 * ln_s.max(1.0),
+                        "{what}: ln S {got} vs {ln_s}"
+                    );
+                    // Every candidate's rank up to 300 of them, else the first and last 20
+                    // and every 4,999th (each rank is a pass over the logits).
+                    let len = oracle.ids().len();
+                    let checked = (0..len)
+                        .filter(|&p| len <= 300 || p < 20 || p + 20 >= len || p % 4_999 == 0);
+                    for pos in checked {
+                        let id = oracle.ids()[pos];
+                        assert_eq!(d.rank(id), pos as u64 + 1, "{what}: rank of {id}");
+                        let lp = d.logprob(id, got);
+                        assert!(close(lp, z(id) - ln_s), "{what}: logprob of {id}: {lp}");
+                    }
+                }
+            }
+        }
+    }
+}

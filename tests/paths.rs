@@ -191,3 +191,95 @@ fn softmax_matches_its_scalar_definition() {
         }
     }
 }
+
+/// Log-probabilities, raw and processed, with their ranks and top lists, have the same bits on
+/// every path, with and without a mask.
+#[test]
+fn logprobs_are_the_same_on_every_path() {
+    use logits::{Logits, LogprobSource, Logprobs};
+    for n in (1..=300).step_by(13).chain([1023, 1025, 32_000, 50_257]) {
+        for (k, x) in shapes(n, 5 * n as u64).into_iter().enumerate() {
+            let mask: Vec<u32> = (0..n.div_ceil(32) as u64)
+                .map(|i| logits::rng::word(3, i) as u32 | 1)
+                .collect();
+            for p in params().iter().skip((n + k) % 7).step_by(7) {
+                for source in [LogprobSource::Raw, LogprobSource::Processed] {
+                    for masked in [false, true] {
+                        let input = if masked {
+                            Logits::new(&x).with_mask(&mask)
+                        } else {
+                            Logits::new(&x)
+                        };
+                        let mut seen: Option<(u32, u32, u64, Vec<(u32, u32)>)> = None;
+                        for path in SimdPath::ALL.into_iter().filter(|p| p.is_available()) {
+                            let mut s = Sampler::new(p.clone())
+                                .unwrap()
+                                .with_simd_path(path)
+                                .unwrap();
+                            let mut lp = Logprobs::new();
+                            let Ok(_) = s.sample_with_logprobs(input, 20, source, &mut lp) else {
+                                assert!(seen.is_none(), "n = {n}, {p:?}, {path:?}");
+                                continue;
+                            };
+                            let got = (
+                                lp.token(),
+                                lp.logprob().to_bits(),
+                                lp.rank(),
+                                lp.top().iter().map(|&(id, v)| (id, v.to_bits())).collect(),
+                            );
+                            if let Some(want) = &seen {
+                                assert_eq!(&got, want, "n = {n}, shape {k}, {p:?}, {path:?}");
+                            }
+                            seen = Some(got);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// log_softmax on the path this process uses equals, bit for bit, its scalar definition:
+/// `ln S` of the f64 lane sum of the T = 1 weights (as softmax sums them), then
+/// `(x - max) - ln S` in f64, rounded once.
+#[test]
+fn log_softmax_matches_its_scalar_definition() {
+    for n in (1..=300).chain([1023, 1024, 1025, 32_000, 50_257]) {
+        for (k, x) in shapes(n, 9 * n as u64).into_iter().enumerate() {
+            if x.iter().all(|&v| v == f32::NEG_INFINITY) {
+                continue;
+            }
+            let max = x
+                .iter()
+                .fold(f32::NEG_INFINITY, |a, &v| if v > a { v } else { a });
+            let s = logits::weight::Scaling::new(max, 1.0);
+            let mut lanes = [0.0f64; 16];
+            for (i, &v) in x.iter().enumerate() {
+                lanes[i % 16] += s.weight(v) as f64;
+            }
+            for width in [8, 4, 2, 1] {
+                for l in 0..width {
+                    lanes[l] += lanes[l + width];
+                }
+            }
+            let log_sum = lanes[0].ln();
+            let want: Vec<u32> = x
+                .iter()
+                .map(|&v| {
+                    if v == f32::NEG_INFINITY {
+                        v
+                    } else {
+                        ((v as f64 - max as f64) - log_sum).max(f32::MIN as f64) as f32
+                    }
+                })
+                .map(f32::to_bits)
+                .collect();
+            let got: Vec<u32> = logits::log_softmax(&x)
+                .unwrap()
+                .into_iter()
+                .map(f32::to_bits)
+                .collect();
+            assert_eq!(got, want, "n = {n}, shape {k}");
+        }
+    }
+}

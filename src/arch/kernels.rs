@@ -743,6 +743,128 @@ pub(crate) fn prefix_block_walk(
     (end, cum)
 }
 
+/// Among the tokens of the blocks whose maximum is at least `x` (every block if `block_max` is
+/// empty) that `mask` allows (every token if it is empty), those ranked before `(x, id)` by their
+/// raw logits: a higher logit, or an equal one and a lower id. Returns their number and the f64
+/// sum of `weight` over them, each lane of 32 tokens into lane `i mod 16` of the sum in id order,
+/// then the fixed tree of `weight::reduce_lanes`, so every instruction set gives the same bits.
+#[inline(always)]
+fn ranked_before(
+    logits: &[f32],
+    block_max: &[f32],
+    mask: &[u32],
+    x: f32,
+    id: u32,
+    weight: impl Fn(f32) -> f32 + Copy,
+) -> (u64, f64) {
+    let id = id as usize;
+    let mut count = [0u32; MAX_LANES];
+    let mut acc = [0.0f64; LANES];
+    for (b, block) in logits.chunks(BLOCK).enumerate() {
+        if !block_max.is_empty() && block_max[b] < x {
+            continue;
+        }
+        for (c, chunk) in block.chunks(MAX_LANES).enumerate() {
+            let start = b * BLOCK + c * MAX_LANES;
+            let word = if mask.is_empty() {
+                u32::MAX
+            } else {
+                mask[start / 32]
+            };
+            let (count, acc) = (&mut count, &mut acc);
+            match <&[f32; MAX_LANES]>::try_from(chunk) {
+                // Below `id`, an equal logit ranks before; above it, only a higher one.
+                Ok(full) if start + MAX_LANES <= id => {
+                    lanes_before(full, word, |v| v >= x, weight, count, acc)
+                }
+                Ok(full) if start > id => lanes_before(full, word, |v| v > x, weight, count, acc),
+                _ => {
+                    for (l, &v) in chunk.iter().enumerate() {
+                        let i = start + l;
+                        if (word >> l) & 1 != 0 && (v > x || (v == x && i < id)) {
+                            count[l] += 1;
+                            acc[l % LANES] += weight(v) as f64;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let count = count.iter().map(|&c| u64::from(c)).sum();
+    (count, crate::weight::reduce_lanes(acc))
+}
+
+/// One full chunk of [`ranked_before`]: the tokens `word` allows that pass `before`.
+#[inline(always)]
+fn lanes_before(
+    chunk: &[f32; MAX_LANES],
+    word: u32,
+    before: impl Fn(f32) -> bool,
+    weight: impl Fn(f32) -> f32,
+    count: &mut [u32; MAX_LANES],
+    acc: &mut [f64; LANES],
+) {
+    for l in 0..MAX_LANES {
+        let v = chunk[l];
+        // All ones where the token is allowed and ranked before.
+        let keep = lane_mask(word, l) & 0u32.wrapping_sub(before(v) as u32);
+        count[l] += keep & 1;
+        acc[l % LANES] += f32::from_bits(weight(v).to_bits() & keep) as f64;
+    }
+}
+
+/// The number of tokens ranked before `(x, id)`, as [`ranked_before`] selects them.
+#[inline(always)]
+pub(crate) fn count_ranked_before(
+    logits: &[f32],
+    block_max: &[f32],
+    mask: &[u32],
+    x: f32,
+    id: u32,
+) -> u64 {
+    ranked_before(logits, block_max, mask, x, id, |_| 0.0).0
+}
+
+/// The f64 sum of the weights of the tokens ranked before `(x, id)`, as [`ranked_before`]
+/// selects them; a logit above the maximum weighs 1.
+#[inline(always)]
+pub(crate) fn weight_sum_ranked_before(
+    logits: &[f32],
+    block_max: &[f32],
+    mask: &[u32],
+    s: Scaling,
+    x: f32,
+    id: u32,
+) -> f64 {
+    with_z!(s, |z| ranked_before(
+        logits,
+        block_max,
+        mask,
+        x,
+        id,
+        move |v| {
+            let t = z(v);
+            exp_of_nonpositive(if t > 0.0 { 0.0 } else { t })
+        }
+    )
+    .1)
+}
+
+/// Writes `(x - max) - log_sum` of every logit into `out`, computed in f64 and rounded once
+/// (a value below the f32 range as `f32::MIN`; `-inf` stays `-inf`).
+#[inline(always)]
+pub(crate) fn log_softmax_write(logits: &[f32], max: f32, log_sum: f64, out: &mut [f32]) {
+    let max = max as f64;
+    for (o, &x) in out.iter_mut().zip(logits) {
+        let v = ((x as f64 - max) - log_sum).max(f32::MIN as f64) as f32;
+        *o = if x == f32::NEG_INFINITY {
+            f32::NEG_INFINITY
+        } else {
+            v
+        };
+    }
+}
+
 /// `out[i] = out[i] · scale` rounded once to f32, with `scale` (in f64) split in two f32 parts
 /// `hi + lo`: `fma(out[i], hi, out[i] · lo)`.
 #[inline(always)]

@@ -248,9 +248,11 @@ impl<'a> Distribution<'a> {
     /// ```
     pub fn log_normalizer(&self) -> f64 {
         let view = self.view();
-        let weight = |id: u32| self.scaling.weight(view.get(id)) as f64;
         let sum = match self.set {
-            Set::List => self.s.ids.iter().map(|&id| weight(id)).sum::<f64>(),
+            Set::List => {
+                let weight = |id: u32| self.scaling.weight(view.get(id)) as f64;
+                self.s.ids.iter().map(|&id| weight(id)).sum::<f64>()
+            }
             Set::All if self.weights_ready => {
                 // Sixteen f64 accumulators, so that the loop vectorizes.
                 let mut acc = [0.0f64; 16];
@@ -265,7 +267,22 @@ impl<'a> Distribution<'a> {
                 }
                 acc.iter().sum()
             }
-            _ => self.ids().map(weight).sum(),
+            // Every token with a logit above `-inf` (none ranks before id 0 by an equal one).
+            Set::All => view.weight_sum_ranked_before(
+                self.path,
+                &self.s.block_max,
+                self.scaling,
+                f32::NEG_INFINITY,
+                0,
+            ),
+            // The tokens ranked at or before the boundary: before its successor in id order.
+            Set::Prefix { boundary, .. } => view.weight_sum_ranked_before(
+                self.path,
+                &self.s.block_max,
+                self.scaling,
+                view.get(boundary),
+                boundary + 1,
+            ),
         };
         sum.ln()
     }
@@ -311,14 +328,16 @@ impl<'a> Distribution<'a> {
         if (id as usize) >= self.logits.len() || !in_set(view, self.set, &self.s.ids, id) {
             return 0;
         }
-        let before = |i: u32| rank_le(view, i, id) && i != id;
         let ahead = match self.set {
-            Set::List => self.s.ids.iter().filter(|&&i| before(i)).count(),
+            Set::List => {
+                let before = |i: u32| rank_le(view, i, id) && i != id;
+                self.s.ids.iter().filter(|&&i| before(i)).count() as u64
+            }
             // Every candidate ranked before a candidate is one (the set is all the unmasked
             // tokens, or a prefix of the ranking).
-            _ => (0..self.logits.len() as u32).filter(|&i| before(i)).count(),
+            _ => view.count_ranked_before(self.path, &self.s.block_max, view.get(id), id),
         };
-        ahead as u64 + 1
+        ahead + 1
     }
 
     /// Draws a token from a 64-bit random word.

@@ -287,6 +287,15 @@ impl<'a> Candidates<'a> {
         View::new(self.logits, self.mask, &self.s.edits)
     }
 
+    /// The rank of `id` among the tokens as seen (1 for the first; a higher logit, or an equal
+    /// one and a lower id, ranks before), whether or not it is a candidate. `id` must be below
+    /// the number of tokens.
+    pub(crate) fn rank_among_all(&mut self, id: u32) -> u64 {
+        self.settle();
+        let view = View::new(self.logits, self.mask, &self.s.edits);
+        view.count_ranked_before(self.path, &self.s.block_max, view.get(id), id) + 1
+    }
+
     /// Whether a `T = 0` temperature left the top candidate alone.
     pub(crate) fn is_greedy(&self) -> bool {
         self.greedy

@@ -6,6 +6,12 @@
 //! then corrects the answer for the few edited ones (a collected list, the weights and their
 //! chunk sums, a block's maximum). Scalar reads go through [`View::get`].
 
+use crate::{
+    arch::{self, kernels::BLOCK},
+    weight::Scaling,
+    SimdPath,
+};
+
 /// The edited logits of one candidate set: a list of `(id, value)`, a bit per token saying
 /// which are edited (what the kernels read: 1/32 of the logits' size), and a small hash table
 /// from id to list entry (what a scalar read of an edited token uses). Nothing in it is
@@ -179,6 +185,70 @@ impl<'a> View<'a> {
     /// The number of tokens.
     pub(super) fn len(self) -> usize {
         self.raw.len()
+    }
+
+    /// The number of tokens as seen ranked before `(x, id)` (a higher logit, or an equal one and
+    /// a lower id), counted by a kernel over the raw logits in the blocks whose maximum in
+    /// `block_max` is at least `x` (each an upper bound of its unedited allowed logits), then
+    /// corrected for the edited tokens.
+    pub(super) fn count_ranked_before(
+        self,
+        path: SimdPath,
+        block_max: &[f32],
+        x: f32,
+        id: u32,
+    ) -> u64 {
+        let n = arch::count_ranked_before(path, self.raw, block_max, self.mask, x, id);
+        self.edited_ranked_before(block_max, x, id)
+            .fold(n, |n, (_, counted)| if counted { n + 1 } else { n - 1 })
+    }
+
+    /// The f64 sum of the weights under `s` of the tokens as seen ranked before `(x, id)`, as
+    /// [`count_ranked_before`](Self::count_ranked_before) selects them.
+    pub(super) fn weight_sum_ranked_before(
+        self,
+        path: SimdPath,
+        block_max: &[f32],
+        s: Scaling,
+        x: f32,
+        id: u32,
+    ) -> f64 {
+        let sum = arch::weight_sum_ranked_before(path, self.raw, block_max, self.mask, s, x, id);
+        self.edited_ranked_before(block_max, x, id)
+            .fold(sum, |sum, (v, counted)| {
+                let w = s.weight(v) as f64;
+                if counted {
+                    sum + w
+                } else {
+                    sum - w
+                }
+            })
+    }
+
+    /// The corrections to a ranked-before kernel's answer for the edited allowed tokens:
+    /// `(raw logit, false)` for each one the kernel counted by its raw logit, `(edited logit,
+    /// true)` for each one ranked before by its edited logit.
+    fn edited_ranked_before<'b>(
+        self,
+        block_max: &'b [f32],
+        x: f32,
+        id: u32,
+    ) -> impl Iterator<Item = (f32, bool)> + 'b
+    where
+        'a: 'b,
+    {
+        let before = move |v: f32, i: u32| v > x || (v == x && i < id);
+        self.edits
+            .list()
+            .iter()
+            .filter(move |&&(e, _)| self.allows(e))
+            .flat_map(move |&(e, v)| {
+                let raw = self.raw[e as usize];
+                let visited = block_max.is_empty() || block_max[e as usize / BLOCK] >= x;
+                let uncount = (visited && before(raw, e)).then_some((raw, false));
+                let count = before(v, e).then_some((v, true));
+                uncount.into_iter().chain(count)
+            })
     }
 
     /// After a kernel appended to `out`, from `start`, the ascending ids whose *raw* logit

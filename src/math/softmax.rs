@@ -69,14 +69,7 @@ fn max_and_log_sum(logits: &[f32]) -> Result<(f32, f64), Error> {
 pub fn log_softmax_into(logits: &[f32], out: &mut [f32]) -> Result<(), Error> {
     same_len(logits.len(), out.len())?;
     let (max, log_sum) = max_and_log_sum(logits)?;
-    for (o, &x) in out.iter_mut().zip(logits) {
-        let v = (x as f64 - max as f64) - log_sum;
-        *o = if x == f32::NEG_INFINITY {
-            f32::NEG_INFINITY
-        } else {
-            v.max(f32::MIN as f64) as f32
-        };
-    }
+    arch::log_softmax_write(SimdPath::detect(), logits, max, log_sum, out);
     Ok(())
 }
 
