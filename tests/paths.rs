@@ -192,6 +192,9 @@ fn softmax_matches_its_scalar_definition() {
     }
 }
 
+/// A logprobs report as bits: token, logprob, rank, top list.
+type ReportBits = (u32, u32, u64, Vec<(u32, u32)>);
+
 /// Log-probabilities, raw and processed, with their ranks and top lists, have the same bits on
 /// every path, with and without a mask.
 #[test]
@@ -210,7 +213,7 @@ fn logprobs_are_the_same_on_every_path() {
                         } else {
                             Logits::new(&x)
                         };
-                        let mut seen: Option<(u32, u32, u64, Vec<(u32, u32)>)> = None;
+                        let mut seen: Option<ReportBits> = None;
                         for path in SimdPath::ALL.into_iter().filter(|p| p.is_available()) {
                             let mut s = Sampler::new(p.clone())
                                 .unwrap()
@@ -221,7 +224,7 @@ fn logprobs_are_the_same_on_every_path() {
                                 assert!(seen.is_none(), "n = {n}, {p:?}, {path:?}");
                                 continue;
                             };
-                            let got = (
+                            let got: ReportBits = (
                                 lp.token(),
                                 lp.logprob().to_bits(),
                                 lp.rank(),
