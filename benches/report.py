@@ -37,6 +37,7 @@ CHAIN_ROWS = [
     ("chain_topk40_mask_half", "+ token bitmask, half allowed at random", "chain_topk40"),
     ("chain_topk40_mask_most", "+ token bitmask, all but about 1 % allowed", "chain_topk40"),
     ("logprobs20_processed_topk40", "+ the top 20 processed logprobs", "chain_topk40"),
+    ("logprobs20_raw_topk40", "+ the top 20 raw logprobs", "chain_topk40"),
     ("t1.0", "T 1.0, draw", None),
     ("logprobs20_processed_t1", "+ the top 20 processed logprobs", "t1.0"),
     ("logprobs20_raw_t1", "+ the top 20 raw logprobs", "t1.0"),

@@ -240,6 +240,7 @@ fn chain_rows(g: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime
             topk.clone(),
             LogprobSource::Processed,
         ),
+        ("logprobs20_raw_topk40", topk.clone(), LogprobSource::Raw),
         (
             "logprobs20_processed_t1",
             SamplingParams::default().seed(7),

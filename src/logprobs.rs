@@ -11,13 +11,16 @@
 //! token alone (which would report 0), the report is the raw one, as OpenAI reports the model's
 //! own log-probabilities for greedy decoding.
 //!
-//! Both are exact in the tail: `z_i` and `x_i - m` are exact in f64, and the normalizer comes
-//! from an f64 sum of the f32 weights (each within a few ulp of `exp(z)`), so a reported logprob
-//! is within `1e-5` absolute plus `2^-23` relative of the exact `ln p`, however small `p`
-//! (tested against f64 log-softmax; the draw's integer masses, which make
-//! `Sample::probability`, are not used). A value below the
-//! f32 range is reported as `f32::MIN`; `-inf` means masked (raw) or not a candidate
-//! (processed).
+//! Both are exact in the tail. Raw: `(x_i - m) - ln S` in f32 (both terms at most 0, so within
+//! `2^-23` relatively), the values [`log_softmax_into`](crate::log_softmax_into) writes, bit for
+//! bit; `S` is an f64 sum of the f32 weights. Processed: `z_i` exact in f64, less `ln S`, with
+//! `S` the kept set's total mass (the weights rounded to multiples of `2^-40`: within
+//! `n · 2^-41` of their sum, and `S >= 1`); see
+//! [`Distribution::log_normalizer`]. A reported logprob is within `1e-5` absolute plus `2^-23`
+//! relative of the exact `ln p`, however small `p` (tested against f64 log-softmax; the
+//! per-token masses, which make `Sample::probability` and are 0 below `2^-41` of the top, are
+//! not used). A value below the f32 range is reported as `f32::MIN`; `-inf` means masked (raw)
+//! or not a candidate (processed).
 //!
 //! The whole vocabulary's raw log-probabilities go into a caller's buffer with
 //! [`log_softmax_into`](crate::log_softmax_into).
@@ -106,31 +109,32 @@ impl Logprobs {
             .extend(self.ids.iter().map(|&id| (id, d.logprob(id, ln_s))));
     }
 
-    /// The raw report of `token` over `values`, in `workspace` (which it uses as scratch).
+    /// The raw report of `token` over `values`, in `workspace` (which it uses as scratch; if
+    /// `scanned_top` is given, the workspace holds the scan of `values`, unmasked, and that is
+    /// its top token).
     pub(crate) fn fill_raw(
         &mut self,
         values: &[f32],
+        scanned_top: Option<u32>,
         token: u32,
         top_n: usize,
         workspace: &mut Workspace,
         path: SimdPath,
     ) {
-        // The logits are valid: the sampling call that chose `token` checked them.
-        let Ok(mut c) = Candidates::with_path(Logits::new(values), workspace, path) else {
-            return;
+        let mut c = match scanned_top {
+            Some(top) => Candidates::scanned(values, None, workspace, path, top),
+            // The logits are valid: the sampling call that chose `token` checked them.
+            None => match Candidates::with_path(Logits::new(values), workspace, path) {
+                Ok(c) => c,
+                Err(_) => return,
+            },
         };
         c.best(top_n, &mut self.ids);
         let top = c.top();
         let m = c.logit(top);
-        let ln_s = arch::weight_f64_sum(path, values, Scaling::new(m, 1.0)).ln();
-        let lp = |id: u32| {
-            let x = values[id as usize];
-            if x == f32::NEG_INFINITY {
-                f32::NEG_INFINITY
-            } else {
-                (((x as f64) - m as f64) - ln_s).max(f32::MIN as f64) as f32
-            }
-        };
+        let l = arch::weight_f64_sum(path, values, Scaling::new(m, 1.0)).ln() as f32;
+        // As `log_softmax_into` writes them, bit for bit.
+        let lp = |id: u32| arch::kernels::log_softmax_of(values[id as usize], m, l);
         self.source = LogprobSource::Raw;
         self.token = token;
         self.logprob = lp(token);

@@ -711,12 +711,15 @@ impl Run<'_> {
         out: &mut Logprobs,
     ) -> Result<Sample, Error> {
         let mut c = Candidates::with_path(logits, workspace, self.path)?;
+        let raw_top = c.top();
         self.chain.apply(&mut c, &self.context);
         // A greedy distribution reports the raw log-probabilities (as OpenAI does).
         let processed = source == LogprobSource::Processed && !c.is_greedy();
         if processed {
             c.best(top_n, out.ids_mut());
         }
+        // The raw report can reuse the scan when nothing edited or masked the logits.
+        let raw_top = c.scan_is_raw().then_some(raw_top);
         let d = c.into_distribution()?;
         let sample = match llama_cpp {
             Some(l) => l.draw(&d),
@@ -725,7 +728,8 @@ impl Run<'_> {
         if processed {
             out.fill_processed(&d, sample.token);
         } else {
-            out.fill_raw(logits.values(), sample.token, top_n, workspace, self.path);
+            let values = logits.values();
+            out.fill_raw(values, raw_top, sample.token, top_n, workspace, self.path);
         }
         Ok(sample)
     }

@@ -120,6 +120,15 @@ fn run(x: &[f32], what: &str) {
                 };
                 assert_eq!(lp.source() == LogprobSource::Raw, raw, "{what}");
                 check(&lp, &truth, top_n, &what);
+                if raw {
+                    // The values `log_softmax_into` writes, bit for bit.
+                    let all = logits::log_softmax(x).unwrap();
+                    let bits = |id: u32| all[id as usize].to_bits();
+                    assert_eq!(lp.logprob().to_bits(), bits(lp.token()), "{what}");
+                    for &(id, v) in lp.top() {
+                        assert_eq!(v.to_bits(), bits(id), "{what}: {id}");
+                    }
+                }
             }
         }
     }
@@ -262,6 +271,39 @@ fn ranks_and_normalizers_under_edits_and_masks() {
                     }
                 }
             }
+        }
+    }
+}
+
+/// The raw report ignores the bitmask (it is the model's log-softmax): the same values as
+/// `log_softmax` of the unmasked logits, with the sampled token among the allowed ones.
+#[test]
+fn raw_reports_ignore_the_mask() {
+    use logits::Logits;
+    for n in [1usize, 31, 32, 33, 300, 1000, 32_000] {
+        let x = common::lm_like(n, 11);
+        let mask: Vec<u32> = (0..n.div_ceil(32) as u64)
+            .map(|i| logits::rng::word(5, i) as u32 | 1)
+            .collect();
+        let all = logits::log_softmax(&x).unwrap();
+        let truth = raw_truth(&x);
+        let mut s = Sampler::new(SamplingParams::default().seed(3)).unwrap();
+        for _ in 0..5 {
+            let mut lp = Logprobs::new();
+            let t = s
+                .sample_with_logprobs(
+                    Logits::new(&x).with_mask(&mask),
+                    20,
+                    LogprobSource::Raw,
+                    &mut lp,
+                )
+                .unwrap();
+            assert!(
+                mask[t.token as usize / 32] >> (t.token % 32) & 1 == 1,
+                "n {n}"
+            );
+            check(&lp, &truth, 20, &format!("n {n}"));
+            assert_eq!(lp.logprob().to_bits(), all[t.token as usize].to_bits());
         }
     }
 }

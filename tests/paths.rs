@@ -147,7 +147,7 @@ fn vocabulary_sizes() {
 
 /// softmax on the path this process uses (`LOGITS_SIMD_PATH` selects it) equals, bit for bit,
 /// its scalar definition: weights from `logits::weight`, their f64 sum with element `i` in lane
-/// `i mod 16` and the lanes added `l += l + 8, + 4, + 2, + 1`, then `w · (1/S)` with `1/S` split
+/// `i mod 64` and the lanes added `l += l + 32, + 16, ..., + 1`, then `w · (1/S)` with `1/S` split
 /// in two f32 parts `hi + lo`: `fma(w, hi, w · lo)`.
 #[test]
 fn softmax_matches_its_scalar_definition() {
@@ -168,11 +168,11 @@ fn softmax_matches_its_scalar_definition() {
                     .fold(f32::NEG_INFINITY, |a, &v| if v > a { v } else { a });
                 let s = logits::weight::Scaling::new(max, t);
                 let w: Vec<f32> = x.iter().map(|&v| s.weight(v)).collect();
-                let mut lanes = [0.0f64; 16];
+                let mut lanes = [0.0f64; 64];
                 for (i, &v) in w.iter().enumerate() {
-                    lanes[i % 16] += v as f64;
+                    lanes[i % 64] += v as f64;
                 }
-                for width in [8, 4, 2, 1] {
+                for width in [32, 16, 8, 4, 2, 1] {
                     for l in 0..width {
                         lanes[l] += lanes[l + width];
                     }
@@ -243,8 +243,8 @@ fn logprobs_are_the_same_on_every_path() {
 }
 
 /// log_softmax on the path this process uses equals, bit for bit, its scalar definition:
-/// `ln S` of the f64 lane sum of the T = 1 weights (as softmax sums them), then
-/// `(x - max) - ln S` in f64, rounded once.
+/// `ln S` of the f64 lane sum of the T = 1 weights (as softmax sums them), rounded to f32 as
+/// `l`, then `(x - max) - l` in f32.
 #[test]
 fn log_softmax_matches_its_scalar_definition() {
     for n in (1..=300).chain([1023, 1024, 1025, 32_000, 50_257]) {
@@ -256,23 +256,23 @@ fn log_softmax_matches_its_scalar_definition() {
                 .iter()
                 .fold(f32::NEG_INFINITY, |a, &v| if v > a { v } else { a });
             let s = logits::weight::Scaling::new(max, 1.0);
-            let mut lanes = [0.0f64; 16];
+            let mut lanes = [0.0f64; 64];
             for (i, &v) in x.iter().enumerate() {
-                lanes[i % 16] += s.weight(v) as f64;
+                lanes[i % 64] += s.weight(v) as f64;
             }
-            for width in [8, 4, 2, 1] {
+            for width in [32, 16, 8, 4, 2, 1] {
                 for l in 0..width {
                     lanes[l] += lanes[l + width];
                 }
             }
-            let log_sum = lanes[0].ln();
+            let l = lanes[0].ln() as f32;
             let want: Vec<u32> = x
                 .iter()
                 .map(|&v| {
                     if v == f32::NEG_INFINITY {
                         v
                     } else {
-                        ((v as f64 - max as f64) - log_sum).max(f32::MIN as f64) as f32
+                        ((v - max) - l).max(f32::MIN)
                     }
                 })
                 .map(f32::to_bits)

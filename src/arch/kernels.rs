@@ -10,7 +10,9 @@
 //! maximum; later passes skip every block whose maximum shows it cannot hold a wanted token.
 
 use crate::exp::exp_of_nonpositive;
-use crate::weight::{mass_from_parts, mass_parts, mass_parts_biased, unbias, with_z, Scaling};
+use crate::weight::{
+    mass_from_parts, mass_parts, mass_parts_biased, unbias, with_z, Scaling, SUM_LANES,
+};
 
 /// Tokens per block: the unit of the block maxima that later passes skip by. Each block ends in
 /// a horizontal reduction, so fewer, longer blocks cost the validating pass less.
@@ -518,27 +520,41 @@ pub(crate) fn masses_of(x: &[f32], s: Scaling, out: &mut Vec<u64>) {
 }
 
 /// The f64 sum of every logit's weight, in the fixed layout of `weight::sum_f64` (element `i`
-/// into lane `i mod 16`, then a fixed pairwise tree).
+/// into lane `i mod 64`, then a fixed pairwise tree).
 #[inline(always)]
 pub(crate) fn weight_f64_sum(logits: &[f32], s: Scaling) -> f64 {
+    // Through a buffer of 1024 weights on the stack: as in `weights_f64_sum`, two loops
+    // vectorize better than one fused loop.
+    let mut buffer = [0.0f32; 1024];
     with_z!(s, |z| {
-        let w = |x: f32| exp_of_nonpositive(z(x)) as f64;
-        let mut acc = [0.0f64; LANES];
-        let (chunks, tail) = logits.as_chunks::<LANES>();
-        for c in chunks {
-            for (a, &x) in acc.iter_mut().zip(c) {
-                *a += w(x);
+        let mut acc = [0.0f64; SUM_LANES];
+        for xs in logits.chunks(1024) {
+            let ws = &mut buffer[..xs.len()];
+            for (w, &x) in ws.iter_mut().zip(xs) {
+                *w = exp_of_nonpositive(z(x));
             }
-        }
-        for (a, &x) in acc.iter_mut().zip(tail) {
-            *a += w(x);
+            add_into_lanes(ws, &mut acc);
         }
         crate::weight::reduce_lanes(acc)
     })
 }
 
+/// Adds `ws[i]` in f64 to `acc[i mod 64]`.
+#[inline(always)]
+fn add_into_lanes(ws: &[f32], acc: &mut [f64; SUM_LANES]) {
+    let (full, tail) = ws.as_chunks::<SUM_LANES>();
+    for c in full {
+        for (a, &v) in acc.iter_mut().zip(c) {
+            *a += v as f64;
+        }
+    }
+    for (a, &v) in acc.iter_mut().zip(tail) {
+        *a += v as f64;
+    }
+}
+
 /// Writes the weight of every logit into `out` and returns their sum in f64, accumulated in the
-/// fixed layout of `weight::sum_f64` (element `i` into lane `i mod 16`, then a fixed pairwise
+/// fixed layout of `weight::sum_f64` (element `i` into lane `i mod 64`, then a fixed pairwise
 /// tree), so every instruction set gives the same bits.
 #[inline(always)]
 pub(crate) fn weights_f64_sum(logits: &[f32], s: Scaling, out: &mut [f32]) -> f64 {
@@ -548,22 +564,14 @@ pub(crate) fn weights_f64_sum(logits: &[f32], s: Scaling, out: &mut [f32]) -> f6
 /// [`weights_f64_sum`] with the scaled logit given as a closure.
 #[inline(always)]
 fn weights_f64_sum_of_scaled(logits: &[f32], out: &mut [f32], z: impl Fn(f32) -> f32) -> f64 {
-    // Weights and sums in two loops per block of 1024 (a multiple of 16, so lane = i mod 16):
+    // Weights and sums in two loops per block of 1024 (a multiple of 64, so lane = i mod 64):
     // each vectorizes better than one fused loop.
-    let mut acc = [0.0f64; LANES];
+    let mut acc = [0.0f64; SUM_LANES];
     for (xs, os) in logits.chunks(1024).zip(out.chunks_mut(1024)) {
         for (o, &x) in os.iter_mut().zip(xs) {
             *o = exp_of_nonpositive(z(x));
         }
-        let (full, tail) = os.as_chunks::<LANES>();
-        for c in full {
-            for (a, &v) in acc.iter_mut().zip(c) {
-                *a += v as f64;
-            }
-        }
-        for (a, &v) in acc.iter_mut().zip(tail) {
-            *a += v as f64;
-        }
+        add_into_lanes(os, &mut acc);
     }
     crate::weight::reduce_lanes(acc)
 }
@@ -749,7 +757,7 @@ pub(crate) fn prefix_block_walk(
 /// sum of `weight` over them, each lane of 32 tokens into lane `i mod 16` of the sum in id order,
 /// then the fixed tree of `weight::reduce_lanes`, so every instruction set gives the same bits.
 #[inline(always)]
-fn ranked_before(
+fn ranked_before<const WEIGH: bool>(
     logits: &[f32],
     block_max: &[f32],
     mask: &[u32],
@@ -775,15 +783,19 @@ fn ranked_before(
             match <&[f32; MAX_LANES]>::try_from(chunk) {
                 // Below `id`, an equal logit ranks before; above it, only a higher one.
                 Ok(full) if start + MAX_LANES <= id => {
-                    lanes_before(full, word, |v| v >= x, weight, count, acc)
+                    lanes_before::<WEIGH>(full, word, |v| v >= x, weight, count, acc)
                 }
-                Ok(full) if start > id => lanes_before(full, word, |v| v > x, weight, count, acc),
+                Ok(full) if start > id => {
+                    lanes_before::<WEIGH>(full, word, |v| v > x, weight, count, acc)
+                }
                 _ => {
                     for (l, &v) in chunk.iter().enumerate() {
                         let i = start + l;
                         if (word >> l) & 1 != 0 && (v > x || (v == x && i < id)) {
                             count[l] += 1;
-                            acc[l % LANES] += weight(v) as f64;
+                            if WEIGH {
+                                acc[l % LANES] += weight(v) as f64;
+                            }
                         }
                     }
                 }
@@ -796,7 +808,7 @@ fn ranked_before(
 
 /// One full chunk of [`ranked_before`]: the tokens `word` allows that pass `before`.
 #[inline(always)]
-fn lanes_before(
+fn lanes_before<const WEIGH: bool>(
     chunk: &[f32; MAX_LANES],
     word: u32,
     before: impl Fn(f32) -> bool,
@@ -809,7 +821,9 @@ fn lanes_before(
         // All ones where the token is allowed and ranked before.
         let keep = lane_mask(word, l) & 0u32.wrapping_sub(before(v) as u32);
         count[l] += keep & 1;
-        acc[l % LANES] += f32::from_bits(weight(v).to_bits() & keep) as f64;
+        if WEIGH {
+            acc[l % LANES] += f32::from_bits(weight(v).to_bits() & keep) as f64;
+        }
     }
 }
 
@@ -822,7 +836,7 @@ pub(crate) fn count_ranked_before(
     x: f32,
     id: u32,
 ) -> u64 {
-    ranked_before(logits, block_max, mask, x, id, |_| 0.0).0
+    ranked_before::<false>(logits, block_max, mask, x, id, |_| 0.0).0
 }
 
 /// The f64 sum of the weights of the tokens ranked before `(x, id)`, as [`ranked_before`]
@@ -836,7 +850,7 @@ pub(crate) fn weight_sum_ranked_before(
     x: f32,
     id: u32,
 ) -> f64 {
-    with_z!(s, |z| ranked_before(
+    with_z!(s, |z| ranked_before::<true>(
         logits,
         block_max,
         mask,
@@ -850,18 +864,26 @@ pub(crate) fn weight_sum_ranked_before(
     .1)
 }
 
-/// Writes `(x - max) - log_sum` of every logit into `out`, computed in f64 and rounded once
-/// (a value below the f32 range as `f32::MIN`; `-inf` stays `-inf`).
+/// Writes [`log_softmax_of`] of every logit into `out`.
 #[inline(always)]
 pub(crate) fn log_softmax_write(logits: &[f32], max: f32, log_sum: f64, out: &mut [f32]) {
-    let max = max as f64;
+    let l = log_sum as f32;
     for (o, &x) in out.iter_mut().zip(logits) {
-        let v = ((x as f64 - max) - log_sum).max(f32::MIN as f64) as f32;
-        *o = if x == f32::NEG_INFINITY {
-            f32::NEG_INFINITY
-        } else {
-            v
-        };
+        *o = log_softmax_of(x, max, l);
+    }
+}
+
+/// `(x - max) - l` in f32, with `l` the normalizer's log rounded to f32: both terms are at most
+/// 0, so the two roundings leave the result within `2^-23` of it, relatively, however small.
+/// A value below the f32 range is `f32::MIN`; `-inf` stays `-inf`.
+#[inline(always)]
+pub(crate) fn log_softmax_of(x: f32, max: f32, l: f32) -> f32 {
+    let v = (x - max) - l;
+    let v = if v < f32::MIN { f32::MIN } else { v };
+    if x == f32::NEG_INFINITY {
+        x
+    } else {
+        v
     }
 }
 

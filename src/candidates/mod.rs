@@ -158,20 +158,38 @@ impl<'a> Candidates<'a> {
         workspace.edits.clear();
         workspace.stale_blocks.clear();
         let scan = scan_blocks(logits, mask, path, &mut workspace.block_max)?;
-        Ok(Candidates {
+        Ok(Self::scanned(
+            logits,
+            mask,
+            workspace,
+            path,
+            scan.argmax as u32,
+        ))
+    }
+
+    /// The candidates of `logits` whose scan `workspace` already holds (its block maxima, no
+    /// edits), `top` their first largest logit.
+    pub(crate) fn scanned(
+        logits: &'a [f32],
+        mask: Option<&'a [u32]>,
+        workspace: &'a mut Workspace,
+        path: SimdPath,
+        top: u32,
+    ) -> Self {
+        Candidates {
             logits,
             mask: mask.unwrap_or(&[]),
             s: workspace,
-            top: scan.argmax as u32,
+            top,
             temperature: 1.0,
-            scaling: Scaling::new(scan.max, 1.0),
+            scaling: Scaling::new(logits[top as usize], 1.0),
             path,
             set: Set::All,
             total_all: None,
             error: None,
             stale: false,
             greedy: false,
-        })
+        }
     }
 
     /// Applies a stage, with the context of step 0 of seed 0 (see
@@ -294,6 +312,11 @@ impl<'a> Candidates<'a> {
         self.settle();
         let view = View::new(self.logits, self.mask, &self.s.edits);
         view.count_ranked_before(self.path, &self.s.block_max, view.get(id), id) + 1
+    }
+
+    /// Whether the workspace's scan is still that of the logits alone: no mask and no edits.
+    pub(crate) fn scan_is_raw(&self) -> bool {
+        self.mask.is_empty() && self.s.edits.is_empty()
     }
 
     /// Whether a `T = 0` temperature left the top candidate alone.

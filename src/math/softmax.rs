@@ -52,7 +52,11 @@ fn max_and_log_sum(logits: &[f32]) -> Result<(f32, f64), Error> {
     Ok((max, sum.ln()))
 }
 
-/// Writes `log_softmax(logits)` into `out`: `(x_i - m) - ln S`, computed in f64 and rounded once.
+/// Writes `log_softmax(logits)` into `out`: `(x_i - m) - ln S`, with `ln S` from the f64 sum of
+/// the weights rounded to f32, and the two subtractions in f32. Both terms are at most 0, so the
+/// result is within `2^-23` of `(x_i - m) - ln S`, relatively, however small the probability
+/// (plus the normalizer's error, about `1e-7`). The same bits on every instruction set, and
+/// the same values [`Logprobs`](crate::Logprobs) reports as raw.
 ///
 /// A masked token (`-inf`) gets `-inf`; every other token gets a finite value. A
 /// log-probability below the f32 range (possible only when the logits span more than

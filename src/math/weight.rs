@@ -250,22 +250,27 @@ pub(crate) fn mass_from_parts(hi: i64, lo: i64) -> u64 {
     ((hi << 20) + lo) as u64
 }
 
-/// Sum of `f32` values in f64, in a fixed order: element `i` goes to accumulator `i mod 16`, and
-/// the 16 accumulators are added in a fixed pairwise tree ([`reduce_lanes`]). The kernels that
-/// sum weights keep this layout and so give the same bits (tested against this definition).
+/// The number of f64 accumulators of a weight sum.
+pub(crate) const SUM_LANES: usize = 64;
+
+/// Sum of `f32` values in f64, in a fixed order: element `i` goes to accumulator
+/// `i mod SUM_LANES`, and the accumulators are added in a fixed pairwise tree
+/// ([`reduce_lanes`]). The kernels that sum weights keep this layout and so give the same bits
+/// (tested against this definition).
 #[cfg(test)]
 pub(crate) fn sum_f64(values: impl Iterator<Item = f32>) -> f64 {
-    let mut acc = [0.0f64; 16];
+    let mut acc = [0.0f64; SUM_LANES];
     for (i, v) in values.enumerate() {
-        acc[i % 16] += v as f64;
+        acc[i % SUM_LANES] += v as f64;
     }
     reduce_lanes(acc)
 }
 
-/// The fixed pairwise tree over 16 lane sums: lane `l` += lane `l + 8`, then `+4`, `+2`, `+1`.
+/// The fixed pairwise tree over `N` (a power of two) lane sums: lane `l` += lane `l + N/2`, then
+/// `+ N/4`, ..., `+ 1`.
 #[inline(always)]
-pub(crate) fn reduce_lanes(mut acc: [f64; 16]) -> f64 {
-    let mut width = 8;
+pub(crate) fn reduce_lanes<const N: usize>(mut acc: [f64; N]) -> f64 {
+    let mut width = N / 2;
     while width > 0 {
         for l in 0..width {
             acc[l] += acc[l + width];
