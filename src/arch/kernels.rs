@@ -864,6 +864,32 @@ pub(crate) fn weight_sum_ranked_before(
     .1)
 }
 
+/// Writes `x - max` of every logit into `out` and returns the f64 sum of their exponentials:
+/// the sum [`weight_f64_sum`] gives at `T = 1`, the same bits.
+#[inline(always)]
+pub(crate) fn centered_weights_f64_sum(logits: &[f32], max: f32, out: &mut [f32]) -> f64 {
+    let mut buffer = [0.0f32; 1024];
+    let mut acc = [0.0f64; SUM_LANES];
+    for (xs, os) in logits.chunks(1024).zip(out.chunks_mut(1024)) {
+        let ws = &mut buffer[..xs.len()];
+        for ((o, w), &x) in os.iter_mut().zip(ws.iter_mut()).zip(xs) {
+            let z = x - max;
+            *o = z;
+            *w = exp_of_nonpositive(z);
+        }
+        add_into_lanes(ws, &mut acc);
+    }
+    crate::weight::reduce_lanes(acc)
+}
+
+/// `out[i] = out[i] - l`.
+#[inline(always)]
+pub(crate) fn subtract(out: &mut [f32], l: f32) {
+    for o in out.iter_mut() {
+        *o -= l;
+    }
+}
+
 /// Writes [`log_softmax_of`] of every logit into `out`.
 #[inline(always)]
 pub(crate) fn log_softmax_write(logits: &[f32], max: f32, log_sum: f64, out: &mut [f32]) {
@@ -872,6 +898,11 @@ pub(crate) fn log_softmax_write(logits: &[f32], max: f32, log_sum: f64, out: &mu
         *o = log_softmax_of(x, max, l);
     }
 }
+
+/// With `max` and `l` below `2^100`, `(x - max) - l` is at least `-f32::MAX` for every finite
+/// `x >= -f32::MAX` (each subtraction is less than half an ulp of `f32::MAX`, `2^103`, from
+/// it), so [`log_softmax_of`] needs no clamp.
+pub(crate) const NO_OVERFLOW_BELOW: f32 = 1.2676506e30; // 2^100
 
 /// `(x - max) - l` in f32, with `l` the normalizer's log rounded to f32: both terms are at most
 /// 0, so the two roundings leave the result within `2^-23` of it, relatively, however small.

@@ -72,8 +72,17 @@ fn max_and_log_sum(logits: &[f32]) -> Result<(f32, f64), Error> {
 /// ```
 pub fn log_softmax_into(logits: &[f32], out: &mut [f32]) -> Result<(), Error> {
     same_len(logits.len(), out.len())?;
-    let (max, log_sum) = max_and_log_sum(logits)?;
-    arch::log_softmax_write(SimdPath::detect(), logits, max, log_sum, out);
+    let path = SimdPath::detect();
+    let max = scan_max(logits, path)?;
+    if max < arch::kernels::NO_OVERFLOW_BELOW {
+        // `x - max` into `out` while summing the weights, then `- ln S` in place: the bits of
+        // `log_softmax_of`, which no finite logit can take to `-inf` here.
+        let sum = arch::centered_weights_f64_sum(path, logits, max, out);
+        arch::subtract(path, out, sum.ln() as f32);
+    } else {
+        let sum = arch::weight_f64_sum(path, logits, Scaling::new(max, 1.0));
+        arch::log_softmax_write(path, logits, max, sum.ln(), out);
+    }
     Ok(())
 }
 
