@@ -27,6 +27,17 @@
 
 use crate::{arch, weight::Scaling, Candidates, Distribution, Logits, SimdPath, Workspace};
 
+/// What a sampling call already knows about the raw logits, for their report.
+pub(crate) struct RawScan<'a> {
+    /// The logits as the model gave them.
+    pub(crate) values: &'a [f32],
+    /// Their first largest logit's id, if the workspace still holds their scan (no mask, no
+    /// edits).
+    pub(crate) top: Option<u32>,
+    /// The f64 sum of their weights at `T = 1`, if the draw computed exactly those weights.
+    pub(crate) sum: Option<f64>,
+}
+
 /// Where the log-probabilities come from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum LogprobSource {
@@ -109,19 +120,17 @@ impl Logprobs {
             .extend(self.ids.iter().map(|&id| (id, d.logprob(id, ln_s))));
     }
 
-    /// The raw report of `token` over `values`, in `workspace` (which it uses as scratch; if
-    /// `scanned_top` is given, the workspace holds the scan of `values`, unmasked, and that is
-    /// its top token).
+    /// The raw report of `token` over `raw.values`, in `workspace` (which it uses as scratch).
     pub(crate) fn fill_raw(
         &mut self,
-        values: &[f32],
-        scanned_top: Option<u32>,
+        raw: RawScan<'_>,
         token: u32,
         top_n: usize,
         workspace: &mut Workspace,
         path: SimdPath,
     ) {
-        let mut c = match scanned_top {
+        let values = raw.values;
+        let mut c = match raw.top {
             Some(top) => Candidates::scanned(values, None, workspace, path, top),
             // The logits are valid: the sampling call that chose `token` checked them.
             None => match Candidates::with_path(Logits::new(values), workspace, path) {
@@ -132,7 +141,10 @@ impl Logprobs {
         c.best(top_n, &mut self.ids);
         let top = c.top();
         let m = c.logit(top);
-        let l = arch::weight_f64_sum(path, values, Scaling::new(m, 1.0)).ln() as f32;
+        let sum = raw
+            .sum
+            .unwrap_or_else(|| arch::weight_f64_sum(path, values, Scaling::new(m, 1.0)));
+        let l = sum.ln() as f32;
         // As `log_softmax_into` writes them, bit for bit.
         let lp = |id: u32| arch::kernels::log_softmax_of(values[id as usize], m, l);
         self.source = LogprobSource::Raw;

@@ -15,8 +15,8 @@
 use rand_core::Rng;
 
 use crate::{
-    llama_cpp::LlamaCppDraw, rng, Candidates, Chain, Context, Distribution, Error, Logits,
-    LogprobSource, Logprobs, Sample, SimdPath, Window, Workspace,
+    llama_cpp::LlamaCppDraw, logprobs::RawScan, rng, Candidates, Chain, Context, Distribution,
+    Error, Logits, LogprobSource, Logprobs, Sample, SimdPath, Window, Workspace,
 };
 
 /// Sampling parameters, named and ranged as in OpenAI / vLLM requests.
@@ -728,8 +728,14 @@ impl Run<'_> {
         if processed {
             out.fill_processed(&d, sample.token);
         } else {
-            let values = logits.values();
-            out.fill_raw(values, raw_top, sample.token, top_n, workspace, self.path);
+            // At `T = 1` on the raw logits the draw's weights are the raw ones.
+            let raw_sum = raw_top.and_then(|top| d.unit_weight_sum(logits.values()[top as usize]));
+            let raw = RawScan {
+                values: logits.values(),
+                top: raw_top,
+                sum: raw_sum,
+            };
+            out.fill_raw(raw, sample.token, top_n, workspace, self.path);
         }
         Ok(sample)
     }

@@ -27,7 +27,7 @@ const LANES: usize = 16;
 const DENSE_LANES: u32 = 8;
 /// A block whose largest scaled logit is below this has mass 0 everywhere:
 /// `e^-29 · (1 + 2^-23) < 2^-41`, and masses round `w · 2^40` to an integer.
-const ZERO_MASS_BELOW: f32 = -29.0;
+pub(crate) const ZERO_MASS_BELOW: f32 = -29.0;
 
 /// Result of [`scan`].
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -537,6 +537,17 @@ pub(crate) fn weight_f64_sum(logits: &[f32], s: Scaling) -> f64 {
         }
         crate::weight::reduce_lanes(acc)
     })
+}
+
+/// The f64 sum of `w`, in the layout of [`weight_f64_sum`]: given the weights that function
+/// computes, the same bits.
+#[inline(always)]
+pub(crate) fn weights_sum(w: &[f32]) -> f64 {
+    let mut acc = [0.0f64; SUM_LANES];
+    for ws in w.chunks(1024) {
+        add_into_lanes(ws, &mut acc);
+    }
+    crate::weight::reduce_lanes(acc)
 }
 
 /// Adds `ws[i]` in f64 to `acc[i mod 64]`.

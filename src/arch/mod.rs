@@ -201,6 +201,7 @@ dispatch! {
     fn log_softmax_write(logits: &[f32], max: f32, log_sum: f64, out: &mut [f32]) -> ();
     fn centered_weights_f64_sum(logits: &[f32], max: f32, out: &mut [f32]) -> f64;
     fn subtract(out: &mut [f32], l: f32) -> ();
+    fn weights_sum(w: &[f32]) -> f64;
     fn weights_f64_sum(logits: &[f32], s: Scaling, out: &mut [f32]) -> f64;
     fn scale(out: &mut [f32], scale: f64) -> ();
     fn mass_histogram(w: &[f32], chunk_mass: &[u64], buckets: &mut [u64]) -> ();

@@ -3,7 +3,7 @@
 use super::{ids_of, in_set, len_of, rank::rank_le, self_mass, view::View, Set, Workspace};
 use crate::{
     arch,
-    arch::kernels::{BLOCK, MASS_CHUNK},
+    arch::kernels::{BLOCK, MASS_CHUNK, ZERO_MASS_BELOW},
     rng,
     weight::{mass, Scaling, MASS_ONE},
     SimdPath,
@@ -233,6 +233,25 @@ impl<'a> Distribution<'a> {
     /// ```
     pub fn top(&self) -> u32 {
         self.top
+    }
+
+    /// The f64 sum of every token's weight at `Scaling::new(max, 1)`, bit for bit what
+    /// `arch::weight_f64_sum` gives, from the weights the draw computed, if it computed them at
+    /// that scaling for every token (no edits and no mask, and no chunk left at 0 unevaluated).
+    pub(crate) fn unit_weight_sum(&self, max: f32) -> Option<f64> {
+        let unit = Scaling::new(max, 1.0);
+        let min_block = self
+            .s
+            .block_max
+            .iter()
+            .fold(f32::INFINITY, |m, &b| m.min(b));
+        let all_evaluated = unit.z(min_block) >= ZERO_MASS_BELOW;
+        let usable = self.weights_ready
+            && self.scaling == unit
+            && self.mask.is_empty()
+            && self.s.edits.is_empty()
+            && all_evaluated;
+        usable.then(|| arch::weights_sum(self.path, &self.s.w))
     }
 
     /// `ln Σ exp(z_i)` over the candidates, `z_i = (x_i - x_top) / T` (so `ln S >= 0`), in f64:
