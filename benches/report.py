@@ -20,6 +20,7 @@ ROWS = [
     ("floor_max_pass", "floor: max pass", None),
     ("exp_pass", "reference: one exp per logit, stored", 0),
     ("softmax_into", "softmax into a caller's buffer", 5),
+    ("logsumexp", "logsumexp (a max pass, then an exp-and-sum pass)", 0),
     ("log_softmax_into", "log-softmax into a caller's buffer", 0),
     ("greedy", "greedy (T = 0)", 1.5),
     ("t0.8_topk40_topp0.95", "T 0.8, top-k 40, top-p 0.95, draw", 3),

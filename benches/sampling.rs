@@ -134,6 +134,9 @@ fn bench(c: &mut Criterion) {
         g.bench_function("softmax_into", |b| {
             b.iter(|| logits::softmax_into(black_box(&lm), &mut out).unwrap())
         });
+        g.bench_function("logsumexp", |b| {
+            b.iter(|| logits::logsumexp(black_box(&lm)).unwrap())
+        });
         g.bench_function("log_softmax_into", |b| {
             b.iter(|| logits::log_softmax_into(black_box(&lm), &mut out).unwrap())
         });
