@@ -28,6 +28,7 @@ ROWS = [
     ("t0.8_topp0.95_flat", "T 0.8, top-p 0.95, draw (flat)", 20),
     ("t0.8_minp0.05", "T 0.8, min-p 0.05, draw", 4),
     ("t1.0", "T 1.0, draw", 5),
+    ("top_n_sigma1", "top-n-sigma 1, draw", 2),
 ]
 # The chain rows, at 128,256 only: (bench, label); each also as its addition to the top-k chain.
 CHAIN_SIZE = 128256

@@ -7,7 +7,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use logits::{Logits, LogprobSource, Logprobs, Preset, Sampler, SamplingParams, Window};
+use logits::{
+    Chain, Logits, LogprobSource, Logprobs, Preset, Sampler, SamplingParams, TopNSigma, Window,
+};
 
 mod data;
 
@@ -155,6 +157,19 @@ fn bench(c: &mut Criterion) {
             );
             g.bench_function(BenchmarkId::from_parameter(name), |b| {
                 b.iter(|| s.sample(black_box(x)).unwrap())
+            });
+        }
+        // Stages that no `SamplingParams` field selects, alone before the draw.
+        let stages: Vec<(&str, Chain)> = vec![(
+            "top_n_sigma1",
+            Chain::new().then(TopNSigma::new(1.0).unwrap()),
+        )];
+        for (name, chain) in stages {
+            let mut s = Sampler::from_chain(chain, 7);
+            let t = s.sample(&lm).unwrap();
+            assert!(t.probability > 0.0, "{name}: {t:?}");
+            g.bench_function(BenchmarkId::from_parameter(name), |b| {
+                b.iter(|| s.sample(black_box(&lm)).unwrap())
             });
         }
         if n == 128_256 {

@@ -325,6 +325,21 @@ impl Candidates {
         self.note_if_empty();
     }
 
+    /// The count, mean and population standard deviation of the candidates' logits, summed as
+    /// [`Candidates::logit_moments`](crate::Candidates::logit_moments) defines it: a plain loop
+    /// over the candidates in id order.
+    pub fn logit_moments(&self) -> (usize, f64, f64) {
+        let Some(&top) = self.ids.first() else {
+            return (0, 0.0, 0.0);
+        };
+        let shift = self.logit(top) as f64;
+        let mut ids = self.ids.clone();
+        ids.sort_unstable();
+        let (count, s1, s2) =
+            crate::math::moments::lane_sums(ids.iter().map(|&id| (id, self.logit(id))), shift);
+        crate::math::moments::finish(count, s1, s2, shift)
+    }
+
     /// Keeps the candidates for which `keep(id, logit)` holds (rank order is kept).
     pub fn retain(&mut self, mut keep: impl FnMut(u32, f32) -> bool) {
         let logits = &self.logits;

@@ -14,7 +14,7 @@ mod fuzz_checks;
 use fuzz_checks::{Listed, LogitFloor};
 use logits::{
     reference, AllowedTokens, BannedTokens, Candidates, Chain, Context, LogitBias, Logits, MinP,
-    Penalties, Stage, Temperature, TopK, TopP, Window, Workspace,
+    Penalties, Stage, Temperature, TopK, TopNSigma, TopP, Window, Workspace,
 };
 
 fn paths() -> impl Iterator<Item = logits::SimdPath> {
@@ -443,6 +443,56 @@ fn min_keep_and_ties_against_the_oracle() {
                 for chain in &chains {
                     check(x, chain, &format!("n {n} shape {s}: {chain:?}"));
                 }
+            }
+        }
+    }
+}
+
+/// Top-n-sigma alone, with temperature before or after it (the same set), after edits and
+/// truncations (its moments are then the candidates', summed in the same order), and under a
+/// bitmask, against the oracle's plain loop: the same kept set, bit for bit, on every path.
+#[test]
+fn top_n_sigma_against_the_oracle() {
+    let sigma = |n: f32| TopNSigma::new(n).unwrap();
+    for n in (1..=300usize).chain([1000, 32_000, 50_257, 128_256, 262_144]) {
+        let big = n > 1000;
+        let shapes = [
+            common::lm_like(n, n as u64 + 11),
+            common::flat(n, n as u64 + 12),
+            common::ties(n, n as u64 + 13),
+            common::raw_bits(n, n as u64 + 14),
+        ];
+        for (s, x) in shapes.iter().enumerate() {
+            if big && s >= 2 {
+                continue;
+            }
+            let top = logits::argmax(x).unwrap() as u32;
+            let seed = (n * 5 + s) as u64;
+            let chains = [
+                Chain::new().then(sigma(1.0)),
+                Chain::new()
+                    .then(sigma(0.5))
+                    .then(Temperature::new(0.7).unwrap()),
+                Chain::new()
+                    .then(Temperature::new(1.6).unwrap())
+                    .then(sigma(2.5)),
+                Chain::new().then(sigma(3.0)).then(TopP::new(0.9).unwrap()),
+                Chain::new()
+                    .then(bias(n, seed, top))
+                    .then(penalties(n, seed, top, 1.3, 0.2, 0.1))
+                    .then(sigma(1.0)),
+                Chain::new().then(TopK::new(40)).then(sigma(0.3)),
+                Chain::new().then(TopP::new(0.95).unwrap()).then(sigma(1.5)),
+                Chain::new().then(sigma(0.0)),
+            ];
+            for (c, chain) in chains.iter().enumerate() {
+                if big && c > 4 {
+                    continue;
+                }
+                check(x, chain, &format!("n {n} shape {s}: {chain:?}"));
+                let m = mask(n, c % 5, seed);
+                let what = format!("n {n} shape {s} mask {}: {chain:?}", c % 5);
+                check(Logits::new(x).with_mask(&m), chain, &what);
             }
         }
     }

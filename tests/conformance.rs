@@ -10,7 +10,7 @@
 
 use logits::{
     Candidates, Chain, Error, MinP, Penalties, Sampler, SamplingParams, Stage, Temperature, TopK,
-    TopP, Window, Workspace,
+    TopNSigma, TopP, Window, Workspace,
 };
 use serde_json::Value;
 
@@ -36,7 +36,8 @@ fn single_sampler_vectors() {
     for case in data["cases"].as_array().unwrap() {
         let sampler = case["sampler"].as_str().unwrap();
         let p = &case["params"];
-        let params = match sampler {
+        let params = |p: SamplingParams| Sampler::new(p);
+        let sampler_of = match sampler {
             "temp" | "temp_ext" => {
                 if sampler == "temp_ext" {
                     assert_eq!(
@@ -45,11 +46,15 @@ fn single_sampler_vectors() {
                         "only delta = 0 (plain temperature)"
                     );
                 }
-                SamplingParams::default().temperature(p["t"].as_f64().unwrap() as f32)
+                params(SamplingParams::default().temperature(p["t"].as_f64().unwrap() as f32))
             }
-            "top_k" => SamplingParams::default().top_k(p["k"].as_i64().unwrap().max(0) as usize),
-            "top_p" => SamplingParams::default().top_p(p["p"].as_f64().unwrap() as f32),
-            "min_p" => SamplingParams::default().min_p(p["p"].as_f64().unwrap() as f32),
+            "top_k" => {
+                params(SamplingParams::default().top_k(p["k"].as_i64().unwrap().max(0) as usize))
+            }
+            "top_p" => params(SamplingParams::default().top_p(p["p"].as_f64().unwrap() as f32)),
+            "min_p" => params(SamplingParams::default().min_p(p["p"].as_f64().unwrap() as f32)),
+            "top_n_sigma" => TopNSigma::new(p["n"].as_f64().unwrap() as f32)
+                .map(|t| Sampler::from_chain(Chain::new().then(t), 0)),
             "penalties" => {
                 check_penalties(case);
                 ran += 1;
@@ -66,12 +71,12 @@ fn single_sampler_vectors() {
         for e in case["expected"].as_array().unwrap() {
             expected[e["id"].as_u64().unwrap() as usize] = e["p"].as_f64().unwrap();
         }
-        let mut s = match Sampler::new(params.clone()) {
+        let mut s = match sampler_of {
             Ok(s) => s,
             Err(e) => {
                 // Documented difference: min_p above 1 is an error here.
                 assert_eq!(sampler, "min_p");
-                assert!(params.min_p > 1.0);
+                assert!(p["p"].as_f64().unwrap() > 1.0);
                 assert!(matches!(e, Error::InvalidMinP { .. }));
                 ran += 1;
                 continue;
@@ -92,12 +97,12 @@ fn single_sampler_vectors() {
         }
         ran += 1;
     }
-    // 2 temp + 2 temp_ext + 4 top_k + 4 top_p + 9 min_p + 6 penalties; the rest are samplers
-    // not built yet.
-    assert_eq!(ran, 27);
+    // 2 temp + 2 temp_ext + 4 top_k + 4 top_p + 9 min_p + 6 penalties + 3 top_n_sigma; the
+    // rest are samplers not built yet.
+    assert_eq!(ran, 30);
     skipped.sort();
     skipped.dedup();
-    assert_eq!(skipped, ["dry", "top_n_sigma", "typical", "xtc"]);
+    assert_eq!(skipped, ["dry", "typical", "xtc"]);
 }
 
 /// A8: the penalties over a window of `last_n` accepted tokens, then the renormalized

@@ -7,7 +7,7 @@
 //! (`reference::draw` over `reference::masses_of_chain`) with the independent SplitMix64, so
 //! the table records what the definitions give, not merely what the fast path happened to do.
 
-use logits::{reference, rng, Sampler, SamplingParams};
+use logits::{reference, rng, Chain, Context, Preset, Sampler, SamplingParams, TopNSigma};
 
 /// Sebastiano Vigna's splitmix64.c, written out independently of the crate.
 struct Reference(u64);
@@ -48,52 +48,67 @@ fn splitmix64_matches_the_reference_algorithm() {
 }
 
 /// The three pinned inputs: (name, logits, params without seed).
-fn inputs() -> Vec<(&'static str, Vec<f32>, SamplingParams)> {
+fn inputs() -> Vec<(&'static str, Vec<f32>, Chain)> {
     // 1000 LM-like logits from a closed form: Zipf by rank, ranks permuted by i -> 7919 i mod n.
     let n = 1000;
     let mut lm = vec![0.0f32; n];
     for r in 0..n {
         lm[(r * 7919) % n] = -1.5 * ((r + 1) as f32).ln();
     }
+    let standard = |p: SamplingParams| Preset::Standard.chain(&p).unwrap();
     vec![
         (
             "[2, 1, 0.1] at T 1",
             vec![2.0, 1.0, 0.1],
-            SamplingParams::default(),
+            standard(SamplingParams::default()),
         ),
         (
             "8 tokens, T 0.9, top-p 0.9",
             vec![4.0, 3.1, 2.6, 1.2, 0.9, -0.5, -1.3, -2.0],
-            SamplingParams::default().temperature(0.9).top_p(0.9),
+            standard(SamplingParams::default().temperature(0.9).top_p(0.9)),
         ),
         (
             "1000 LM-like, T 0.8, top-k 40, top-p 0.95, min-p 0.05",
+            lm.clone(),
+            standard(
+                SamplingParams::default()
+                    .temperature(0.8)
+                    .top_k(40)
+                    .top_p(0.95)
+                    .min_p(0.05),
+            ),
+        ),
+        (
+            "1000 LM-like, top-n-sigma 1",
             lm,
-            SamplingParams::default()
-                .temperature(0.8)
-                .top_k(40)
-                .top_p(0.95)
-                .min_p(0.05),
+            Chain::new().then(TopNSigma::new(1.0).unwrap()),
         ),
     ]
+}
+
+/// The oracle's first 20 tokens for `chain` and `seed`: its masses at each step, drawn with the
+/// independent SplitMix64.
+fn oracle_tokens(x: &[f32], chain: &Chain, seed: u64) -> Vec<u32> {
+    let mut independent = Reference(seed);
+    (0..20)
+        .map(|step| {
+            let masses = reference::masses_of_chain(x, chain, &Context::new(seed, step)).unwrap();
+            reference::draw(&masses, independent.next())
+        })
+        .collect()
 }
 
 const SEEDS: [u64; 3] = [0, 42, u64::MAX];
 
 /// PINNED: the first 20 tokens for each input (rows) and seed (0, 42, 2^64 - 1).
-const PINNED: [[[u32; 20]; 3]; 3] = include!("data/pinned_tokens.in");
+const PINNED: [[[u32; 20]; 3]; 4] = include!("data/pinned_tokens.in");
 
 #[test]
 fn pinned_tokens() {
-    for (i, (name, x, params)) in inputs().into_iter().enumerate() {
+    for (i, (name, x, chain)) in inputs().into_iter().enumerate() {
         for (j, &seed) in SEEDS.iter().enumerate() {
-            let params = params.clone().seed(seed);
-            let masses = reference::masses_of_params(&x, &params).unwrap();
-            let mut independent = Reference(seed);
-            let oracle: Vec<u32> = (0..20)
-                .map(|_| reference::draw(&masses, independent.next()))
-                .collect();
-            let mut s = Sampler::new(params.clone()).unwrap();
+            let oracle = oracle_tokens(&x, &chain, seed);
+            let mut s = Sampler::from_chain(chain.clone(), seed);
             let sampled: Vec<u32> = (0..20).map(|_| s.sample(&x).unwrap().token).collect();
             assert_eq!(
                 oracle, sampled,
@@ -108,20 +123,30 @@ fn pinned_tokens() {
     }
 }
 
+/// `Sampler::new(params)` samples the pinned tokens too (it runs the standard preset's chain).
+#[test]
+fn params_give_the_pinned_tokens() {
+    let x = [4.0f32, 3.1, 2.6, 1.2, 0.9, -0.5, -1.3, -2.0];
+    let p = SamplingParams::default().temperature(0.9).top_p(0.9);
+    for (j, &seed) in SEEDS.iter().enumerate() {
+        let mut s = Sampler::new(p.clone().seed(seed)).unwrap();
+        let sampled: Vec<u32> = (0..20).map(|_| s.sample(&x).unwrap().token).collect();
+        assert_eq!(sampled, PINNED[1][j], "seed {seed}");
+    }
+}
+
 /// Prints the table in the form `data/pinned_tokens.in` holds (run with `--ignored --nocapture`
 /// only when a value-breaking change is intended and recorded in CHANGELOG.md).
 #[test]
 #[ignore = "regenerates the pinned table"]
 fn print_pinned_table() {
     println!("[");
-    for (_, x, params) in inputs() {
+    for (_, x, chain) in inputs() {
         println!("    [");
         for &seed in &SEEDS {
-            let params = params.clone().seed(seed);
-            let masses = reference::masses_of_params(&x, &params).unwrap();
-            let mut independent = Reference(seed);
-            let row: Vec<String> = (0..20)
-                .map(|_| reference::draw(&masses, independent.next()).to_string())
+            let row: Vec<String> = oracle_tokens(&x, &chain, seed)
+                .iter()
+                .map(u32::to_string)
                 .collect();
             println!("        [{}],", row.join(", "));
         }

@@ -28,6 +28,8 @@ const DENSE_LANES: u32 = 8;
 /// A block whose largest scaled logit is below this has mass 0 everywhere:
 /// `e^-29 · (1 + 2^-23) < 2^-41`, and masses round `w · 2^40` to an integer.
 pub(crate) const ZERO_MASS_BELOW: f32 = -29.0;
+/// The number of f64 accumulators of each moment sum (one mask word's worth of tokens).
+pub(crate) const MOMENT_LANES: usize = 32;
 
 /// Result of [`scan`].
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -548,6 +550,61 @@ pub(crate) fn weights_sum(w: &[f32]) -> f64 {
         add_into_lanes(ws, &mut acc);
     }
     crate::weight::reduce_lanes(acc)
+}
+
+/// The moment sums of the logits `mask` allows (every one if it is empty) that are not `-inf`:
+/// their count, `Σ d` and `Σ d²` with `d = x - shift` in f64, token `i` into lane
+/// `i mod MOMENT_LANES` (in id order), the lanes then reduced by `weight::reduce_lanes`. A token
+/// left out adds nothing (adding `+0.0` leaves a lane sum, never `-0.0`, unchanged), so the sums
+/// equal those of a loop over the counted tokens alone, in id order.
+#[inline(always)]
+pub(crate) fn moment_sums(logits: &[f32], mask: &[u32], shift: f64) -> (u64, f64, f64) {
+    if mask.is_empty() {
+        moment_sums_of::<false>(logits, mask, shift)
+    } else {
+        moment_sums_of::<true>(logits, mask, shift)
+    }
+}
+
+/// [`moment_sums`], with or without a mask.
+#[inline(always)]
+fn moment_sums_of<const MASKED: bool>(logits: &[f32], mask: &[u32], shift: f64) -> (u64, f64, f64) {
+    let mut count = [0u32; MOMENT_LANES];
+    let mut s1 = [0.0f64; MOMENT_LANES];
+    let mut s2 = [0.0f64; MOMENT_LANES];
+    let mut add = |chunk: &[f32; MOMENT_LANES], word: u32| {
+        for l in 0..MOMENT_LANES {
+            let x = chunk[l];
+            let finite = 0u32.wrapping_sub((x != f32::NEG_INFINITY) as u32);
+            let keep = if MASKED {
+                lane_mask(word, l) & finite
+            } else {
+                finite
+            };
+            let d = x as f64 - shift;
+            let d = if keep != 0 { d } else { 0.0 };
+            count[l] += keep & 1;
+            s1[l] += d;
+            s2[l] += d * d;
+        }
+    };
+    let word = |c: usize| if MASKED { mask[c] } else { u32::MAX };
+    let (full, tail) = logits.as_chunks::<MOMENT_LANES>();
+    for (c, chunk) in full.iter().enumerate() {
+        add(chunk, word(c));
+    }
+    if !tail.is_empty() {
+        // Padded with `-inf`, which is never counted.
+        let mut last = [f32::NEG_INFINITY; MOMENT_LANES];
+        last[..tail.len()].copy_from_slice(tail);
+        add(&last, word(full.len()));
+    }
+    let count = count.iter().map(|&c| u64::from(c)).sum();
+    (
+        count,
+        crate::weight::reduce_lanes(s1),
+        crate::weight::reduce_lanes(s2),
+    )
 }
 
 /// Adds `ws[i]` in f64 to `acc[i mod 64]`.

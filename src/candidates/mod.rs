@@ -52,7 +52,7 @@ use view::View;
 use crate::{
     arch,
     arch::kernels::BLOCK,
-    math::scan::scan_blocks,
+    math::{moments, scan::scan_blocks},
     samplers::Context,
     weight::{mass, Scaling, MASS_ONE},
     Error, Logits, SimdPath, Stage, Temperature,
@@ -875,31 +875,32 @@ impl<'a> Candidates<'a> {
     }
 
     /// The count, mean and population standard deviation of the candidates' logits (before
-    /// temperature), in f64. `-inf` logits are never candidates.
+    /// temperature), in f64, summed in the fixed order the
+    /// [top-n-sigma](mod@crate::top_n_sigma) docs give (shifted by the top candidate's logit,
+    /// 32 lanes by id), so that every path and the reference give the same bits. `-inf` logits
+    /// are never candidates. One pass over the logits when no logit is edited, else over the
+    /// candidates.
     ///
     /// ```
     /// use logits::{Candidates, Workspace};
     /// let mut workspace = Workspace::new();
-    /// let c = Candidates::new(&[1.0, 3.0, f32::NEG_INFINITY], &mut workspace)?;
+    /// let mut c = Candidates::new(&[1.0, 3.0, f32::NEG_INFINITY], &mut workspace)?;
     /// assert_eq!(c.logit_moments(), (2, 2.0, 1.0));
     /// # Ok::<(), logits::Error>(())
     /// ```
-    pub fn logit_moments(&self) -> (usize, f64, f64) {
-        let (mut n, mut sum) = (0usize, 0.0f64);
-        for id in self.ids() {
-            n += 1;
-            sum += self.logit(id) as f64;
-        }
-        if n == 0 {
+    pub fn logit_moments(&mut self) -> (usize, f64, f64) {
+        self.settle();
+        if self.error.is_some() {
             return (0, 0.0, 0.0);
         }
-        let mean = sum / n as f64;
-        let var = self
-            .ids()
-            .map(|id| (self.logit(id) as f64 - mean).powi(2))
-            .sum::<f64>()
-            / n as f64;
-        (n, mean, var.sqrt())
+        let shift = self.logit(self.top) as f64;
+        let (count, s1, s2) = match self.set {
+            Set::All if self.s.edits.is_empty() => {
+                arch::moment_sums(self.path, self.logits, self.mask, shift)
+            }
+            _ => moments::lane_sums(self.ids().map(|id| (id, self.logit(id))), shift),
+        };
+        moments::finish(count, s1, s2, shift)
     }
 
     /// The final distribution: survivors in ascending id order with their probabilities.

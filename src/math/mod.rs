@@ -4,6 +4,7 @@
 mod argmax;
 mod entropy;
 pub mod exp;
+pub(crate) mod moments;
 pub(crate) mod scan;
 mod softmax;
 pub mod weight;

@@ -11,6 +11,7 @@
 //! | [`TopK`] | `top_k.rs` | the `k` highest logits, ties by lower id |
 //! | [`TopP`] | `top_p.rs` | the shortest ranked prefix holding mass `p` |
 //! | [`MinP`] | `min_p.rs` | probabilities at least `min_p` times the top one |
+//! | [`TopNSigma`] | `top_n_sigma.rs` | logits within `n` standard deviations of the largest |
 //!
 //! Adding a sampler means adding its file here and a line to this module; nothing else in the
 //! crate knows the built-in stages apart from a user's.
@@ -23,6 +24,7 @@
 //! [`TopK`]: top_k::TopK
 //! [`TopP`]: top_p::TopP
 //! [`MinP`]: min_p::MinP
+//! [`TopNSigma`]: top_n_sigma::TopNSigma
 
 use core::fmt;
 
@@ -34,6 +36,7 @@ pub mod penalties;
 pub mod temperature;
 pub mod token_lists;
 pub mod top_k;
+pub mod top_n_sigma;
 pub mod top_p;
 
 /// One step of a sampling chain: it changes the candidate set through its primitive
