@@ -29,6 +29,7 @@ ROWS = [
     ("t0.8_minp0.05", "T 0.8, min-p 0.05, draw", 4),
     ("t1.0", "T 1.0, draw", 5),
     ("top_n_sigma1", "top-n-sigma 1, draw", 2),
+    ("epsilon3e-4", "epsilon 3e-4, draw (target: the T 1.0 row)", 0),
 ]
 # The chain rows, at 128,256 only: (bench, label); each also as its addition to the top-k chain.
 CHAIN_SIZE = 128256

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use logits::{
-    Chain, Logits, LogprobSource, Logprobs, Preset, Sampler, SamplingParams, TopNSigma, Window,
+    Chain, Epsilon, Logits, LogprobSource, Logprobs, Preset, Sampler, SamplingParams, TopNSigma,
+    Window,
 };
 
 mod data;
@@ -160,10 +161,16 @@ fn bench(c: &mut Criterion) {
             });
         }
         // Stages that no `SamplingParams` field selects, alone before the draw.
-        let stages: Vec<(&str, Chain)> = vec![(
-            "top_n_sigma1",
-            Chain::new().then(TopNSigma::new(1.0).unwrap()),
-        )];
+        let stages: Vec<(&str, Chain)> = vec![
+            (
+                "top_n_sigma1",
+                Chain::new().then(TopNSigma::new(1.0).unwrap()),
+            ),
+            (
+                "epsilon3e-4",
+                Chain::new().then(Epsilon::new(3e-4).unwrap()),
+            ),
+        ];
         for (name, chain) in stages {
             let mut s = Sampler::from_chain(chain, 7);
             let t = s.sample(&lm).unwrap();

@@ -155,6 +155,7 @@ pub use math::{
 };
 pub use presets::Preset;
 pub use sampler::{Sampler, SamplingParams};
+pub use samplers::epsilon::Epsilon;
 pub use samplers::logit_bias::LogitBias;
 pub use samplers::min_p::{self, min_p, MinP};
 pub use samplers::penalties::{Penalties, Window};

@@ -13,8 +13,8 @@ mod fuzz_checks;
 
 use fuzz_checks::{Listed, LogitFloor};
 use logits::{
-    reference, AllowedTokens, BannedTokens, Candidates, Chain, Context, LogitBias, Logits, MinP,
-    Penalties, Stage, Temperature, TopK, TopNSigma, TopP, Window, Workspace,
+    reference, AllowedTokens, BannedTokens, Candidates, Chain, Context, Epsilon, LogitBias, Logits,
+    MinP, Penalties, Stage, Temperature, TopK, TopNSigma, TopP, Window, Workspace,
 };
 
 fn paths() -> impl Iterator<Item = logits::SimdPath> {
@@ -448,12 +448,10 @@ fn min_keep_and_ties_against_the_oracle() {
     }
 }
 
-/// Top-n-sigma alone, with temperature before or after it (the same set), after edits and
-/// truncations (its moments are then the candidates', summed in the same order), and under a
-/// bitmask, against the oracle's plain loop: the same kept set, bit for bit, on every path.
-#[test]
-fn top_n_sigma_against_the_oracle() {
-    let sigma = |n: f32| TopNSigma::new(n).unwrap();
+/// The chains `chains_of(n, seed, top)` builds, against the oracle on every path, at every
+/// length 1..=300 (LM-like, flat, tied and raw-bit logits) and at 32,000 to 262,144 tokens
+/// (LM-like and flat, the first five chains), each also under a bitmask.
+fn against_the_oracle(chains_of: impl Fn(usize, u64, u32) -> Vec<Chain>) {
     for n in (1..=300usize).chain([1000, 32_000, 50_257, 128_256, 262_144]) {
         let big = n > 1000;
         let shapes = [
@@ -468,24 +466,7 @@ fn top_n_sigma_against_the_oracle() {
             }
             let top = logits::argmax(x).unwrap() as u32;
             let seed = (n * 5 + s) as u64;
-            let chains = [
-                Chain::new().then(sigma(1.0)),
-                Chain::new()
-                    .then(sigma(0.5))
-                    .then(Temperature::new(0.7).unwrap()),
-                Chain::new()
-                    .then(Temperature::new(1.6).unwrap())
-                    .then(sigma(2.5)),
-                Chain::new().then(sigma(3.0)).then(TopP::new(0.9).unwrap()),
-                Chain::new()
-                    .then(bias(n, seed, top))
-                    .then(penalties(n, seed, top, 1.3, 0.2, 0.1))
-                    .then(sigma(1.0)),
-                Chain::new().then(TopK::new(40)).then(sigma(0.3)),
-                Chain::new().then(TopP::new(0.95).unwrap()).then(sigma(1.5)),
-                Chain::new().then(sigma(0.0)),
-            ];
-            for (c, chain) in chains.iter().enumerate() {
+            for (c, chain) in chains_of(n, seed, top).iter().enumerate() {
                 if big && c > 4 {
                     continue;
                 }
@@ -496,4 +477,59 @@ fn top_n_sigma_against_the_oracle() {
             }
         }
     }
+}
+
+/// Top-n-sigma alone, with temperature before or after it (the same set), after edits and
+/// truncations (its moments are then the candidates', summed in the same order), and under a
+/// bitmask: the same kept set as the oracle's plain loop, bit for bit, on every path.
+#[test]
+fn top_n_sigma_against_the_oracle() {
+    let sigma = |n: f32| TopNSigma::new(n).unwrap();
+    against_the_oracle(|n, seed, top| {
+        vec![
+            Chain::new().then(sigma(1.0)),
+            Chain::new()
+                .then(sigma(0.5))
+                .then(Temperature::new(0.7).unwrap()),
+            Chain::new()
+                .then(Temperature::new(1.6).unwrap())
+                .then(sigma(2.5)),
+            Chain::new().then(sigma(3.0)).then(TopP::new(0.9).unwrap()),
+            Chain::new()
+                .then(bias(n, seed, top))
+                .then(penalties(n, seed, top, 1.3, 0.2, 0.1))
+                .then(sigma(1.0)),
+            Chain::new().then(TopK::new(40)).then(sigma(0.3)),
+            Chain::new().then(TopP::new(0.95).unwrap()).then(sigma(1.5)),
+            Chain::new().then(sigma(0.0)),
+        ]
+    });
+}
+
+/// Epsilon at several temperatures and cutoffs, with `min_keep`, after edits and truncations,
+/// and before top-p: the same kept set as the oracle, on every path.
+#[test]
+fn epsilon_against_the_oracle() {
+    let eps = |e: f32| Epsilon::new(e).unwrap();
+    against_the_oracle(|n, seed, top| {
+        vec![
+            Chain::new().then(eps(3e-4)),
+            Chain::new()
+                .then(Temperature::new(0.7).unwrap())
+                .then(eps(0.01)),
+            Chain::new()
+                .then(Temperature::new(1.8).unwrap())
+                .then(eps(1e-3).min_keep(5)),
+            Chain::new().then(eps(0.05)).then(TopP::new(0.9).unwrap()),
+            Chain::new()
+                .then(bias(n, seed, top))
+                .then(penalties(n, seed, top, 1.3, 0.2, 0.1))
+                .then(eps(1e-3)),
+            Chain::new().then(TopK::new(40)).then(eps(0.02)),
+            Chain::new()
+                .then(TopP::new(0.95).unwrap())
+                .then(eps(0.1).min_keep(2)),
+            Chain::new().then(eps(0.0)),
+        ]
+    });
 }

@@ -7,7 +7,10 @@
 //! (`reference::draw` over `reference::masses_of_chain`) with the independent SplitMix64, so
 //! the table records what the definitions give, not merely what the fast path happened to do.
 
-use logits::{reference, rng, Chain, Context, Preset, Sampler, SamplingParams, TopNSigma};
+use logits::{
+    reference, rng, Chain, Context, Epsilon, Preset, Sampler, SamplingParams, Temperature,
+    TopNSigma,
+};
 
 /// Sebastiano Vigna's splitmix64.c, written out independently of the crate.
 struct Reference(u64);
@@ -80,8 +83,15 @@ fn inputs() -> Vec<(&'static str, Vec<f32>, Chain)> {
         ),
         (
             "1000 LM-like, top-n-sigma 1",
-            lm,
+            lm.clone(),
             Chain::new().then(TopNSigma::new(1.0).unwrap()),
+        ),
+        (
+            "1000 LM-like, T 1.5, epsilon 3e-3",
+            lm,
+            Chain::new()
+                .then(Temperature::new(1.5).unwrap())
+                .then(Epsilon::new(3e-3).unwrap()),
         ),
     ]
 }
@@ -101,7 +111,7 @@ fn oracle_tokens(x: &[f32], chain: &Chain, seed: u64) -> Vec<u32> {
 const SEEDS: [u64; 3] = [0, 42, u64::MAX];
 
 /// PINNED: the first 20 tokens for each input (rows) and seed (0, 42, 2^64 - 1).
-const PINNED: [[[u32; 20]; 3]; 4] = include!("data/pinned_tokens.in");
+const PINNED: [[[u32; 20]; 3]; 5] = include!("data/pinned_tokens.in");
 
 #[test]
 fn pinned_tokens() {

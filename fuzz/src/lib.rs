@@ -19,8 +19,9 @@
 //! The code path is whatever `SimdPath::detect()` chooses, so `LOGITS_SIMD_PATH` selects it.
 
 use logits::{
-    reference, BannedTokens, Candidates, Chain, Context, Error, LogitBias, Logits, MinP, Penalties,
-    Sampler, SamplingParams, Stage, Temperature, TopK, TopNSigma, TopP, Window, Workspace,
+    reference, BannedTokens, Candidates, Chain, Context, Epsilon, Error, LogitBias, Logits, MinP,
+    Penalties, Sampler, SamplingParams, Stage, Temperature, TopK, TopNSigma, TopP, Window,
+    Workspace,
 };
 
 /// The most logits an input expands to: enough for 79 blocks of 256, past top-p's first
@@ -224,7 +225,7 @@ impl Stage for LogitFloor {
 }
 
 /// A chain of up to seven stages (temperature, top-k (with ties and `min_keep`), top-p and
-/// min-p (with `min_keep`), top-n-sigma, logit bias, banned tokens,
+/// min-p (with `min_keep`), top-n-sigma, epsilon, logit bias, banned tokens,
 /// penalties after a history, a listed subset, a logit floor), in any order, against the
 /// oracle.
 pub fn chain(data: &[u8]) {
@@ -233,7 +234,7 @@ pub fn chain(data: &[u8]) {
     let mut chain = Chain::new();
     // A parameter its constructor refuses makes no stage.
     for _ in 0..n {
-        let stage: Option<Box<dyn Stage>> = match b.u8() % 10 {
+        let stage: Option<Box<dyn Stage>> = match b.u8() % 11 {
             0 => {
                 let (k, flags) = (b.u16() as usize % 600, b.u8());
                 let top_k = TopK::new(k).min_keep(usize::from(flags >> 1));
@@ -275,6 +276,12 @@ pub fn chain(data: &[u8]) {
             8 => TopNSigma::new(f32::from(b.u16()) / 4096.0)
                 .ok()
                 .map(|s| Box::new(s) as _),
+            9 => {
+                let (e, min_keep) = (probability(&mut b, 0.0), usize::from(b.u8() % 8));
+                Epsilon::new(e)
+                    .ok()
+                    .map(|s| Box::new(s.min_keep(min_keep)) as _)
+            }
             _ => {
                 let (r, f, p) = (f32::from_bits(b.u32()), b.u16(), b.u16());
                 let (f, p) = (f as f32 / 8192.0 - 4.0, p as f32 / 8192.0 - 4.0);

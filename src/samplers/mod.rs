@@ -12,6 +12,7 @@
 //! | [`TopP`] | `top_p.rs` | the shortest ranked prefix holding mass `p` |
 //! | [`MinP`] | `min_p.rs` | probabilities at least `min_p` times the top one |
 //! | [`TopNSigma`] | `top_n_sigma.rs` | logits within `n` standard deviations of the largest |
+//! | [`Epsilon`] | `epsilon.rs` | probabilities at least `ε` |
 //!
 //! Adding a sampler means adding its file here and a line to this module; nothing else in the
 //! crate knows the built-in stages apart from a user's.
@@ -25,11 +26,13 @@
 //! [`TopP`]: top_p::TopP
 //! [`MinP`]: min_p::MinP
 //! [`TopNSigma`]: top_n_sigma::TopNSigma
+//! [`Epsilon`]: epsilon::Epsilon
 
 use core::fmt;
 
 use crate::{reference, rng, Candidates};
 
+pub mod epsilon;
 pub mod logit_bias;
 pub mod min_p;
 pub mod penalties;
