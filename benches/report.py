@@ -30,6 +30,7 @@ ROWS = [
     ("t1.0", "T 1.0, draw", 5),
     ("top_n_sigma1", "top-n-sigma 1, draw", 2),
     ("epsilon3e-4", "epsilon 3e-4, draw (target: the T 1.0 row)", 0),
+    ("eta2e-3", "eta 2e-3, draw (target: 2x the T 1.0 row)", 0),
 ]
 # The chain rows, at 128,256 only: (bench, label); each also as its addition to the top-k chain.
 CHAIN_SIZE = 128256

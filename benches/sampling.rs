@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use logits::{
-    Chain, Epsilon, Logits, LogprobSource, Logprobs, Preset, Sampler, SamplingParams, TopNSigma,
-    Window,
+    Chain, Epsilon, Eta, Logits, LogprobSource, Logprobs, Preset, Sampler, SamplingParams,
+    TopNSigma, Window,
 };
 
 mod data;
@@ -170,6 +170,7 @@ fn bench(c: &mut Criterion) {
                 "epsilon3e-4",
                 Chain::new().then(Epsilon::new(3e-4).unwrap()),
             ),
+            ("eta2e-3", Chain::new().then(Eta::new(2e-3).unwrap())),
         ];
         for (name, chain) in stages {
             let mut s = Sampler::from_chain(chain, 7);

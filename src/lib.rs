@@ -155,7 +155,8 @@ pub use math::{
 };
 pub use presets::Preset;
 pub use sampler::{Sampler, SamplingParams};
-pub use samplers::epsilon::Epsilon;
+pub use samplers::epsilon::{self, Epsilon};
+pub use samplers::eta::Eta;
 pub use samplers::logit_bias::LogitBias;
 pub use samplers::min_p::{self, min_p, MinP};
 pub use samplers::penalties::{Penalties, Window};

@@ -13,8 +13,8 @@ mod fuzz_checks;
 
 use fuzz_checks::{Listed, LogitFloor};
 use logits::{
-    reference, AllowedTokens, BannedTokens, Candidates, Chain, Context, Epsilon, LogitBias, Logits,
-    MinP, Penalties, Stage, Temperature, TopK, TopNSigma, TopP, Window, Workspace,
+    reference, AllowedTokens, BannedTokens, Candidates, Chain, Context, Epsilon, Eta, LogitBias,
+    Logits, MinP, Penalties, Stage, Temperature, TopK, TopNSigma, TopP, Window, Workspace,
 };
 
 fn paths() -> impl Iterator<Item = logits::SimdPath> {
@@ -530,6 +530,35 @@ fn epsilon_against_the_oracle() {
                 .then(TopP::new(0.95).unwrap())
                 .then(eps(0.1).min_keep(2)),
             Chain::new().then(eps(0.0)),
+        ]
+    });
+}
+
+/// Eta at several temperatures and cutoffs (its entropy, in one fixed order of sums, then the
+/// epsilon rule), with `min_keep`, after edits and truncations: the same kept set as the oracle,
+/// on every path.
+#[test]
+fn eta_against_the_oracle() {
+    let eta = |e: f32| Eta::new(e).unwrap();
+    against_the_oracle(|n, seed, top| {
+        vec![
+            Chain::new().then(eta(3e-4)),
+            Chain::new()
+                .then(Temperature::new(0.7).unwrap())
+                .then(eta(2e-3)),
+            Chain::new()
+                .then(Temperature::new(1.8).unwrap())
+                .then(eta(0.02).min_keep(5)),
+            Chain::new().then(eta(0.2)).then(TopP::new(0.9).unwrap()),
+            Chain::new()
+                .then(bias(n, seed, top))
+                .then(penalties(n, seed, top, 1.3, 0.2, 0.1))
+                .then(eta(1e-3)),
+            Chain::new().then(TopK::new(40)).then(eta(0.05)),
+            Chain::new()
+                .then(TopP::new(0.95).unwrap())
+                .then(eta(0.1).min_keep(2)),
+            Chain::new().then(eta(0.0)),
         ]
     });
 }

@@ -8,7 +8,7 @@
 //! the table records what the definitions give, not merely what the fast path happened to do.
 
 use logits::{
-    reference, rng, Chain, Context, Epsilon, Preset, Sampler, SamplingParams, Temperature,
+    reference, rng, Chain, Context, Epsilon, Eta, Preset, Sampler, SamplingParams, Temperature,
     TopNSigma,
 };
 
@@ -88,10 +88,17 @@ fn inputs() -> Vec<(&'static str, Vec<f32>, Chain)> {
         ),
         (
             "1000 LM-like, T 1.5, epsilon 3e-3",
-            lm,
+            lm.clone(),
             Chain::new()
                 .then(Temperature::new(1.5).unwrap())
                 .then(Epsilon::new(3e-3).unwrap()),
+        ),
+        (
+            "1000 LM-like, T 1.2, eta 2e-3",
+            lm,
+            Chain::new()
+                .then(Temperature::new(1.2).unwrap())
+                .then(Eta::new(2e-3).unwrap()),
         ),
     ]
 }
@@ -111,7 +118,7 @@ fn oracle_tokens(x: &[f32], chain: &Chain, seed: u64) -> Vec<u32> {
 const SEEDS: [u64; 3] = [0, 42, u64::MAX];
 
 /// PINNED: the first 20 tokens for each input (rows) and seed (0, 42, 2^64 - 1).
-const PINNED: [[[u32; 20]; 3]; 5] = include!("data/pinned_tokens.in");
+const PINNED: [[[u32; 20]; 3]; 6] = include!("data/pinned_tokens.in");
 
 #[test]
 fn pinned_tokens() {

@@ -19,8 +19,8 @@
 //! The code path is whatever `SimdPath::detect()` chooses, so `LOGITS_SIMD_PATH` selects it.
 
 use logits::{
-    reference, BannedTokens, Candidates, Chain, Context, Epsilon, Error, LogitBias, Logits, MinP,
-    Penalties, Sampler, SamplingParams, Stage, Temperature, TopK, TopNSigma, TopP, Window,
+    reference, BannedTokens, Candidates, Chain, Context, Epsilon, Error, Eta, LogitBias, Logits,
+    MinP, Penalties, Sampler, SamplingParams, Stage, Temperature, TopK, TopNSigma, TopP, Window,
     Workspace,
 };
 
@@ -225,7 +225,7 @@ impl Stage for LogitFloor {
 }
 
 /// A chain of up to seven stages (temperature, top-k (with ties and `min_keep`), top-p and
-/// min-p (with `min_keep`), top-n-sigma, epsilon, logit bias, banned tokens,
+/// min-p (with `min_keep`), top-n-sigma, epsilon, eta, logit bias, banned tokens,
 /// penalties after a history, a listed subset, a logit floor), in any order, against the
 /// oracle.
 pub fn chain(data: &[u8]) {
@@ -234,7 +234,7 @@ pub fn chain(data: &[u8]) {
     let mut chain = Chain::new();
     // A parameter its constructor refuses makes no stage.
     for _ in 0..n {
-        let stage: Option<Box<dyn Stage>> = match b.u8() % 11 {
+        let stage: Option<Box<dyn Stage>> = match b.u8() % 12 {
             0 => {
                 let (k, flags) = (b.u16() as usize % 600, b.u8());
                 let top_k = TopK::new(k).min_keep(usize::from(flags >> 1));
@@ -279,6 +279,12 @@ pub fn chain(data: &[u8]) {
             9 => {
                 let (e, min_keep) = (probability(&mut b, 0.0), usize::from(b.u8() % 8));
                 Epsilon::new(e)
+                    .ok()
+                    .map(|s| Box::new(s.min_keep(min_keep)) as _)
+            }
+            10 => {
+                let (e, min_keep) = (probability(&mut b, 0.0), usize::from(b.u8() % 8));
+                Eta::new(e)
                     .ok()
                     .map(|s| Box::new(s.min_keep(min_keep)) as _)
             }

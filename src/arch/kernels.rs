@@ -607,6 +607,63 @@ fn moment_sums_of<const MASKED: bool>(logits: &[f32], mask: &[u32], shift: f64) 
     )
 }
 
+/// The entropy sums of the logits `mask` allows (every one if it is empty) that are not `-inf`:
+/// `Σ w` and `Σ w·z` in f64, with `z = s.z(x)` and `w = s.weight(x)` the crate's f32 values,
+/// token `i` into lane `i mod MOMENT_LANES` in id order, the lanes then reduced by
+/// `weight::reduce_lanes`; as [`moment_sums`], a token left out adds nothing.
+#[inline(always)]
+pub(crate) fn entropy_sums(logits: &[f32], mask: &[u32], s: Scaling) -> (f64, f64) {
+    with_z!(s, |z| {
+        if mask.is_empty() {
+            entropy_sums_of::<false>(logits, mask, z)
+        } else {
+            entropy_sums_of::<true>(logits, mask, z)
+        }
+    })
+}
+
+/// [`entropy_sums`] with the scaled logit given as a closure, with or without a mask.
+#[inline(always)]
+fn entropy_sums_of<const MASKED: bool>(
+    logits: &[f32],
+    mask: &[u32],
+    z: impl Fn(f32) -> f32,
+) -> (f64, f64) {
+    let mut sw = [0.0f64; MOMENT_LANES];
+    let mut swz = [0.0f64; MOMENT_LANES];
+    let mut add = |chunk: &[f32; MOMENT_LANES], word: u32| {
+        // The f32 weights first, then the f64 sums: two loops vectorize at full f32 width.
+        let mut ws = [0.0f32; MOMENT_LANES];
+        let mut ts = [0.0f32; MOMENT_LANES];
+        for l in 0..MOMENT_LANES {
+            let x = chunk[l];
+            let keep = x != f32::NEG_INFINITY && (!MASKED || (word >> l) & 1 != 0);
+            let t = z(x);
+            let w = exp_of_nonpositive(if t > 0.0 { 0.0 } else { t });
+            (ws[l], ts[l]) = if keep { (w, t) } else { (0.0, 0.0) };
+        }
+        for l in 0..MOMENT_LANES {
+            sw[l] += ws[l] as f64;
+            swz[l] += ws[l] as f64 * ts[l] as f64;
+        }
+    };
+    let word = |c: usize| if MASKED { mask[c] } else { u32::MAX };
+    let (full, tail) = logits.as_chunks::<MOMENT_LANES>();
+    for (c, chunk) in full.iter().enumerate() {
+        add(chunk, word(c));
+    }
+    if !tail.is_empty() {
+        // Padded with `-inf`, which is never counted.
+        let mut last = [f32::NEG_INFINITY; MOMENT_LANES];
+        last[..tail.len()].copy_from_slice(tail);
+        add(&last, word(full.len()));
+    }
+    (
+        crate::weight::reduce_lanes(sw),
+        crate::weight::reduce_lanes(swz),
+    )
+}
+
 /// Adds `ws[i]` in f64 to `acc[i mod 64]`.
 #[inline(always)]
 fn add_into_lanes(ws: &[f32], acc: &mut [f64; SUM_LANES]) {

@@ -203,6 +203,7 @@ dispatch! {
     fn subtract(out: &mut [f32], l: f32) -> ();
     fn weights_sum(w: &[f32]) -> f64;
     fn moment_sums(logits: &[f32], mask: &[u32], shift: f64) -> (u64, f64, f64);
+    fn entropy_sums(logits: &[f32], mask: &[u32], s: Scaling) -> (f64, f64);
     fn weights_f64_sum(logits: &[f32], s: Scaling, out: &mut [f32]) -> f64;
     fn scale(out: &mut [f32], scale: f64) -> ();
     fn mass_histogram(w: &[f32], chunk_mass: &[u64], buckets: &mut [u64]) -> ();

@@ -846,8 +846,10 @@ impl<'a> Candidates<'a> {
     }
 
     /// The entropy in nats of the candidates' distribution at the current temperature,
-    /// `-Σ p ln p` with `p = w / Σ w`, in f64 (computed as `ln S - Σ w z / S`, `z` the scaled
-    /// logits). A measure for stages that adapt to it; one pass over the candidates.
+    /// `-Σ p ln p` with `p = w / Σ w`, in f64, computed as `ln S - Σ w z / S` from the f32
+    /// weights `w` and scaled logits `z` (products and sums in f64, token `i` into lane `i mod
+    /// 32` in id order, the lanes added pairwise: the same bits on every path and in the
+    /// reference). One pass over the logits when no logit is edited, else over the candidates.
     ///
     /// ```
     /// use logits::{Candidates, Workspace};
@@ -858,20 +860,16 @@ impl<'a> Candidates<'a> {
     /// ```
     pub fn entropy(&mut self) -> f64 {
         self.settle();
-        let (mut sum, mut wz) = (0.0f64, 0.0f64);
-        for id in self.ids() {
-            let z = self.scaling.z(self.logit(id));
-            let w = self.scaling.weight(self.logit(id)) as f64;
-            if w > 0.0 {
-                sum += w;
-                wz += w * z as f64;
+        if self.error.is_some() {
+            return 0.0;
+        }
+        let (sw, swz) = match self.set {
+            Set::All if self.s.edits.is_empty() => {
+                arch::entropy_sums(self.path, self.logits, self.mask, self.scaling)
             }
-        }
-        if sum > 0.0 {
-            (sum.ln() - wz / sum).max(0.0)
-        } else {
-            0.0
-        }
+            _ => moments::entropy_sums(self.ids().map(|id| (id, self.logit(id))), self.scaling),
+        };
+        moments::entropy(sw, swz)
     }
 
     /// The count, mean and population standard deviation of the candidates' logits (before

@@ -92,11 +92,13 @@ impl Epsilon {
     pub fn is_disabled(self) -> bool {
         self.epsilon == 0.0
     }
+}
 
-    /// The weight bound `fl32(ε · S)` for a total mass `total` (in units of `2^-40`).
-    fn bound(self, total: u64) -> f32 {
-        (self.epsilon as f64 * (total as f64 / MASS_ONE as f64)) as f32
-    }
+/// The weight bound `fl32(p · S)` of a probability bound `p`, for candidates of total mass
+/// `total` (in units of `2^-40`, so `S = total / 2^40` and the top weight is 1):
+/// `p_i >= p` is decided as `w_i >= fl32(p · S)`.
+pub(crate) fn weight_bound(p: f64, total: u64) -> f32 {
+    (p * (total as f64 / MASS_ONE as f64)) as f32
 }
 
 impl Stage for Epsilon {
@@ -109,7 +111,7 @@ impl Stage for Epsilon {
             return;
         }
         candidates.with_min_keep(self.min_keep, |c| {
-            let bound = self.bound(c.total_mass());
+            let bound = weight_bound(self.epsilon as f64, c.total_mass());
             c.keep_weight_at_least(bound);
         });
     }
@@ -120,7 +122,7 @@ impl Stage for Epsilon {
         }
         candidates.with_min_keep(self.min_keep, |c| {
             let total: u64 = c.ids().iter().map(|&id| c.mass(id)).sum();
-            c.keep_weight_at_least(self.bound(total));
+            c.keep_weight_at_least(weight_bound(self.epsilon as f64, total));
         });
     }
 }

@@ -13,6 +13,7 @@
 //! | [`MinP`] | `min_p.rs` | probabilities at least `min_p` times the top one |
 //! | [`TopNSigma`] | `top_n_sigma.rs` | logits within `n` standard deviations of the largest |
 //! | [`Epsilon`] | `epsilon.rs` | probabilities at least `ε` |
+//! | [`Eta`] | `eta.rs` | probabilities at least `min(ε, sqrt(ε) · exp(-H))` |
 //!
 //! Adding a sampler means adding its file here and a line to this module; nothing else in the
 //! crate knows the built-in stages apart from a user's.
@@ -27,12 +28,14 @@
 //! [`MinP`]: min_p::MinP
 //! [`TopNSigma`]: top_n_sigma::TopNSigma
 //! [`Epsilon`]: epsilon::Epsilon
+//! [`Eta`]: eta::Eta
 
 use core::fmt;
 
 use crate::{reference, rng, Candidates};
 
 pub mod epsilon;
+pub mod eta;
 pub mod logit_bias;
 pub mod min_p;
 pub mod penalties;
