@@ -340,16 +340,16 @@ impl Candidates {
         crate::math::moments::finish(count, s1, s2, shift)
     }
 
-    /// The entropy of the candidates' distribution, summed as
-    /// [`Candidates::entropy`](crate::Candidates::entropy) defines it: a plain loop over the
-    /// candidates in id order.
-    pub fn entropy(&self) -> f64 {
+    /// The sum of the candidates' weights and the entropy of their distribution, summed as
+    /// [`Candidates::weight_sum_and_entropy`](crate::Candidates::weight_sum_and_entropy)
+    /// defines it: a plain loop over the candidates in id order.
+    pub fn weight_sum_and_entropy(&self) -> (f64, f64) {
         let mut ids = self.ids.clone();
         ids.sort_unstable();
         let s = self.scaling();
         let (sw, swz) =
             crate::math::moments::entropy_sums(ids.iter().map(|&id| (id, self.logit(id))), s);
-        crate::math::moments::entropy(sw, swz)
+        (sw, crate::math::moments::entropy(sw, swz))
     }
 
     /// Keeps the candidates for which `keep(id, logit)` holds (rank order is kept).

@@ -572,32 +572,16 @@ fn moment_sums_of<const MASKED: bool>(logits: &[f32], mask: &[u32], shift: f64) 
     let mut count = [0u32; MOMENT_LANES];
     let mut s1 = [0.0f64; MOMENT_LANES];
     let mut s2 = [0.0f64; MOMENT_LANES];
-    let mut add = |chunk: &[f32; MOMENT_LANES], word: u32| {
-        for l in 0..MOMENT_LANES {
-            let x = chunk[l];
-            let finite = 0u32.wrapping_sub((x != f32::NEG_INFINITY) as u32);
-            let keep = if MASKED {
-                lane_mask(word, l) & finite
-            } else {
-                finite
-            };
-            let d = x as f64 - shift;
-            let d = if keep != 0 { d } else { 0.0 };
-            count[l] += keep & 1;
-            s1[l] += d;
-            s2[l] += d * d;
-        }
-    };
     let word = |c: usize| if MASKED { mask[c] } else { u32::MAX };
     let (full, tail) = logits.as_chunks::<MOMENT_LANES>();
     for (c, chunk) in full.iter().enumerate() {
-        add(chunk, word(c));
+        add_moments::<MASKED>(chunk, word(c), shift, &mut count, &mut s1, &mut s2);
     }
     if !tail.is_empty() {
         // Padded with `-inf`, which is never counted.
         let mut last = [f32::NEG_INFINITY; MOMENT_LANES];
         last[..tail.len()].copy_from_slice(tail);
-        add(&last, word(full.len()));
+        add_moments::<MASKED>(&last, word(full.len()), shift, &mut count, &mut s1, &mut s2);
     }
     let count = count.iter().map(|&c| u64::from(c)).sum();
     (
@@ -607,18 +591,42 @@ fn moment_sums_of<const MASKED: bool>(logits: &[f32], mask: &[u32], shift: f64) 
     )
 }
 
+/// One chunk of [`moment_sums_of`].
+#[inline(always)]
+fn add_moments<const MASKED: bool>(
+    chunk: &[f32; MOMENT_LANES],
+    word: u32,
+    shift: f64,
+    count: &mut [u32; MOMENT_LANES],
+    s1: &mut [f64; MOMENT_LANES],
+    s2: &mut [f64; MOMENT_LANES],
+) {
+    for l in 0..MOMENT_LANES {
+        let x = chunk[l];
+        let finite = 0u32.wrapping_sub((x != f32::NEG_INFINITY) as u32);
+        let keep = if MASKED {
+            lane_mask(word, l) & finite
+        } else {
+            finite
+        };
+        let d = x as f64 - shift;
+        let d = if keep != 0 { d } else { 0.0 };
+        count[l] += keep & 1;
+        s1[l] += d;
+        s2[l] += d * d;
+    }
+}
+
 /// The entropy sums of the logits `mask` allows (every one if it is empty) that are not `-inf`:
 /// `Σ w` and `Σ w·z` in f64, with `z = s.z(x)` and `w = s.weight(x)` the crate's f32 values,
 /// token `i` into lane `i mod MOMENT_LANES` in id order, the lanes then reduced by
 /// `weight::reduce_lanes`; as [`moment_sums`], a token left out adds nothing.
 #[inline(always)]
 pub(crate) fn entropy_sums(logits: &[f32], mask: &[u32], s: Scaling) -> (f64, f64) {
-    with_z!(s, |z| {
-        if mask.is_empty() {
-            entropy_sums_of::<false>(logits, mask, z)
-        } else {
-            entropy_sums_of::<true>(logits, mask, z)
-        }
+    with_z!(s, |z| if mask.is_empty() {
+        entropy_sums_of::<false>(logits, mask, z)
+    } else {
+        entropy_sums_of::<true>(logits, mask, z)
     })
 }
 
@@ -627,41 +635,50 @@ pub(crate) fn entropy_sums(logits: &[f32], mask: &[u32], s: Scaling) -> (f64, f6
 fn entropy_sums_of<const MASKED: bool>(
     logits: &[f32],
     mask: &[u32],
-    z: impl Fn(f32) -> f32,
+    z: impl Fn(f32) -> f32 + Copy,
 ) -> (f64, f64) {
     let mut sw = [0.0f64; MOMENT_LANES];
     let mut swz = [0.0f64; MOMENT_LANES];
-    let mut add = |chunk: &[f32; MOMENT_LANES], word: u32| {
-        // The f32 weights first, then the f64 sums: two loops vectorize at full f32 width.
-        let mut ws = [0.0f32; MOMENT_LANES];
-        let mut ts = [0.0f32; MOMENT_LANES];
-        for l in 0..MOMENT_LANES {
-            let x = chunk[l];
-            let keep = x != f32::NEG_INFINITY && (!MASKED || (word >> l) & 1 != 0);
-            let t = z(x);
-            let w = exp_of_nonpositive(if t > 0.0 { 0.0 } else { t });
-            (ws[l], ts[l]) = if keep { (w, t) } else { (0.0, 0.0) };
-        }
-        for l in 0..MOMENT_LANES {
-            sw[l] += ws[l] as f64;
-            swz[l] += ws[l] as f64 * ts[l] as f64;
-        }
-    };
     let word = |c: usize| if MASKED { mask[c] } else { u32::MAX };
     let (full, tail) = logits.as_chunks::<MOMENT_LANES>();
     for (c, chunk) in full.iter().enumerate() {
-        add(chunk, word(c));
+        add_entropy::<MASKED>(chunk, word(c), z, &mut sw, &mut swz);
     }
     if !tail.is_empty() {
         // Padded with `-inf`, which is never counted.
         let mut last = [f32::NEG_INFINITY; MOMENT_LANES];
         last[..tail.len()].copy_from_slice(tail);
-        add(&last, word(full.len()));
+        add_entropy::<MASKED>(&last, word(full.len()), z, &mut sw, &mut swz);
     }
     (
         crate::weight::reduce_lanes(sw),
         crate::weight::reduce_lanes(swz),
     )
+}
+
+/// One chunk of [`entropy_sums_of`]: the f32 weights first, then the f64 sums (two loops
+/// vectorize at full f32 width).
+#[inline(always)]
+fn add_entropy<const MASKED: bool>(
+    chunk: &[f32; MOMENT_LANES],
+    word: u32,
+    z: impl Fn(f32) -> f32,
+    sw: &mut [f64; MOMENT_LANES],
+    swz: &mut [f64; MOMENT_LANES],
+) {
+    let mut ws = [0.0f32; MOMENT_LANES];
+    let mut ts = [0.0f32; MOMENT_LANES];
+    for l in 0..MOMENT_LANES {
+        let x = chunk[l];
+        let keep = x != f32::NEG_INFINITY && (!MASKED || (word >> l) & 1 != 0);
+        let t = z(x);
+        let w = exp_of_nonpositive(if t > 0.0 { 0.0 } else { t });
+        (ws[l], ts[l]) = if keep { (w, t) } else { (0.0, 0.0) };
+    }
+    for l in 0..MOMENT_LANES {
+        sw[l] += ws[l] as f64;
+        swz[l] += ws[l] as f64 * ts[l] as f64;
+    }
 }
 
 /// Adds `ws[i]` in f64 to `acc[i mod 64]`.

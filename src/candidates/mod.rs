@@ -845,11 +845,27 @@ impl<'a> Candidates<'a> {
         }
     }
 
-    /// The entropy in nats of the candidates' distribution at the current temperature,
-    /// `-Σ p ln p` with `p = w / Σ w`, in f64, computed as `ln S - Σ w z / S` from the f32
-    /// weights `w` and scaled logits `z` (products and sums in f64, token `i` into lane `i mod
-    /// 32` in id order, the lanes added pairwise: the same bits on every path and in the
-    /// reference). One pass over the logits when no logit is edited, else over the candidates.
+    /// The sum `S = Σ w` of the candidates' f32 weights at the current temperature (`w_top = 1`,
+    /// so `p_i = w_i / S`) and the entropy in nats of their distribution, `-Σ p ln p`, computed
+    /// as `ln S - Σ w z / S` with `z` the scaled logits: products and sums in f64, token `i`
+    /// into lane `i mod 32` in id order, the lanes added pairwise, so the same bits on every
+    /// path and in the reference. One pass over the logits when no logit is edited, else over
+    /// the candidates.
+    ///
+    /// ```
+    /// use logits::{Candidates, Workspace};
+    /// let mut workspace = Workspace::new();
+    /// let mut c = Candidates::new(&[1.0, 1.0, 1.0, 1.0], &mut workspace)?;
+    /// let (s, h) = c.weight_sum_and_entropy();
+    /// assert!(s == 4.0 && (h - 4f64.ln()).abs() < 1e-12);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn weight_sum_and_entropy(&mut self) -> (f64, f64) {
+        let (sw, swz) = self.entropy_sums();
+        (sw, moments::entropy(sw, swz))
+    }
+
+    /// The entropy of [`weight_sum_and_entropy`](Self::weight_sum_and_entropy).
     ///
     /// ```
     /// use logits::{Candidates, Workspace};
@@ -859,17 +875,21 @@ impl<'a> Candidates<'a> {
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn entropy(&mut self) -> f64 {
+        self.weight_sum_and_entropy().1
+    }
+
+    /// `(Σ w, Σ w·z)` in the fixed order.
+    fn entropy_sums(&mut self) -> (f64, f64) {
         self.settle();
         if self.error.is_some() {
-            return 0.0;
+            return (0.0, 0.0);
         }
-        let (sw, swz) = match self.set {
+        match self.set {
             Set::All if self.s.edits.is_empty() => {
                 arch::entropy_sums(self.path, self.logits, self.mask, self.scaling)
             }
             _ => moments::entropy_sums(self.ids().map(|id| (id, self.logit(id))), self.scaling),
-        };
-        moments::entropy(sw, swz)
+        }
     }
 
     /// The count, mean and population standard deviation of the candidates' logits (before

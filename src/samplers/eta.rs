@@ -12,20 +12,17 @@
 //! at `ε`; a spread one at a bound that shrinks as `exp(-H)`, so more of its tail survives. The
 //! top candidate and any with exactly its logit always stay. `ε = 0` disables the stage.
 //!
-//! **Precision.** `H` comes from [`Candidates::entropy`](crate::Candidates::entropy) (one fixed
-//! order of f64 sums, the same on every path and in the reference), `η` in f64, and the rule is
-//! decided on the f32 weights as for [epsilon](mod@crate::epsilon): `w_i >= fl32(η · S)`, `S`
-//! the exact total mass.
+//! **Precision.** `S = Σ w` and `H` come from one pass,
+//! [`Candidates::weight_sum_and_entropy`](crate::Candidates::weight_sum_and_entropy) (one
+//! fixed order of f64 sums, the same on every path and in the reference), `η` in f64, and the
+//! rule is decided on the f32 weights as for [epsilon](mod@crate::epsilon):
+//! `w_i >= fl32(η · S)`.
 //!
 //! **Engines.** Hugging Face requires `0 < ε < 1` (its `eta_cutoff`; the paper suggests 3e-4 to
 //! 2e-3) and keeps the ties of the last token kept through `min_tokens_to_keep`; `min_keep` here
 //! keeps exactly `min_keep`. llama.cpp and vLLM have no eta sampling.
 
-use crate::{
-    reference,
-    samplers::{epsilon::weight_bound, Context},
-    Candidates, Error, Stage,
-};
+use crate::{reference, samplers::Context, Candidates, Error, Stage};
 
 /// A validated eta cutoff `ε` in `[0, 1)`; `0` disables the filter.
 ///
@@ -96,6 +93,12 @@ impl Eta {
         self.epsilon == 0.0
     }
 
+    /// The weight bound `fl32(η · S)`: `p_i >= η` is decided as `w_i >= fl32(η · S)` (the top
+    /// weight is 1).
+    fn bound(self, weight_sum: f64, h: f64) -> f32 {
+        (self.eta(h) * weight_sum) as f32
+    }
+
     /// `η = min(ε, sqrt(ε) · exp(-H))` for an entropy `h` in nats.
     pub fn eta(self, h: f64) -> f64 {
         let e = self.epsilon as f64;
@@ -113,9 +116,8 @@ impl Stage for Eta {
             return;
         }
         candidates.with_min_keep(self.min_keep, |c| {
-            let eta = self.eta(c.entropy());
-            let bound = weight_bound(eta, c.total_mass());
-            c.keep_weight_at_least(bound);
+            let (weight_sum, h) = c.weight_sum_and_entropy();
+            c.keep_weight_at_least(self.bound(weight_sum, h));
         });
     }
 
@@ -124,9 +126,8 @@ impl Stage for Eta {
             return;
         }
         candidates.with_min_keep(self.min_keep, |c| {
-            let eta = self.eta(c.entropy());
-            let total: u64 = c.ids().iter().map(|&id| c.mass(id)).sum();
-            c.keep_weight_at_least(weight_bound(eta, total));
+            let (weight_sum, h) = c.weight_sum_and_entropy();
+            c.keep_weight_at_least(self.bound(weight_sum, h));
         });
     }
 }
