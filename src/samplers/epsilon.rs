@@ -164,14 +164,7 @@ mod tests {
         let mut state = 5u64;
         let mut checked = 0;
         for len in 1..200usize {
-            let x: Vec<f32> = (0..len)
-                .map(|_| {
-                    state = state
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    ((state >> 40) as f32 / (1u64 << 24) as f32) * 12.0 - 6.0
-                })
-                .collect();
+            let x = crate::samplers::uniform_logits(&mut state, len, -6.0, 12.0);
             let max = x.iter().cloned().fold(f32::NEG_INFINITY, f32::max) as f64;
             let sum: f64 = x.iter().map(|&v| (v as f64 - max).exp()).sum();
             for eps in [1e-4f32, 1e-3, 0.01, 0.1] {

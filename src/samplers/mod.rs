@@ -180,3 +180,17 @@ impl Context {
         rng::stream_word(self.seed, u64::from(self.stage) + 1, self.step)
     }
 }
+
+/// `len` logits uniform in `[lo, lo + width)` from a 64-bit LCG `state`: the samplers' unit
+/// tests' data.
+#[cfg(test)]
+pub(crate) fn uniform_logits(state: &mut u64, len: usize, lo: f32, width: f32) -> Vec<f32> {
+    (0..len)
+        .map(|_| {
+            *state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((*state >> 40) as f32 / (1u64 << 24) as f32) * width + lo
+        })
+        .collect()
+}

@@ -186,14 +186,7 @@ mod tests {
         let mut state = 9u64;
         let mut checked = 0;
         for len in 1..200usize {
-            let x: Vec<f32> = (0..len)
-                .map(|_| {
-                    state = state
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    ((state >> 40) as f32 / (1u64 << 24) as f32) * 20.0 - 10.0
-                })
-                .collect();
+            let x = crate::samplers::uniform_logits(&mut state, len, -10.0, 20.0);
             for n in [0.5f32, 1.0, 2.0, 3.0] {
                 // Where no logit lies within 1e-9 of the bound (there the two orders of
                 // summation may round to different sides).

@@ -1,0 +1,146 @@
+//! Measures of the candidate set that stages adapt to: its total mass (and the masses of listed
+//! tokens), the sum of its weights
+//! and the entropy of its distribution, and the moments of its logits. Each is summed in one
+//! fixed order, so that every path and the reference give the same bits.
+
+use super::{Candidates, Set, View};
+use crate::{
+    arch,
+    math::moments,
+    weight::{mass, Scaling},
+    SimdPath,
+};
+
+impl Candidates<'_> {
+    /// The candidates' total mass (each weight as `round(w · 2^40)`, see
+    /// [`weight`](crate::weight)).
+    ///
+    /// ```
+    /// use logits::{weight::MASS_ONE, Candidates, Workspace};
+    /// let mut workspace = Workspace::new();
+    /// let mut c = Candidates::new(&[0.0, 0.0, f32::NEG_INFINITY], &mut workspace)?;
+    /// assert_eq!(c.total_mass(), 2 * MASS_ONE);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn total_mass(&mut self) -> u64 {
+        self.settle();
+        match self.set {
+            _ if self.error.is_some() => 0,
+            Set::All => self.weights_of_all(),
+            Set::Prefix { total, .. } => total,
+            Set::List => {
+                let s = &mut *self.s;
+                let view = View::new(self.logits, self.mask, &s.edits);
+                let w = self.total_all.map(|_| &s.w[..]);
+                let (ids, x, q) = (&s.ids, &mut s.list_x, &mut s.list_mass);
+                masses_of(self.path, view, w, self.scaling, ids, x, q);
+                s.list_mass.iter().sum()
+            }
+        }
+    }
+
+    /// The sum `S = Σ w` of the candidates' f32 weights at the current temperature (`w_top = 1`,
+    /// so `p_i = w_i / S`) and the entropy in nats of their distribution, `-Σ p ln p`, computed
+    /// as `ln S - Σ w z / S` with `z` the scaled logits: products and sums in f64, token `i`
+    /// into lane `i mod 32` in id order, the lanes added pairwise, so the same bits on every
+    /// path and in the reference. One pass over the logits when no logit is edited, else over
+    /// the candidates.
+    ///
+    /// ```
+    /// use logits::{Candidates, Workspace};
+    /// let mut workspace = Workspace::new();
+    /// let mut c = Candidates::new(&[1.0, 1.0, 1.0, 1.0], &mut workspace)?;
+    /// let (s, h) = c.weight_sum_and_entropy();
+    /// assert!(s == 4.0 && (h - 4f64.ln()).abs() < 1e-12);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn weight_sum_and_entropy(&mut self) -> (f64, f64) {
+        let (sw, swz) = self.entropy_sums();
+        (sw, moments::entropy(sw, swz))
+    }
+
+    /// The entropy of [`weight_sum_and_entropy`](Self::weight_sum_and_entropy).
+    ///
+    /// ```
+    /// use logits::{Candidates, Workspace};
+    /// let mut workspace = Workspace::new();
+    /// let mut c = Candidates::new(&[1.0, 1.0, 1.0, 1.0], &mut workspace)?;
+    /// assert!((c.entropy() - 4f64.ln()).abs() < 1e-12);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn entropy(&mut self) -> f64 {
+        self.weight_sum_and_entropy().1
+    }
+
+    /// `(Σ w, Σ w·z)` in the fixed order.
+    fn entropy_sums(&mut self) -> (f64, f64) {
+        self.settle();
+        if self.error.is_some() {
+            return (0.0, 0.0);
+        }
+        match self.set {
+            Set::All if self.s.edits.is_empty() => {
+                arch::entropy_sums(self.path, self.logits, self.mask, self.scaling)
+            }
+            _ => moments::entropy_sums(self.ids().map(|id| (id, self.logit(id))), self.scaling),
+        }
+    }
+
+    /// The count, mean and population standard deviation of the candidates' logits (before
+    /// temperature), in f64, summed in the fixed order the
+    /// [top-n-sigma](mod@crate::top_n_sigma) docs give (shifted by the top candidate's logit,
+    /// 32 lanes by id), so that every path and the reference give the same bits. `-inf` logits
+    /// are never candidates. One pass over the logits when no logit is edited, else over the
+    /// candidates.
+    ///
+    /// ```
+    /// use logits::{Candidates, Workspace};
+    /// let mut workspace = Workspace::new();
+    /// let mut c = Candidates::new(&[1.0, 3.0, f32::NEG_INFINITY], &mut workspace)?;
+    /// assert_eq!(c.logit_moments(), (2, 2.0, 1.0));
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn logit_moments(&mut self) -> (usize, f64, f64) {
+        self.settle();
+        if self.error.is_some() {
+            return (0, 0.0, 0.0);
+        }
+        let shift = self.logit(self.top) as f64;
+        let (count, s1, s2) = match self.set {
+            Set::All if self.s.edits.is_empty() => {
+                arch::moment_sums(self.path, self.logits, self.mask, shift)
+            }
+            _ => moments::lane_sums(self.ids().map(|id| (id, self.logit(id))), shift),
+        };
+        moments::finish(count, s1, s2, shift)
+    }
+}
+
+/// The masses of `ids` into `q`: from the stored weights `w` when the weights pass has run,
+/// else from their logits, gathered into `x` first so that the exps run as one vectorized loop
+/// (a vector gather is slow on many x86 CPUs).
+pub(super) fn masses_of(
+    path: SimdPath,
+    logits: View,
+    w: Option<&[f32]>,
+    scaling: Scaling,
+    ids: &[u32],
+    x: &mut Vec<f32>,
+    q: &mut Vec<u64>,
+) {
+    q.clear();
+    match w {
+        Some(w) => q.extend(ids.iter().map(|&id| mass(w[id as usize]))),
+        None => {
+            x.clear();
+            x.extend(ids.iter().map(|&id| logits.get(id)));
+            arch::masses_of(path, x, scaling, q);
+        }
+    }
+}
+
+/// The fixed-point mass of token `id`.
+#[inline]
+pub(super) fn self_mass(path: SimdPath, logits: View, scaling: Scaling, id: u32) -> u64 {
+    mass(arch::weight_of(path, logits.get(id), scaling))
+}
