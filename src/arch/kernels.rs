@@ -20,8 +20,6 @@ pub(crate) const BLOCK: usize = 256;
 /// Lanes of the max pass: two AVX-512 or four AVX2 vectors, reduced by a pairwise tree (with
 /// fewer lanes LLVM scalarizes much of the AVX-512 build). Also the bits of a mask word.
 const MAX_LANES: usize = 32;
-/// Lanes of the other passes.
-const LANES: usize = 16;
 /// Above this many passing lanes, `collect` reads the whole block in order instead of the
 /// passing lanes then a sort.
 const DENSE_LANES: u32 = 8;
@@ -893,23 +891,19 @@ pub(crate) fn prefix_block_walk(
     (end, cum)
 }
 
-/// Among the tokens of the blocks whose maximum is at least `x` (every block if `block_max` is
-/// empty) that `mask` allows (every token if it is empty), those ranked before `(x, id)` by their
-/// raw logits: a higher logit, or an equal one and a lower id. Returns their number and the f64
-/// sum of `weight` over them, each lane of 32 tokens into lane `i mod 16` of the sum in id order,
-/// then the fixed tree of `weight::reduce_lanes`, so every instruction set gives the same bits.
+/// The number of tokens ranked before `(x, id)` by their raw logits (a higher logit, or an
+/// equal one and a lower id) among those of the blocks whose maximum is at least `x` (every
+/// block if `block_max` is empty) that `mask` allows (every token if it is empty).
 #[inline(always)]
-fn ranked_before<const WEIGH: bool>(
+pub(crate) fn count_ranked_before(
     logits: &[f32],
     block_max: &[f32],
     mask: &[u32],
     x: f32,
     id: u32,
-    weight: impl Fn(f32) -> f32 + Copy,
-) -> (u64, f64) {
+) -> u64 {
     let id = id as usize;
     let mut count = [0u32; MAX_LANES];
-    let mut acc = [0.0f64; LANES];
     for (b, block) in logits.chunks(BLOCK).enumerate() {
         if !block_max.is_empty() && block_max[b] < x {
             continue;
@@ -921,89 +915,40 @@ fn ranked_before<const WEIGH: bool>(
             } else {
                 mask[start / 32]
             };
-            let (count, acc) = (&mut count, &mut acc);
             match <&[f32; MAX_LANES]>::try_from(chunk) {
                 // Below `id`, an equal logit ranks before; above it, only a higher one.
                 Ok(full) if start + MAX_LANES <= id => {
-                    lanes_before::<WEIGH>(full, word, |v| v >= x, weight, count, acc)
+                    lanes_before(full, word, |v| v >= x, &mut count)
                 }
-                Ok(full) if start > id => {
-                    lanes_before::<WEIGH>(full, word, |v| v > x, weight, count, acc)
-                }
+                Ok(full) if start > id => lanes_before(full, word, |v| v > x, &mut count),
                 _ => {
                     for (l, &v) in chunk.iter().enumerate() {
                         let i = start + l;
                         if (word >> l) & 1 != 0 && (v > x || (v == x && i < id)) {
                             count[l] += 1;
-                            if WEIGH {
-                                acc[l % LANES] += weight(v) as f64;
-                            }
                         }
                     }
                 }
             }
         }
     }
-    let count = count.iter().map(|&c| u64::from(c)).sum();
-    (count, crate::weight::reduce_lanes(acc))
+    count.iter().map(|&c| u64::from(c)).sum()
 }
 
-/// One full chunk of [`ranked_before`]: the tokens `word` allows that pass `before`.
+/// One full chunk of [`count_ranked_before`]: counts the tokens `word` allows that pass
+/// `before`.
 #[inline(always)]
-fn lanes_before<const WEIGH: bool>(
+fn lanes_before(
     chunk: &[f32; MAX_LANES],
     word: u32,
     before: impl Fn(f32) -> bool,
-    weight: impl Fn(f32) -> f32,
     count: &mut [u32; MAX_LANES],
-    acc: &mut [f64; LANES],
 ) {
     for l in 0..MAX_LANES {
-        let v = chunk[l];
         // All ones where the token is allowed and ranked before.
-        let keep = lane_mask(word, l) & 0u32.wrapping_sub(before(v) as u32);
+        let keep = lane_mask(word, l) & 0u32.wrapping_sub(before(chunk[l]) as u32);
         count[l] += keep & 1;
-        if WEIGH {
-            acc[l % LANES] += f32::from_bits(weight(v).to_bits() & keep) as f64;
-        }
     }
-}
-
-/// The number of tokens ranked before `(x, id)`, as [`ranked_before`] selects them.
-#[inline(always)]
-pub(crate) fn count_ranked_before(
-    logits: &[f32],
-    block_max: &[f32],
-    mask: &[u32],
-    x: f32,
-    id: u32,
-) -> u64 {
-    ranked_before::<false>(logits, block_max, mask, x, id, |_| 0.0).0
-}
-
-/// The f64 sum of the weights of the tokens ranked before `(x, id)`, as [`ranked_before`]
-/// selects them; a logit above the maximum weighs 1.
-#[inline(always)]
-pub(crate) fn weight_sum_ranked_before(
-    logits: &[f32],
-    block_max: &[f32],
-    mask: &[u32],
-    s: Scaling,
-    x: f32,
-    id: u32,
-) -> f64 {
-    with_z!(s, |z| ranked_before::<true>(
-        logits,
-        block_max,
-        mask,
-        x,
-        id,
-        move |v| {
-            let t = z(v);
-            exp_of_nonpositive(if t > 0.0 { 0.0 } else { t })
-        }
-    )
-    .1)
 }
 
 /// Writes `x - max` of every logit into `out` and returns the f64 sum of their exponentials:

@@ -197,7 +197,6 @@ dispatch! {
     fn masses_of(x: &[f32], s: Scaling, out: &mut Vec<u64>) -> ();
     fn weight_f64_sum(logits: &[f32], s: Scaling) -> f64;
     fn count_ranked_before(logits: &[f32], block_max: &[f32], mask: &[u32], x: f32, id: u32) -> u64;
-    fn weight_sum_ranked_before(logits: &[f32], block_max: &[f32], mask: &[u32], s: Scaling, x: f32, id: u32) -> f64;
     fn log_softmax_write(logits: &[f32], max: f32, log_sum: f64, out: &mut [f32]) -> ();
     fn centered_weights_f64_sum(logits: &[f32], max: f32, out: &mut [f32]) -> f64;
     fn subtract(out: &mut [f32], l: f32) -> ();

@@ -255,13 +255,12 @@ impl<'a> Distribution<'a> {
     }
 
     /// `ln Σ exp(z_i)` over the candidates, `z_i = (x_i - x_top) / T` (so `ln S >= 0`), in f64:
-    /// the candidates' log-probabilities are `z_i - ln S`. `S` comes from the candidates' f32
-    /// weights (each within a few ulp of `exp(z_i)`): up to `2^24` tokens, as the draw's total
-    /// mass (each weight rounded to a multiple of `2^-40`, so `S` is within `n · 2^-41` of the
-    /// weights' sum; with `S >= 1`, within `2^-23` relatively at 262,144 tokens and `2^-17` at
-    /// `2^24`; O(1)); beyond, as their f64 sum (one pass). Either way `ln S` is within about `1e-6` of the
-    /// exact value, and a candidate's log-probability `z_i - ln S` keeps `z_i` exact, however
-    /// small its probability.
+    /// the candidates' log-probabilities are `z_i - ln S`. `S` is the draw's total mass: the
+    /// candidates' f32 weights (each within a few ulp of `exp(z_i)`) rounded to multiples of
+    /// `2^-40` and summed exactly, so within `n · 2^-41` of the weights' sum; with `S >= 1`,
+    /// within `2^-23` relatively at 262,144 tokens and `2^-17` at [`MAX_LOGITS`](crate::MAX_LOGITS).
+    /// So `ln S` is within about `1e-6` of the exact value, and a candidate's log-probability
+    /// `z_i - ln S` keeps `z_i` exact, however small its probability. O(1).
     ///
     /// ```
     /// let mut s = logits::Sampler::new(Default::default())?;
@@ -270,34 +269,8 @@ impl<'a> Distribution<'a> {
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn log_normalizer(&self) -> f64 {
-        let view = self.view();
-        // The top candidate's weight is 1, its mass MASS_ONE.
-        if self.logits.len() <= 1 << 24 && self.total >= MASS_ONE {
-            return (self.total as f64 / MASS_ONE as f64).ln();
-        }
-        let sum = match self.set {
-            Set::List => {
-                let weight = |id: u32| self.scaling.weight(view.get(id)) as f64;
-                self.s.ids.iter().map(|&id| weight(id)).sum::<f64>()
-            }
-            // Every token with a logit above `-inf` (none ranks before id 0 by an equal one).
-            Set::All => view.weight_sum_ranked_before(
-                self.path,
-                &self.s.block_max,
-                self.scaling,
-                f32::NEG_INFINITY,
-                0,
-            ),
-            // The tokens ranked at or before the boundary: before its successor in id order.
-            Set::Prefix { boundary, .. } => view.weight_sum_ranked_before(
-                self.path,
-                &self.s.block_max,
-                self.scaling,
-                view.get(boundary),
-                boundary + 1,
-            ),
-        };
-        sum.ln()
+        // The top candidate's weight is 1, so `total >= MASS_ONE`.
+        (self.total as f64 / MASS_ONE as f64).ln()
     }
 
     /// The log-probability of candidate `id` in this distribution, `z_id - ln S` in f64 with

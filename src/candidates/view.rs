@@ -8,7 +8,6 @@
 
 use crate::{
     arch::{self, kernels::BLOCK},
-    weight::Scaling,
     SimdPath,
 };
 
@@ -200,40 +199,18 @@ impl<'a> View<'a> {
     ) -> u64 {
         let n = arch::count_ranked_before(path, self.raw, block_max, self.mask, x, id);
         self.edited_ranked_before(block_max, x, id)
-            .fold(n, |n, (_, counted)| if counted { n + 1 } else { n - 1 })
+            .fold(n, |n, counted| if counted { n + 1 } else { n - 1 })
     }
 
-    /// The f64 sum of the weights under `s` of the tokens as seen ranked before `(x, id)`, as
-    /// [`count_ranked_before`](Self::count_ranked_before) selects them.
-    pub(super) fn weight_sum_ranked_before(
-        self,
-        path: SimdPath,
-        block_max: &[f32],
-        s: Scaling,
-        x: f32,
-        id: u32,
-    ) -> f64 {
-        let sum = arch::weight_sum_ranked_before(path, self.raw, block_max, self.mask, s, x, id);
-        self.edited_ranked_before(block_max, x, id)
-            .fold(sum, |sum, (v, counted)| {
-                let w = s.weight(v) as f64;
-                if counted {
-                    sum + w
-                } else {
-                    sum - w
-                }
-            })
-    }
-
-    /// The corrections to a ranked-before kernel's answer for the edited allowed tokens:
-    /// `(raw logit, false)` for each one the kernel counted by its raw logit, `(edited logit,
-    /// true)` for each one ranked before by its edited logit.
+    /// The corrections to a ranked-before count for the edited allowed tokens: `false` for
+    /// each one the kernel counted by its raw logit, `true` for each one ranked before by its
+    /// edited logit.
     fn edited_ranked_before<'b>(
         self,
         block_max: &'b [f32],
         x: f32,
         id: u32,
-    ) -> impl Iterator<Item = (f32, bool)> + 'b
+    ) -> impl Iterator<Item = bool> + 'b
     where
         'a: 'b,
     {
@@ -245,8 +222,8 @@ impl<'a> View<'a> {
             .flat_map(move |&(e, v)| {
                 let raw = self.raw[e as usize];
                 let visited = block_max.is_empty() || block_max[e as usize / BLOCK] >= x;
-                let uncount = (visited && before(raw, e)).then_some((raw, false));
-                let count = before(v, e).then_some((v, true));
+                let uncount = (visited && before(raw, e)).then_some(false);
+                let count = before(v, e).then_some(true);
                 uncount.into_iter().chain(count)
             })
     }
