@@ -155,6 +155,7 @@ pub use math::{
 };
 pub use presets::Preset;
 pub use sampler::{Sampler, SamplingParams};
+pub use samplers::dynamic_temperature::DynamicTemperature;
 pub use samplers::epsilon::{self, Epsilon};
 pub use samplers::eta::Eta;
 pub use samplers::logit_bias::LogitBias;
@@ -165,6 +166,8 @@ pub use samplers::token_lists::{AllowedTokens, BannedTokens};
 pub use samplers::top_k::{self, top_k, TopK};
 pub use samplers::top_n_sigma::{self, top_n_sigma, TopNSigma};
 pub use samplers::top_p::{self, top_p, TopP};
+pub use samplers::typical::{self, Typical, TypicalRule};
+pub use samplers::xtc::{self, Xtc};
 pub use samplers::{Context, Stage, StageClone};
 
 /// The README's examples, compiled and run as doc tests.

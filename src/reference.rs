@@ -249,6 +249,50 @@ impl Candidates {
         }
     }
 
+    /// Keeps the shortest prefix, in order of distance from `center` (stable: equal distances
+    /// in rank order), whose mass reaches `target` and that holds at least `max(min_keep, 1)`
+    /// candidates; with `ties`, every candidate at the boundary's distance too; all if the
+    /// candidates cannot satisfy both.
+    pub fn keep_nearest(&mut self, center: f64, target: u64, min_keep: usize, ties: bool) {
+        if center.is_nan() || self.ids.is_empty() {
+            return;
+        }
+        let s = self.scaling();
+        let d = |id: u32| crate::candidates::distance(s, center, self.logit(id));
+        let mut order = self.ids.clone();
+        order.sort_by(|&a, &b| d(a).total_cmp(&d(b)));
+        let (mut cum, mut kept) = (0u64, order.len());
+        for (j, &id) in order.iter().enumerate() {
+            cum += self.mass(id);
+            if cum >= target && j + 1 >= min_keep.max(1) {
+                kept = j + 1;
+                break;
+            }
+        }
+        let last = d(order[kept - 1]);
+        let mut keep = vec![false; self.logits.len()];
+        for (j, &id) in order.iter().enumerate() {
+            keep[id as usize] = j < kept || (ties && d(id) == last);
+        }
+        self.ids.retain(|&id| keep[id as usize]);
+    }
+
+    /// Removes the first `n` candidates.
+    pub fn remove_top(&mut self, n: usize) {
+        self.ids.drain(..n.min(self.ids.len()));
+        self.note_if_empty();
+    }
+
+    /// How many candidates have a weight at least `ratio` times the first one's (all for
+    /// `ratio <= 0`, none for NaN).
+    pub fn count_weight_at_least(&self, ratio: f32) -> usize {
+        let top = self.ids.first().map_or(1.0, |&id| self.weight(id));
+        self.ids
+            .iter()
+            .filter(|&&id| ratio <= 0.0 || self.weight(id) >= ratio * top)
+            .count()
+    }
+
     /// Keeps weights at least `ratio` times the first candidate's (`ratio >= 1`: its exact logit
     /// ties; `ratio <= 0` or NaN: all).
     pub fn keep_weight_at_least(&mut self, ratio: f32) {

@@ -13,8 +13,9 @@ mod fuzz_checks;
 
 use fuzz_checks::{Listed, LogitFloor};
 use logits::{
-    reference, AllowedTokens, BannedTokens, Candidates, Chain, Context, Epsilon, Eta, LogitBias,
-    Logits, MinP, Penalties, Stage, Temperature, TopK, TopNSigma, TopP, Window, Workspace,
+    reference, AllowedTokens, BannedTokens, Candidates, Chain, Context, DynamicTemperature,
+    Epsilon, Eta, LogitBias, Logits, MinP, Penalties, Stage, Temperature, TopK, TopNSigma, TopP,
+    Typical, TypicalRule, Window, Workspace, Xtc,
 };
 
 fn paths() -> impl Iterator<Item = logits::SimdPath> {
@@ -559,6 +560,99 @@ fn eta_against_the_oracle() {
                 .then(TopP::new(0.95).unwrap())
                 .then(eta(0.1).min_keep(2)),
             Chain::new().then(eta(0.0)),
+        ]
+    });
+}
+
+/// Dynamic temperature (its count and entropy, then a temperature) alone, around truncations,
+/// after edits and twice: the same set and probabilities as the oracle, on every path.
+#[test]
+fn dynamic_temperature_against_the_oracle() {
+    let dyn_t = |t: f32, d: f32, e: f32| DynamicTemperature::new(t, d, e).unwrap();
+    against_the_oracle(|n, seed, top| {
+        vec![
+            Chain::new().then(dyn_t(1.0, 0.5, 1.0)),
+            Chain::new().then(TopK::new(40)).then(dyn_t(0.8, 0.6, 2.0)),
+            Chain::new()
+                .then(dyn_t(0.3, 0.5, 0.5))
+                .then(TopP::new(0.9).unwrap()),
+            Chain::new()
+                .then(MinP::new(0.05).unwrap())
+                .then(dyn_t(0.7, 0.7, 1.0)),
+            Chain::new()
+                .then(bias(n, seed, top))
+                .then(penalties(n, seed, top, 1.3, 0.2, 0.1))
+                .then(dyn_t(1.2, 0.4, 1.0)),
+            Chain::new()
+                .then(dyn_t(1.0, 0.5, 1.0))
+                .then(dyn_t(0.5, 0.5, 3.0)),
+            Chain::new().then(dyn_t(0.0, 0.0, 1.0)),
+            Chain::new().then(dyn_t(0.9, 0.0, 1.0)),
+        ]
+    });
+}
+
+/// Typical sampling with both rules, at several temperatures and masses, with `min_keep`,
+/// after edits and truncations (its top token may go, so the weights change their reference):
+/// the same set as the oracle, on every path.
+#[test]
+fn typical_against_the_oracle() {
+    let typ = |p: f32| Typical::new(p).unwrap();
+    let hf = |p: f32| Typical::new(p).unwrap().rule(TypicalRule::HuggingFace);
+    against_the_oracle(|n, seed, top| {
+        vec![
+            Chain::new().then(typ(0.9)),
+            Chain::new()
+                .then(Temperature::new(0.7).unwrap())
+                .then(hf(0.5)),
+            Chain::new()
+                .then(Temperature::new(1.5).unwrap())
+                .then(typ(0.2).min_keep(5)),
+            Chain::new().then(hf(0.95)).then(TopP::new(0.9).unwrap()),
+            Chain::new()
+                .then(bias(n, seed, top))
+                .then(penalties(n, seed, top, 1.3, 0.2, 0.1))
+                .then(typ(0.5)),
+            Chain::new().then(TopK::new(40)).then(hf(0.3).min_keep(2)),
+            Chain::new()
+                .then(TopP::new(0.95).unwrap())
+                .then(typ(0.6))
+                .then(MinP::new(0.1).unwrap()),
+            Chain::new().then(typ(0.0)),
+            Chain::new().then(hf(1.0)),
+        ]
+    });
+}
+
+/// XTC (always firing, and at 0.5 with its own word deciding the same way on both sides) at
+/// several thresholds and temperatures, with `min_keep`, after edits and truncations, and
+/// before other stages (which then see a new top): the same set as the oracle, on every path.
+#[test]
+fn xtc_against_the_oracle() {
+    let xtc = |p: f32, t: f32| Xtc::new(p, t).unwrap();
+    against_the_oracle(|n, seed, top| {
+        vec![
+            Chain::new().then(xtc(1.0, 0.1)),
+            Chain::new()
+                .then(Temperature::new(0.6).unwrap())
+                .then(xtc(1.0, 0.05)),
+            Chain::new()
+                .then(xtc(1.0, 0.002).min_keep(3))
+                .then(TopP::new(0.9).unwrap()),
+            Chain::new()
+                .then(MinP::new(0.02).unwrap())
+                .then(xtc(0.5, 0.1))
+                .then(Temperature::new(0.8).unwrap()),
+            Chain::new()
+                .then(bias(n, seed, top))
+                .then(penalties(n, seed, top, 1.3, 0.2, 0.1))
+                .then(xtc(1.0, 0.01)),
+            Chain::new().then(TopK::new(40)).then(xtc(1.0, 0.0)),
+            Chain::new()
+                .then(xtc(1.0, 0.1))
+                .then(xtc(1.0, 0.1))
+                .then(TopK::new(5)),
+            Chain::new().then(xtc(1.0, 0.6)),
         ]
     });
 }

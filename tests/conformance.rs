@@ -9,8 +9,8 @@
 //!   vectors below test one sampler at a time, where the order does not matter.
 
 use logits::{
-    Candidates, Chain, Error, MinP, Penalties, Sampler, SamplingParams, Stage, Temperature, TopK,
-    TopNSigma, TopP, Window, Workspace,
+    Candidates, Chain, Context, DynamicTemperature, Error, MinP, Penalties, Sampler,
+    SamplingParams, Stage, Temperature, TopK, TopNSigma, TopP, Typical, Window, Workspace, Xtc,
 };
 use serde_json::Value;
 
@@ -38,15 +38,18 @@ fn single_sampler_vectors() {
         let p = &case["params"];
         let params = |p: SamplingParams| Sampler::new(p);
         let sampler_of = match sampler {
-            "temp" | "temp_ext" => {
-                if sampler == "temp_ext" {
-                    assert_eq!(
-                        p["delta"].as_f64(),
-                        Some(0.0),
-                        "only delta = 0 (plain temperature)"
-                    );
-                }
+            "temp" => {
                 params(SamplingParams::default().temperature(p["t"].as_f64().unwrap() as f32))
+            }
+            "temp_ext" => {
+                let f = |name: &str| p[name].as_f64().unwrap() as f32;
+                DynamicTemperature::new(f("t"), f("delta"), f("exponent"))
+                    .map(|t| Sampler::from_chain(Chain::new().then(t), 0))
+            }
+            "typical" | "xtc" => {
+                check_unnormalized(case);
+                ran += 1;
+                continue;
             }
             "top_k" => {
                 params(SamplingParams::default().top_k(p["k"].as_i64().unwrap().max(0) as usize))
@@ -97,12 +100,56 @@ fn single_sampler_vectors() {
         }
         ran += 1;
     }
-    // 2 temp + 2 temp_ext + 4 top_k + 4 top_p + 9 min_p + 6 penalties + 3 top_n_sigma; the
-    // rest are samplers not built yet.
-    assert_eq!(ran, 30);
+    // 2 temp + 2 temp_ext + 4 top_k + 4 top_p + 9 min_p + 6 penalties + 3 top_n_sigma + 2
+    // typical + 4 xtc; the rest are samplers not built yet.
+    assert_eq!(ran, 36);
     skipped.sort();
     skipped.dedup();
-    assert_eq!(skipped, ["dry", "typical", "xtc"]);
+    assert_eq!(skipped, ["dry"]);
+}
+
+/// A6, A7: XTC and typical, whose expected probabilities are llama.cpp's before truncation
+/// (not renormalized): the kept ids, each with its input probability. XTC's vectors use
+/// `probability = 0.99` with llama.cpp's seed-0 draw firing; ours is its own draw, so the test
+/// checks that it fires at the step used and runs the stage there.
+fn check_unnormalized(case: &Value) {
+    let p = &case["params"];
+    let f = |name: &str| p[name].as_f64().unwrap() as f32;
+    let min_keep = p["min_keep"].as_u64().unwrap() as usize;
+    let context = Context::new(0, 0);
+    let stage: Box<dyn Stage> = match case["sampler"].as_str().unwrap() {
+        "typical" => Box::new(Typical::new(f("p")).unwrap().min_keep(min_keep)),
+        _ => {
+            let xtc = Xtc::new(f("probability"), f("threshold")).unwrap();
+            assert!(xtc.fires(&context));
+            Box::new(xtc.min_keep(min_keep))
+        }
+    };
+    let probs: Vec<f64> = case["input_probs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let x = input_logits(case);
+    let mut workspace = Workspace::new();
+    let mut c = Candidates::new(&x, &mut workspace).unwrap();
+    c.apply_with(&*stage, &context);
+    let ours: Vec<u32> = c.ids().collect();
+    // llama.cpp's order is its own (most typical first, ties unordered): compare as a set.
+    let mut want: Vec<u32> = case["expected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_u64().unwrap() as u32)
+        .collect();
+    want.sort();
+    assert_eq!(ours, want, "{}: {p}", case["sampler"]);
+    let tol = case["tolerance"].as_f64().unwrap();
+    for e in case["expected"].as_array().unwrap() {
+        let id = e["id"].as_u64().unwrap() as usize;
+        assert!((probs[id] - e["p"].as_f64().unwrap()).abs() < tol);
+    }
 }
 
 /// A8: the penalties over a window of `last_n` accepted tokens, then the renormalized

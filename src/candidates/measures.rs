@@ -3,7 +3,7 @@
 //! and the entropy of its distribution, and the moments of its logits. Each is summed in one
 //! fixed order, so that every path and the reference give the same bits.
 
-use super::{Candidates, Set, View};
+use super::{rank::rank_le, Candidates, Set, View};
 use crate::{
     arch,
     math::moments,
@@ -83,6 +83,54 @@ impl Candidates<'_> {
                 arch::entropy_sums(self.path, self.logits, self.mask, self.scaling)
             }
             _ => moments::entropy_sums(self.ids().map(|id| (id, self.logit(id))), self.scaling),
+        }
+    }
+
+    /// How many candidates have a weight at least `ratio` times the top candidate's (the
+    /// candidates [`keep_weight_at_least`](Self::keep_weight_at_least) would keep, for
+    /// `0 < ratio <= 1`; all of them for `ratio <= 0`, none for a NaN). They are a prefix of
+    /// the ranking. Cost: a pass over the blocks that can hold one.
+    ///
+    /// ```
+    /// use logits::{Candidates, Workspace};
+    /// let x = [0.5f32.ln(), 0.3f32.ln(), 0.2f32.ln()];
+    /// let mut workspace = Workspace::new();
+    /// let mut c = Candidates::new(&x, &mut workspace)?;
+    /// assert_eq!(c.count_weight_at_least(0.5), 2); // 0.3 >= 0.5 · 0.5 > 0.2
+    /// assert_eq!(c.len(), 3); // the set is unchanged
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn count_weight_at_least(&mut self, ratio: f32) -> usize {
+        self.settle();
+        if self.error.is_some() || ratio.is_nan() {
+            return 0;
+        }
+        if ratio <= 0.0 {
+            return self.len();
+        }
+        let (scaling, path, set) = (self.scaling, self.path, self.set);
+        let s = &mut *self.s;
+        let view = View::new(self.logits, self.mask, &s.edits);
+        let w = |id: u32| arch::weight_of(path, view.get(id), scaling);
+        match set {
+            Set::List => s.ids.iter().filter(|&&id| w(id) >= ratio).count(),
+            _ => {
+                // As `keep_weight_at_least` prefilters: w >= ratio implies z >= ln ratio - 3e-7.
+                let z_min = ((ratio as f64).ln() - 1e-4) as f32;
+                s.tmp.clear();
+                let (logits, block_max) = (self.logits, &s.block_max);
+                arch::collect_scaled_at_least(path, logits, block_max, scaling, z_min, &mut s.tmp);
+                let keep = |x: f32| scaling.z(x) >= z_min;
+                view.fix_collected(&mut s.tmp, 0, keep, |_| true, &mut s.merge);
+                let in_set = |id: u32| match set {
+                    Set::Prefix { boundary, .. } => rank_le(view, id, boundary),
+                    _ => true,
+                };
+                s.tmp
+                    .iter()
+                    .filter(|&&id| in_set(id) && w(id) >= ratio)
+                    .count()
+            }
         }
     }
 

@@ -16,8 +16,11 @@
 //! | [`edit_logit`](Candidates::edit_logit), [`update_logit`](Candidates::update_logit) | every candidate; a few logits changed (`-inf` removes) | logit bias, bans, penalties |
 //! | [`with_min_keep`](Candidates::with_min_keep) | at least `min_keep` of those before an operation | `min_keep` |
 //! | [`keep_top_with_ties`](Candidates::keep_top_with_ties) | the first `n` and the `n`-th's ties | top-k, Hugging Face's rule |
+//! | [`remove_top`](Candidates::remove_top) | all but the first `n` of the ranking | XTC |
+//! | [`keep_nearest`](Candidates::keep_nearest) | the shortest prefix, by distance from a center logit, holding a mass | typical |
 //!
 //! and measures: [`total_mass`](Candidates::total_mass),
+//! [`count_weight_at_least`](Candidates::count_weight_at_least),
 //! [`weight_sum_and_entropy`](Candidates::weight_sum_and_entropy), [`entropy`](Candidates::entropy),
 //! [`logit_moments`](Candidates::logit_moments). [`into_distribution`](Candidates::into_distribution)
 //! then gives the tokens with their probabilities, ready to [`draw`](Distribution::draw) from.
@@ -39,7 +42,9 @@
 //! grown to the vocabulary size.
 
 mod distribution;
+mod exclude;
 mod measures;
+mod nearest;
 mod nucleus;
 mod rank;
 mod view;
@@ -47,6 +52,8 @@ mod workspace;
 
 pub use distribution::{Distribution, Sample};
 pub use workspace::Workspace;
+
+pub(crate) use nearest::distance;
 
 use measures::{masses_of, self_mass};
 use rank::{descending_key, from_descending_key, rank_cmp, rank_le};
@@ -251,6 +258,13 @@ impl<'a> Candidates<'a> {
     pub fn len(&self) -> usize {
         if self.error.is_some() {
             return 0;
+        }
+        if self.set == Set::All {
+            // Every edit was made to a candidate, which the raw count holds; an edit to `-inf`
+            // removed it.
+            let removed = self.s.edits.list().iter();
+            let removed = removed.filter(|&&(_, x)| x == f32::NEG_INFINITY).count();
+            return count_candidates(self.logits, self.mask) - removed;
         }
         len_of(self.view(), self.set, &self.s.ids)
     }
@@ -985,6 +999,25 @@ fn ids_of<'s>(logits: View<'s>, set: Set, ids: &'s [u32]) -> impl Iterator<Item 
         .into_iter()
         .flatten()
         .chain(list.into_iter().flatten())
+}
+
+/// The tokens with a logit above `-inf` that the bitmask (if any) allows.
+fn count_candidates(logits: &[f32], mask: &[u32]) -> usize {
+    let finite = |x: &f32| *x != f32::NEG_INFINITY;
+    if mask.is_empty() {
+        return logits.iter().filter(|x| finite(x)).count();
+    }
+    logits
+        .chunks(32)
+        .zip(mask)
+        .map(|(chunk, &word)| {
+            let bits = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |b, (l, x)| b | (u32::from(finite(x)) << l));
+            (bits & word).count_ones() as usize
+        })
+        .sum()
 }
 
 fn len_of(logits: View, set: Set, ids: &[u32]) -> usize {

@@ -55,6 +55,17 @@ pub struct Workspace {
     pub(super) merge: Vec<u32>,
     /// The listed survivors before an operation run under `with_min_keep`.
     pub(super) saved: Vec<u32>,
+    /// Every candidate's distance from a center, rank key and mass, in id order
+    /// ([`keep_nearest`](crate::Candidates::keep_nearest)).
+    pub(super) near: Vec<super::nearest::Near>,
+    /// The region of `near` that holds the boundary.
+    pub(super) near_work: Vec<super::nearest::Near>,
+    /// The next, smaller region.
+    pub(super) near_next: Vec<super::nearest::Near>,
+    /// Mass and count per distance bin.
+    pub(super) bins: Vec<(u64, usize)>,
+    /// The head of the ranking that `remove_top` removes.
+    pub(super) head: Vec<u32>,
     /// Blocks whose largest logit an edit lowered, to recompute before block maxima are read.
     pub(super) stale_blocks: Vec<u32>,
 }

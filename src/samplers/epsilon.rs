@@ -97,7 +97,7 @@ impl Epsilon {
 /// The weight bound `fl32(p · S)` of a probability bound `p`, for candidates of total mass
 /// `total` (in units of `2^-40`, so `S = total / 2^40` and the top weight is 1):
 /// `p_i >= p` is decided as `w_i >= fl32(p · S)`.
-fn weight_bound(p: f64, total: u64) -> f32 {
+pub(crate) fn weight_bound(p: f64, total: u64) -> f32 {
     (p * (total as f64 / MASS_ONE as f64)) as f32
 }
 

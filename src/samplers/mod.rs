@@ -8,10 +8,13 @@
 //! | [`AllowedTokens`], [`BannedTokens`] | `token_lists.rs` | keep only, or remove, listed tokens |
 //! | [`Penalties`] | `penalties.rs` | repetition, frequency and presence penalties over a window of accepted tokens |
 //! | [`Temperature`] | `temperature.rs` | divide the logits by `T`; `T = 0` keeps the top token |
+//! | [`DynamicTemperature`] | `dynamic_temperature.rs` | divide the logits by a `T` set from the entropy (llama.cpp's `temp_ext`) |
 //! | [`TopK`] | `top_k.rs` | the `k` highest logits, ties by lower id |
 //! | [`TopP`] | `top_p.rs` | the shortest ranked prefix holding mass `p` |
 //! | [`MinP`] | `min_p.rs` | probabilities at least `min_p` times the top one |
+//! | [`Typical`] | `typical.rs` | the shortest prefix, nearest the typical surprise first, holding mass `p` |
 //! | [`TopNSigma`] | `top_n_sigma.rs` | logits within `n` standard deviations of the largest |
+//! | [`Xtc`] | `xtc.rs` | with some probability, all but the least probable of the tokens above a threshold go |
 //! | [`Epsilon`] | `epsilon.rs` | probabilities at least `ε` |
 //! | [`Eta`] | `eta.rs` | probabilities at least `min(ε, sqrt(ε) · exp(-H))` |
 //!
@@ -23,10 +26,13 @@
 //! [`BannedTokens`]: token_lists::BannedTokens
 //! [`Penalties`]: penalties::Penalties
 //! [`Temperature`]: temperature::Temperature
+//! [`DynamicTemperature`]: dynamic_temperature::DynamicTemperature
 //! [`TopK`]: top_k::TopK
 //! [`TopP`]: top_p::TopP
 //! [`MinP`]: min_p::MinP
+//! [`Typical`]: typical::Typical
 //! [`TopNSigma`]: top_n_sigma::TopNSigma
+//! [`Xtc`]: xtc::Xtc
 //! [`Epsilon`]: epsilon::Epsilon
 //! [`Eta`]: eta::Eta
 
@@ -34,6 +40,7 @@ use core::fmt;
 
 use crate::{reference, rng, Candidates};
 
+pub mod dynamic_temperature;
 pub mod epsilon;
 pub mod eta;
 pub mod logit_bias;
@@ -44,6 +51,8 @@ pub mod token_lists;
 pub mod top_k;
 pub mod top_n_sigma;
 pub mod top_p;
+pub mod typical;
+pub mod xtc;
 
 /// One step of a sampling chain: it changes the candidate set through its primitive
 /// operations, and may learn from the token chosen at each step.
