@@ -1,6 +1,8 @@
 //! A chain: an ordered list of stages, run on a candidate set one after the other.
 
-use crate::{Candidates, Context, Distribution, Error, Logits, SamplingParams, Stage, Workspace};
+use crate::{
+    Candidates, Context, Distribution, Error, Logits, Sample, SamplingParams, Stage, Workspace,
+};
 
 /// An ordered list of [`Stage`]s. Each sees the candidates left by the one before, renormalized.
 ///
@@ -123,6 +125,22 @@ impl Chain {
         let mut c = Candidates::new(logits, workspace)?;
         self.apply(&mut c, context);
         c.into_distribution()
+    }
+
+    /// Tells every stage the draw made from the chain's distribution at this step (the token
+    /// and its probability there), before [`accept`](Chain::accept): what adaptive stages such
+    /// as mirostat learn from. [`Sampler`](crate::Sampler) calls it after each draw.
+    ///
+    /// ```
+    /// use logits::{Chain, MirostatV2, Sample};
+    /// let mut c = Chain::new().then(MirostatV2::new(5.0, 0.1)?);
+    /// c.observe(&Sample::new(3, 0.25));
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn observe(&mut self, sample: &Sample) {
+        for stage in &mut self.stages {
+            stage.observe(sample);
+        }
     }
 
     /// Tells every stage the token chosen at this step.

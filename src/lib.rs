@@ -160,6 +160,7 @@ pub use samplers::epsilon::{self, Epsilon};
 pub use samplers::eta::Eta;
 pub use samplers::logit_bias::LogitBias;
 pub use samplers::min_p::{self, min_p, MinP};
+pub use samplers::mirostat::{self, Mirostat, MirostatV2};
 pub use samplers::penalties::{Penalties, Window};
 pub use samplers::temperature::Temperature;
 pub use samplers::token_lists::{AllowedTokens, BannedTokens};

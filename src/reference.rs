@@ -173,6 +173,11 @@ impl Candidates {
             .unwrap_or(f32::NEG_INFINITY)
     }
 
+    /// The number of tokens, candidates or not.
+    pub fn vocabulary_len(&self) -> usize {
+        self.logits.len()
+    }
+
     /// The temperature applied so far.
     pub fn temperature(&self) -> f32 {
         self.temperature

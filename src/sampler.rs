@@ -533,7 +533,7 @@ impl Sampler {
             Some(l) => l.draw(&d),
             None => d.draw(word),
         };
-        self.finish(sample.token);
+        self.finish(&sample);
         Ok(sample)
     }
 
@@ -556,7 +556,7 @@ impl Sampler {
             Some(l) => l.draw(&d),
             None => d.draw(word),
         };
-        self.finish(sample.token);
+        self.finish(&sample);
         Ok(sample)
     }
 
@@ -601,7 +601,7 @@ impl Sampler {
             workspace,
             out,
         )?;
-        self.finish(sample.token);
+        self.finish(&sample);
         Ok(sample)
     }
 
@@ -637,7 +637,7 @@ impl Sampler {
             &mut self.workspace,
             out,
         )?;
-        self.finish(sample.token);
+        self.finish(&sample);
         Ok(sample)
     }
 
@@ -666,13 +666,15 @@ impl Sampler {
             0
         };
         let sample = d.draw(word);
+        self.chain.observe(&sample);
         self.chain.accept(sample.token);
         Ok(sample)
     }
 
-    /// After a draw: the stages learn the token, and the stream moves on.
-    fn finish(&mut self, token: u32) {
-        self.chain.accept(token);
+    /// After a draw: the stages observe the draw and learn the token, and the stream moves on.
+    fn finish(&mut self, sample: &Sample) {
+        self.chain.observe(sample);
+        self.chain.accept(sample.token);
         self.step = self.step.wrapping_add(1);
     }
 }

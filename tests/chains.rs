@@ -14,8 +14,8 @@ mod fuzz_checks;
 use fuzz_checks::{Listed, LogitFloor};
 use logits::{
     reference, AllowedTokens, BannedTokens, Candidates, Chain, Context, DynamicTemperature,
-    Epsilon, Eta, LogitBias, Logits, MinP, Penalties, Stage, Temperature, TopK, TopNSigma, TopP,
-    Typical, TypicalRule, Window, Workspace, Xtc,
+    Epsilon, Eta, LogitBias, Logits, MinP, Mirostat, MirostatV2, Penalties, Sample, Stage,
+    Temperature, TopK, TopNSigma, TopP, Typical, TypicalRule, Window, Workspace, Xtc,
 };
 
 fn paths() -> impl Iterator<Item = logits::SimdPath> {
@@ -653,6 +653,50 @@ fn xtc_against_the_oracle() {
                 .then(xtc(1.0, 0.1))
                 .then(TopK::new(5)),
             Chain::new().then(xtc(1.0, 0.6)),
+        ]
+    });
+}
+
+/// Mirostat v1 and v2 with their state moved by observed draws (high and low surprises), after
+/// temperature, edits and truncations: the same set as the oracle, on every path.
+#[test]
+fn mirostat_against_the_oracle() {
+    // A state moved by a few observed draws of probability `p`.
+    let v2 = |tau: f32, p: f32| {
+        let mut m = MirostatV2::new(tau, 0.5).unwrap();
+        for _ in 0..3 {
+            m.observe(&Sample::new(0, p));
+        }
+        m
+    };
+    let v1 = |tau: f32, p: f32| {
+        let mut m = Mirostat::new(tau, 0.5).unwrap();
+        for _ in 0..3 {
+            m.observe(&Sample::new(0, p));
+        }
+        m
+    };
+    against_the_oracle(|n, seed, top| {
+        vec![
+            Chain::new().then(v2(5.0, 0.5)),
+            Chain::new()
+                .then(Temperature::new(0.8).unwrap())
+                .then(v1(5.0, 0.01)),
+            Chain::new()
+                .then(Temperature::new(1.5).unwrap())
+                .then(v2(2.0, 0.001)),
+            Chain::new()
+                .then(TopP::new(0.9).unwrap())
+                .then(v1(3.0, 0.3).m(20).unwrap()),
+            Chain::new()
+                .then(bias(n, seed, top))
+                .then(penalties(n, seed, top, 1.3, 0.2, 0.1))
+                .then(v2(4.0, 0.1)),
+            Chain::new().then(TopK::new(40)).then(v1(8.0, 0.9)),
+            Chain::new()
+                .then(MinP::new(0.01).unwrap())
+                .then(v1(1.0, 1e-6)),
+            Chain::new().then(v2(0.5, 1e-9)),
         ]
     });
 }

@@ -30,6 +30,19 @@ pub struct Sample {
     pub probability: f32,
 }
 
+impl Sample {
+    /// A draw of `token` with `probability`: for replaying a draw made elsewhere into
+    /// [`Chain::observe`](crate::Chain::observe).
+    ///
+    /// ```
+    /// let s = logits::Sample::new(3, 0.25);
+    /// assert_eq!((s.token, s.probability), (3, 0.25));
+    /// ```
+    pub fn new(token: u32, probability: f32) -> Self {
+        Sample { token, probability }
+    }
+}
+
 /// The final distribution: surviving tokens in ascending id order, with their masses.
 ///
 /// Probabilities are `q_i / Σ q` for the fixed-point masses `q` of [`weight`](crate::weight).

@@ -553,6 +553,40 @@ impl<'a> Candidates<'a> {
         rank::sort_by_rank(view, out, &mut s.keys);
     }
 
+    /// Writes the `out.len()` highest-ranked candidates into `out`, best first, and returns how
+    /// many there were (fewer if fewer candidates remain); the set is unchanged.
+    /// [`best`](Self::best) into a caller's slice, such as a fixed array: nothing to allocate.
+    ///
+    /// ```
+    /// use logits::{Candidates, Workspace};
+    /// let mut workspace = Workspace::new();
+    /// let mut c = Candidates::new(&[0.5, 2.0, -1.0], &mut workspace)?;
+    /// let mut best = [0u32; 8];
+    /// assert_eq!(c.best_into(&mut best), 3);
+    /// assert_eq!(best[..3], [1, 0, 2]);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn best_into(&mut self, out: &mut [u32]) -> usize {
+        let mut head = core::mem::take(&mut self.s.head);
+        self.best(out.len(), &mut head);
+        let n = head.len().min(out.len());
+        out[..n].copy_from_slice(&head[..n]);
+        self.s.head = head;
+        n
+    }
+
+    /// The number of tokens: the length of the logits, candidates or not.
+    ///
+    /// ```
+    /// let mut workspace = logits::Workspace::new();
+    /// let c = logits::Candidates::new(&[0.0, f32::NEG_INFINITY], &mut workspace)?;
+    /// assert_eq!((c.vocabulary_len(), c.len()), (2, 1));
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn vocabulary_len(&self) -> usize {
+        self.logits.len()
+    }
+
     /// Keeps the candidates whose weight is at least `ratio` times the top candidate's
     /// (inclusive; equivalently `p_i >= ratio · p_top`): the primitive of [min-p](mod@crate::min_p).
     /// The comparison is between the crate's f32 weights. `ratio <= 0` keeps every candidate;

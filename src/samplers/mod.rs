@@ -15,6 +15,7 @@
 //! | [`Typical`] | `typical.rs` | the shortest prefix, nearest the typical surprise first, holding mass `p` |
 //! | [`TopNSigma`] | `top_n_sigma.rs` | logits within `n` standard deviations of the largest |
 //! | [`Xtc`] | `xtc.rs` | with some probability, all but the least probable of the tokens above a threshold go |
+//! | [`Mirostat`], [`MirostatV2`] | `mirostat.rs` | the top `k` from a Zipf estimate (v1), or surprises at most `μ` (v2); `μ` steered towards `τ` |
 //! | [`Epsilon`] | `epsilon.rs` | probabilities at least `ε` |
 //! | [`Eta`] | `eta.rs` | probabilities at least `min(ε, sqrt(ε) · exp(-H))` |
 //!
@@ -33,18 +34,21 @@
 //! [`Typical`]: typical::Typical
 //! [`TopNSigma`]: top_n_sigma::TopNSigma
 //! [`Xtc`]: xtc::Xtc
+//! [`Mirostat`]: mirostat::Mirostat
+//! [`MirostatV2`]: mirostat::MirostatV2
 //! [`Epsilon`]: epsilon::Epsilon
 //! [`Eta`]: eta::Eta
 
 use core::fmt;
 
-use crate::{reference, rng, Candidates};
+use crate::{reference, rng, Candidates, Sample};
 
 pub mod dynamic_temperature;
 pub mod epsilon;
 pub mod eta;
 pub mod logit_bias;
 pub mod min_p;
+pub mod mirostat;
 pub mod penalties;
 pub mod temperature;
 pub mod token_lists;
@@ -103,6 +107,14 @@ pub trait Stage: StageClone + fmt::Debug + Send {
     /// Applies the stage's definition to the oracle's candidates: the reference twin of
     /// [`apply`](Stage::apply), which must keep exactly the same set.
     fn apply_reference(&self, candidates: &mut reference::Candidates, context: &Context);
+
+    /// Observes the draw made at this step from the chain's final distribution: the token and
+    /// its probability there (called by [`Sampler`](crate::Sampler) after each draw, before
+    /// [`accept`](Stage::accept); never for tokens accepted without a draw, such as the
+    /// prompt's). Adaptive stages learn from it (mirostat's surprise); others ignore it.
+    fn observe(&mut self, sample: &Sample) {
+        let _ = sample;
+    }
 
     /// Learns the token chosen at this step (called by [`Sampler`](crate::Sampler) after each
     /// draw). Stateless stages ignore it.
