@@ -338,8 +338,9 @@ fn residual_draw(target: &Distribution, draft: &Distribution, word: u64) -> u32 
         u128::from(target.total_mass()),
         u128::from(draft.total_mass()),
     );
-    let residual =
-        |id: u32, p: u64| (u128::from(p) * q_total).saturating_sub(u128::from(draft.mass(id)) * p_total);
+    let residual = |id: u32, p: u64| {
+        (u128::from(p) * q_total).saturating_sub(u128::from(draft.mass(id)) * p_total)
+    };
     // At most Σ P_y · Q = P · Q < 2^120.
     let total: u128 = target.masses().map(|(id, p)| residual(id, p)).sum();
     let t = scale_word(word, total);
@@ -471,4 +472,112 @@ where
     target.advance(k as u64 + 1);
     draft.advance(k as u64 + 1);
     Ok(Verification { accepted: k, token })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `word < 2^64 · a / b`, decided in 256-bit arithmetic by comparing `word · b` with
+    /// `a · 2^64` limb by limb (32-bit limbs), independent of `accepts`'s long division.
+    fn below_ratio(word: u64, a: u128, b: u128) -> bool {
+        let limbs = |v: u128| {
+            [
+                v as u32,
+                (v >> 32) as u32,
+                (v >> 64) as u32,
+                (v >> 96) as u32,
+            ]
+        };
+        // word · b in 32-bit limbs.
+        let (w, bl) = ([word as u32, (word >> 32) as u32], limbs(b));
+        let mut prod = [0u64; 8];
+        for (i, &wi) in w.iter().enumerate() {
+            let mut carry = 0u64;
+            for (j, &bj) in bl.iter().enumerate() {
+                let t = prod[i + j] + u64::from(wi) * u64::from(bj) + carry;
+                prod[i + j] = t & 0xFFFF_FFFF;
+                carry = t >> 32;
+            }
+            let mut k = i + 4;
+            while carry > 0 {
+                let t = prod[k] + carry;
+                prod[k] = t & 0xFFFF_FFFF;
+                carry = t >> 32;
+                k += 1;
+            }
+        }
+        // a · 2^64 in 32-bit limbs.
+        let al = limbs(a);
+        let shifted = [0, 0, al[0], al[1], al[2], al[3], 0, 0].map(u64::from);
+        prod.iter().rev().cmp(shifted.iter().rev()) == core::cmp::Ordering::Less
+    }
+
+    #[test]
+    fn acceptance_is_exact_at_the_threshold() {
+        let mut state = 0x5EED_u64;
+        let mut next = || {
+            state = crate::rng::mix64(state.wrapping_add(crate::rng::GOLDEN_GAMMA));
+            state
+        };
+        for round in 0..20_000 {
+            // Ratios of every scale, up to the 2^120 the masses allow.
+            let bits = 1 + round % 120;
+            let b = (u128::from(next()) << 64 | u128::from(next())) >> (128 - bits);
+            let b = b.max(1);
+            let a = (u128::from(next()) << 64 | u128::from(next())) % (b + 1);
+            // The first rejected word: ceil(2^64 · a / b), by binary search on the oracle.
+            let (mut lo, mut hi) = (0u128, 1u128 << 64);
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                if mid < 1 << 64 && below_ratio(mid as u64, a, b) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            for word in [lo.wrapping_sub(1), lo, lo + 1, 0, u64::MAX as u128] {
+                if word >= 1 << 64 {
+                    continue;
+                }
+                let word = word as u64;
+                assert_eq!(
+                    accepts(a, b, word),
+                    a >= b || below_ratio(word, a, b),
+                    "a {a} b {b} word {word}"
+                );
+            }
+            let word = next();
+            assert_eq!(accepts(a, b, word), a >= b || below_ratio(word, a, b));
+        }
+        // The extremes: a = 0 never, a = b always, a = b - 1 all but the last words.
+        assert!(!accepts(0, 5, 0));
+        assert!(accepts(5, 5, u64::MAX));
+        assert!(accepts(1, 2, (1 << 63) - 1) && !accepts(1, 2, 1 << 63));
+    }
+
+    #[test]
+    fn scaled_words_are_floors() {
+        let cases: [(u64, u128); 6] = [
+            (0, 1 << 119),
+            (u64::MAX, 1),
+            (u64::MAX, (1 << 120) - 1),
+            (1 << 63, 10),
+            (1 << 63, (1 << 100) + 3),
+            (12_345, 1 << 64),
+        ];
+        for (word, n) in cases {
+            // floor(word · n / 2^64), with n split as n = h · 2^64 + l by hand.
+            let expected = if n >= 1 << 64 {
+                u128::from(word) * (n >> 64)
+                    + ((u128::from(word) * (n & u128::from(u64::MAX))) >> 64)
+            } else {
+                (u128::from(word) * n) >> 64
+            };
+            assert_eq!(scale_word(word, n), expected, "{word} {n}");
+            assert!(scale_word(word, n) < n);
+        }
+        assert_eq!(scale_word(1 << 63, 10), 5);
+        assert_eq!(scale_word(u64::MAX, 1 << 100), (1 << 100) - (1 << 36));
+    }
 }
