@@ -544,10 +544,10 @@ pub fn verify(
     words: crate::speculative::Words,
 ) -> Result<crate::speculative::Verdict, Error> {
     use crate::speculative::Verdict;
+    // The lists are in ascending id order: a token's mass by binary search, 0 if absent.
     let mass = |list: &[(u32, u64)], id: u32| {
-        list.iter()
-            .find(|&&(i, _)| i == id)
-            .map_or(0u128, |&(_, m)| u128::from(m))
+        list.binary_search_by_key(&id, |&(i, _)| i)
+            .map_or(0u128, |j| u128::from(list[j].1))
     };
     let p_total: u128 = target.iter().map(|&(_, m)| u128::from(m)).sum();
     let q_total: u128 = draft.iter().map(|&(_, m)| u128::from(m)).sum();
