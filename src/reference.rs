@@ -572,7 +572,7 @@ pub fn verify(
         .map(|&(id, p)| {
             let plus = u128::from(p) * q_total;
             let minus = mass(draft, id) * p_total;
-            (id, if plus > minus { plus - minus } else { 0 })
+            (id, plus.saturating_sub(minus))
         })
         .collect();
     let total: u128 = residual.iter().map(|&(_, r)| r).sum();

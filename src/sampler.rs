@@ -681,9 +681,10 @@ impl Sampler {
     ///
     /// Returns the number of accepted drafts `n` and the final token: the tokens emitted are
     /// `draft_tokens[..n]` then that token. Both samplers have then accepted those `n + 1`
-    /// tokens and moved their steps on by `n + 1`, ready for the next round. The draft tokens
-    /// must have been drawn by another copy of the draft sampler (a [`Clone`] taken before
-    /// drafting), whose state the verification does not need.
+    /// tokens and moved their steps on by `n + 1`, ready for the next round. So `draft` itself
+    /// must not have drawn the drafts (its chain would have learned them already): draw them
+    /// with a copy ([`Clone`]) taken before drafting, as below, or by hand from
+    /// [`distribution_in`](Sampler::distribution_in) when the draft chain has no state.
     ///
     /// `target_logits` holds `k + 1` rows and `draft_logits` `k` rows for `k` draft tokens
     /// (`k = 0`: one target row, a plain draw from it), all with the same number of logits;

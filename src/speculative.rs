@@ -22,8 +22,8 @@
 //! Two entry points: [`verify`], one position on two distributions the caller built; and
 //! [`Sampler::verify_drafts_in`](crate::Sampler::verify_drafts_in), the loop over `k` drafts,
 //! which recomputes both sides' distributions row by row from their logits and chains. The loop
-//! takes logits rows and the draft's [`Sampler`](crate::Sampler) rather than distributions: a
-//! [`Distribution`] borrows a vocabulary-sized [`Workspace`](crate::Workspace), so `k` of them
+//! takes logits rows and the draft's [`Sampler`] rather than distributions: a
+//! [`Distribution`] borrows a vocabulary-sized [`Workspace`], so `k` of them
 //! at once would need `k` workspaces, while one row at a time needs two; and the chains'
 //! stateful stages (penalties) must see each accepted draft before the next position, which
 //! only the loop can arrange.
@@ -36,7 +36,8 @@
 //! | `x` outside the vocabulary | [`Error::TokenOutOfRange`] |
 //! | `p = q` | always accepted |
 //! | `p(x) >= q(x)` | accepted, whatever the words |
-//! | `p(x) = 0` (`x` filtered out by the target, disjoint supports) | rejected, whatever the words; the replacement is drawn from `p` itself (the residual is `p` on `p`'s support minus `q`) |
+//! | `p(x) = 0` (`x` filtered out by the target) | rejected, whatever the accept word; the replacement comes from `max(0, p - q)` |
+//! | disjoint supports | every draft rejected; the residual is `p` itself, so the replacement is a draw from `p` |
 //! | greedy target (`T = 0`) | accepted iff `x` is the target's argmax, else replaced by the argmax: no randomness involved |
 //! | greedy draft | `q` is one-hot at the draft's argmax, so `x` must be it; accepted with probability `p(x)` |
 //! | `k = 0` | the bonus draw alone: a token from `p_0` |
@@ -61,7 +62,7 @@
 //!   in ascending id order, whose cumulative residual mass exceeds `t`. Each token's probability
 //!   is within `2^-64` of `R_y / Σ R`, as for [`Distribution::draw`].
 //!
-//! So each emitted token's distribution is within about `2^-63` per token of `p_i` as the
+//! So each emitted token's probability is within `3 · 2^-64` (below `2^-62`) of `p_i` as the
 //! target's masses define it, the distribution [`Sampler::sample`](crate::Sampler::sample)
 //! draws from. The same words give the same verdict on every platform and
 //! [`SimdPath`](crate::SimdPath).

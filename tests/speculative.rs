@@ -446,7 +446,8 @@ fn the_loop_checks_its_inputs_before_changing_anything() {
     let mut draft = Sampler::new(params).unwrap();
     let r: &[f32] = &[0.0, 1.0, 2.0];
     let short: &[f32] = &[0.0, 1.0];
-    let cases: [(Vec<&[f32]>, Vec<&[f32]>, Vec<u32>, Error); 6] = [
+    type Case<'a> = (Vec<&'a [f32]>, Vec<&'a [f32]>, Vec<u32>, Error);
+    let cases: [Case; 6] = [
         (
             vec![r],
             vec![r],
