@@ -299,6 +299,45 @@ fn chain_rows(g: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime
             })
         });
     }
+    // Speculative verification of 4 drafts: the target's 5 rows and the draft's 4 (the target's
+    // next rows, lightly perturbed, so that drafts are often but not always accepted), each
+    // side's chain recomputed row by row; the same round every iteration (steps reset).
+    let target_rows: Vec<Vec<f32>> = (0..5).map(|i| data::lm_like(n, 20 + i)).collect();
+    let draft_rows: Vec<Vec<f32>> = target_rows[..4]
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|&x| x + ((next() % 1000) as f32 / 1000.0 - 0.5))
+                .collect()
+        })
+        .collect();
+    let t_refs: Vec<&[f32]> = target_rows.iter().map(|r| &r[..]).collect();
+    let d_refs: Vec<&[f32]> = draft_rows.iter().map(|r| &r[..]).collect();
+    for (name, params) in [
+        ("speculative4_default", SamplingParams::default().seed(7)),
+        ("speculative4_topk40", topk.clone()),
+    ] {
+        let mut target = Sampler::new(params.clone()).unwrap();
+        let mut draft = Sampler::new(params.seed(8)).unwrap();
+        let mut drafter = draft.clone();
+        let drafts: Vec<u32> = d_refs
+            .iter()
+            .map(|r| drafter.sample(*r).unwrap().token)
+            .collect();
+        let v = target
+            .verify_drafts(&t_refs, &mut draft, &d_refs, &drafts)
+            .unwrap();
+        assert!(v.accepted <= 4 && (v.token as usize) < n, "{name}: {v:?}");
+        g.bench_function(BenchmarkId::from_parameter(name), |b| {
+            b.iter(|| {
+                target.set_step(0);
+                draft.set_step(0);
+                target
+                    .verify_drafts(black_box(&t_refs), &mut draft, &d_refs, &drafts)
+                    .unwrap()
+            })
+        });
+    }
     // The same four stages (top-k 40, top-p 0.95, min-p 0.05, T 0.8) as each preset orders them.
     let stages = topk.clone().min_p(0.05);
     for (name, preset) in [

@@ -59,7 +59,8 @@ pub enum Error {
         /// Index of the first bad value.
         index: usize,
     },
-    /// Probabilities given to [`entropy`](crate::entropy()) sum to zero.
+    /// Probabilities given to [`entropy`](crate::entropy()), or masses given to
+    /// [`reference::verify`](crate::reference::verify), sum to zero.
     ZeroMass,
     /// `temperature` is NaN, negative or infinite.
     InvalidTemperature {
@@ -97,6 +98,26 @@ pub enum Error {
     SimdPathUnavailable {
         /// The path requested.
         path: crate::SimdPath,
+    },
+    /// The inputs of a [speculative](crate::speculative) verification do not fit together: the
+    /// number of target or draft logits rows for the number of draft tokens, or a row's
+    /// vocabulary size.
+    DraftMismatch {
+        /// What was counted (`"target rows"`, `"draft rows"`, `"draft vocabulary"`, ...).
+        what: &'static str,
+        /// The count the call needed.
+        expected: usize,
+        /// The count it was given.
+        found: usize,
+    },
+    /// A draft token has probability 0 under the draft distribution recomputed for its
+    /// position, so the draft cannot have drawn it: the draft tokens, logits or chain are not
+    /// the ones the draft used ([speculative](crate::speculative) verification).
+    ImpossibleDraft {
+        /// The position of the draft token among the drafts, from 0.
+        position: usize,
+        /// The draft token.
+        token: u32,
     },
 }
 
@@ -145,6 +166,15 @@ impl fmt::Display for Error {
             Error::SimdPathUnavailable { path } => {
                 write!(f, "this CPU cannot run the {path:?} code path")
             }
+            Error::DraftMismatch {
+                what,
+                expected,
+                found,
+            } => write!(f, "speculative verification: {found} {what}, expected {expected}"),
+            Error::ImpossibleDraft { position, token } => write!(
+                f,
+                "draft token {token} at position {position} has probability 0 under the draft distribution"
+            ),
         }
     }
 }
@@ -169,9 +199,14 @@ impl Error {
             Error::SimdPathUnavailable { path } => (11, path as u64, 0),
             Error::TokenOutOfRange { token, len } => (12, u64::from(token), len as u64),
             Error::InvalidParameter { value, .. } => (13, f(value), 0),
+            Error::DraftMismatch {
+                expected, found, ..
+            } => (14, expected as u64, found as u64),
+            Error::ImpossibleDraft { position, token } => (15, position as u64, u64::from(token)),
         };
         match *self {
             Error::InvalidParameter { name, expected, .. } => (variant, a, b, name, expected),
+            Error::DraftMismatch { what, .. } => (variant, a, b, what, ""),
             _ => (variant, a, b, "", ""),
         }
     }

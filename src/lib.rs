@@ -19,7 +19,10 @@
 //!    a [`Sampler`] holds one sequence's chain, seed and step, built from [`SamplingParams`]
 //!    (`temperature`, `top_k`, `top_p`, `min_p`, `seed`, as in OpenAI / vLLM requests) or from a
 //!    chain.
-//! 5. **The SIMD cellar** (`arch/`): the per-logit loops, compiled for every instruction set,
+//! 5. **Speculative decoding** ([`speculative`]): accepting or replacing a draft model's tokens
+//!    so that the output is distributed exactly as the target's samples
+//!    ([`Sampler::verify_drafts_in`]).
+//! 6. **The SIMD cellar** (`arch/`): the per-logit loops, compiled for every instruction set,
 //!    the only `unsafe` in the crate.
 //!
 //! [`reference`](mod@reference) is a slow, obviously correct twin of all of it, the tests' oracle.
@@ -142,6 +145,7 @@ pub mod reference;
 pub mod rng;
 mod sampler;
 pub mod samplers;
+pub mod speculative;
 
 pub use arch::SimdPath;
 pub use candidates::{Candidates, Distribution, Sample, Workspace};

@@ -51,6 +51,13 @@ impl LlamaCppDraw {
         }
     }
 
+    /// Takes `n` draws from the stream unused (the steps a speculative verification moved on).
+    pub(crate) fn skip(&mut self, n: u64) {
+        for _ in 0..n {
+            self.mt.next_canonical_f64();
+        }
+    }
+
     /// Draws a token from `d` as llama.cpp's `dist` does, taking one `double` from the stream.
     pub(crate) fn draw(&mut self, d: &Distribution) -> Sample {
         let u = self.mt.next_canonical_f64();

@@ -556,3 +556,86 @@ pub fn min_p(logits: &[f32], temperature: f32, min_p: f32) -> Result<Vec<u32>, E
         .map(|(id, _)| id)
         .collect())
 }
+
+/// `word · n` as `(floor(word · n / 2^64), word · n mod 2^64)`, for `n < 2^127`: schoolbook
+/// multiplication of `word` by the two 64-bit halves of `n`.
+fn wide_product(word: u64, n: u128) -> (u128, u64) {
+    let (n_hi, n_lo) = (n >> 64, n & u128::from(u64::MAX));
+    let low = u128::from(word) * n_lo; // < 2^128
+    let high = u128::from(word) * n_hi + (low >> 64); // < 2^127 + 2^64
+    (high, low as u64)
+}
+
+/// One position of speculative verification ([`crate::speculative`]) on `(id, mass)` pairs:
+/// the target's `p` and the draft's `q`, in ascending id order, as [`masses_of_chain`] gives
+/// them. The rule written out: with `P`, `Q` the total masses, the draft token `x` is accepted
+/// iff `u < p(x) / q(x)` for `u = words.accept / 2^64`, i.e. iff
+/// `words.accept · Q_x · P < P_x · Q · 2^64` (compared in 192 bits); else the replacement is
+/// the first token whose cumulative residual mass `max(0, P_y · Q - Q_y · P)` exceeds
+/// `floor(words.draw · Σ residual / 2^64)`. Errors: [`Error::ImpossibleDraft`] (position 0)
+/// if `q(x) = 0`, [`Error::ZeroMass`] if the target's masses sum to 0.
+///
+/// ```
+/// use logits::{reference, speculative::{Verdict, Words}};
+/// let p = [(0, 3), (1, 1)]; // p = (3/4, 1/4)
+/// let q = [(0, 1), (1, 1)]; // q = (1/2, 1/2)
+/// // Token 0: p/q = 3/2, always accepted. Token 1: p/q = 1/2.
+/// assert_eq!(reference::verify(&p, &q, 0, Words { accept: u64::MAX, draw: 0 })?, Verdict::Accepted);
+/// assert_eq!(reference::verify(&p, &q, 1, Words { accept: (1 << 63) - 1, draw: 0 })?, Verdict::Accepted);
+/// // Rejected: the residual is max(0, p - q) = (1/4, 0), so token 0.
+/// assert_eq!(reference::verify(&p, &q, 1, Words { accept: 1 << 63, draw: u64::MAX })?, Verdict::Rejected { token: 0 });
+/// # Ok::<(), logits::Error>(())
+/// ```
+pub fn verify(
+    target: &[(u32, u64)],
+    draft: &[(u32, u64)],
+    draft_token: u32,
+    words: crate::speculative::Words,
+) -> Result<crate::speculative::Verdict, Error> {
+    use crate::speculative::Verdict;
+    // The lists are in ascending id order: a token's mass by binary search, 0 if absent.
+    let mass = |list: &[(u32, u64)], id: u32| {
+        list.binary_search_by_key(&id, |&(i, _)| i)
+            .map_or(0u128, |j| u128::from(list[j].1))
+    };
+    let p_total: u128 = target.iter().map(|&(_, m)| u128::from(m)).sum();
+    let q_total: u128 = draft.iter().map(|&(_, m)| u128::from(m)).sum();
+    let q_x = mass(draft, draft_token);
+    if q_x == 0 {
+        return Err(Error::ImpossibleDraft {
+            position: 0,
+            token: draft_token,
+        });
+    }
+    if p_total == 0 {
+        return Err(Error::ZeroMass);
+    }
+    let p_x = mass(target, draft_token);
+    // accept · (Q_x · P) < (P_x · Q) · 2^64: the high part of the left side below P_x · Q.
+    let (high, _) = wide_product(words.accept, q_x * p_total);
+    if high < p_x * q_total {
+        return Ok(Verdict::Accepted);
+    }
+    let residual: Vec<(u32, u128)> = target
+        .iter()
+        .map(|&(id, p)| {
+            let plus = u128::from(p) * q_total;
+            let minus = mass(draft, id) * p_total;
+            (id, plus.saturating_sub(minus))
+        })
+        .collect();
+    let total: u128 = residual.iter().map(|&(_, r)| r).sum();
+    let (t, _) = wide_product(words.draw, total);
+    let mut cum = 0;
+    for &(id, r) in &residual {
+        cum += r;
+        if cum > t {
+            return Ok(Verdict::Rejected { token: id });
+        }
+    }
+    // Not reached for lists as `masses_of_chain` gives them (a rejection leaves a positive
+    // residual); a malformed list (repeated ids) gets its last target token.
+    Ok(Verdict::Rejected {
+        token: target.last().map_or(draft_token, |&(id, _)| id),
+    })
+}

@@ -15,8 +15,9 @@
 use rand_core::Rng;
 
 use crate::{
-    llama_cpp::LlamaCppDraw, logprobs::RawScan, rng, Candidates, Chain, Context, Distribution,
-    Error, Logits, LogprobSource, Logprobs, Sample, SimdPath, Window, Workspace,
+    llama_cpp::LlamaCppDraw, logprobs::RawScan, rng, speculative, speculative::Verification,
+    Candidates, Chain, Context, Distribution, Error, Logits, LogprobSource, Logprobs, Sample,
+    SimdPath, Window, Workspace,
 };
 
 /// Sampling parameters, named and ranged as in OpenAI / vLLM requests.
@@ -671,10 +672,151 @@ impl Sampler {
         Ok(sample)
     }
 
-    /// After a draw: the stages observe the draw and learn the token, and the stream moves on.
-    fn finish(&mut self, sample: &Sample) {
+    /// Verifies `draft_tokens` (speculative decoding, see [`speculative`] for the rule, the
+    /// random words and the precision): this sampler is the target's, `draft` the draft's, each
+    /// as it was when the draft drew `draft_tokens[0]` (chain state and step). Position `i`
+    /// compares this sampler's distribution over `target_logits[i]` with `draft`'s over
+    /// `draft_logits[i]`, both at their step plus `i`, after both chains have accepted the
+    /// drafts before `i`; on the first rejection the replacement is drawn from the residual, and
+    /// if every draft is accepted a bonus token is drawn from `target_logits[k]`.
+    ///
+    /// Returns the number of accepted drafts `n` and the final token: the tokens emitted are
+    /// `draft_tokens[..n]` then that token. Both samplers have then accepted those `n + 1`
+    /// tokens and moved their steps on by `n + 1`, ready for the next round. So `draft` itself
+    /// must not have drawn the drafts (its chain would have learned them already): draw them
+    /// with a copy ([`Clone`]) taken before drafting, as below, or by hand from
+    /// [`distribution_in`](Sampler::distribution_in) when the draft chain has no state.
+    ///
+    /// `target_logits` holds `k + 1` rows and `draft_logits` `k` rows for `k` draft tokens
+    /// (`k = 0`: one target row, a plain draw from it), all with the same number of logits;
+    /// each row may carry a token bitmask ([`Logits::with_mask`]). No allocation once both
+    /// workspaces have grown to the vocabulary size.
+    ///
+    /// Errors, before anything changes: [`Error::DraftMismatch`] for a wrong number of rows or
+    /// a row of another length, [`Error::TokenOutOfRange`] for a draft token outside the
+    /// vocabulary, [`Error::EmptyLogits`]. Errors found at position `i` (a row's
+    /// [input contract](crate#input-contract), a chain that leaves no candidate,
+    /// [`Error::ImpossibleDraft`] when the draft distribution gives `draft_tokens[i]`
+    /// probability 0) leave the drafts before `i` accepted by both chains and both steps moved
+    /// on by `i`, as after a round that emitted those `i` tokens; the caller can tell `i` from
+    /// [`step`](Sampler::step).
+    ///
+    /// ```
+    /// use logits::{Sampler, SamplingParams, Workspace};
+    /// let params = SamplingParams::default().temperature(0.8).top_k(3);
+    /// let mut target = Sampler::new(params.clone().seed(1))?;
+    /// let mut draft = Sampler::new(params.seed(2))?;
+    /// // The draft model's rows; a copy of the draft sampler draws two tokens from them.
+    /// let d0: &[f32] = &[2.0, 1.0, 0.5, -1.0];
+    /// let d1: &[f32] = &[0.0, 2.5, 1.0, 0.2];
+    /// let mut drafter = draft.clone();
+    /// let tokens = [drafter.sample(d0)?.token, drafter.sample(d1)?.token];
+    /// // The target model's rows after the prefix, after the first draft, after the second.
+    /// let (t0, t1, t2): (&[f32], &[f32], &[f32]) =
+    ///     (&[1.8, 1.2, 0.4, -2.0], &[0.1, 2.0, 1.5, 0.0], &[3.0, 0.0, 0.0, 0.0]);
+    /// let (mut tw, mut dw) = (Workspace::new(), Workspace::new());
+    /// let v = target.verify_drafts_in(&[t0, t1, t2], &mut draft, &[d0, d1], &tokens, &mut tw, &mut dw)?;
+    /// let emitted: Vec<u32> = tokens[..v.accepted].iter().copied().chain([v.token]).collect();
+    /// assert_eq!(target.step(), emitted.len() as u64);
+    /// assert_eq!(draft.step(), target.step());
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    #[allow(clippy::too_many_arguments)]
+    pub fn verify_drafts_in<'t, 'd, T, D>(
+        &mut self,
+        target_logits: &[T],
+        draft: &mut Sampler,
+        draft_logits: &[D],
+        draft_tokens: &[u32],
+        target_workspace: &mut Workspace,
+        draft_workspace: &mut Workspace,
+    ) -> Result<Verification, Error>
+    where
+        T: Into<Logits<'t>> + Copy,
+        D: Into<Logits<'d>> + Copy,
+    {
+        speculative::verify_drafts(
+            self,
+            target_logits,
+            draft,
+            draft_logits,
+            draft_tokens,
+            target_workspace,
+            draft_workspace,
+        )
+    }
+
+    /// [`verify_drafts_in`](Sampler::verify_drafts_in) in the two samplers' own workspaces.
+    ///
+    /// ```
+    /// use logits::{Sampler, SamplingParams};
+    /// let mut target = Sampler::new(SamplingParams::default().seed(1))?;
+    /// let mut draft = Sampler::new(SamplingParams::default().seed(2))?;
+    /// let (t0, t1): (&[f32], &[f32]) = (&[0.0, 1.0, 2.0], &[1.0, 1.0, 1.0]);
+    /// let d0: &[f32] = &[0.0, 1.0, 2.0]; // the same distribution: always accepted
+    /// let v = target.verify_drafts(&[t0, t1], &mut draft, &[d0], &[2])?;
+    /// assert_eq!(v.accepted, 1);
+    /// assert!(v.token < 3);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn verify_drafts<'t, 'd, T, D>(
+        &mut self,
+        target_logits: &[T],
+        draft: &mut Sampler,
+        draft_logits: &[D],
+        draft_tokens: &[u32],
+    ) -> Result<Verification, Error>
+    where
+        T: Into<Logits<'t>> + Copy,
+        D: Into<Logits<'d>> + Copy,
+    {
+        // Taking an empty workspace out allocates nothing.
+        let mut target_workspace = core::mem::take(&mut self.workspace);
+        let mut draft_workspace = core::mem::take(&mut draft.workspace);
+        let result = speculative::verify_drafts(
+            self,
+            target_logits,
+            draft,
+            draft_logits,
+            draft_tokens,
+            &mut target_workspace,
+            &mut draft_workspace,
+        );
+        self.workspace = target_workspace;
+        draft.workspace = draft_workspace;
+        result
+    }
+
+    /// The distribution of the chain over `logits` at step `step` (stages with randomness see
+    /// that step), in `workspace`.
+    pub(crate) fn distribution_at<'a>(
+        &self,
+        logits: Logits<'a>,
+        workspace: &'a mut Workspace,
+        step: u64,
+    ) -> Result<Distribution<'a>, Error> {
+        let context = Context::new(self.seed, step);
+        distribution_of(&self.chain, self.path, context, logits, workspace)
+    }
+
+    /// The stages observe a draw and learn its token, without moving the stream.
+    pub(crate) fn learn(&mut self, sample: &Sample) {
         self.chain.observe(sample);
         self.chain.accept(sample.token);
+    }
+
+    /// Moves the stream on by `n` steps whose tokens the chain has accepted (a speculative
+    /// round); a llama.cpp stream takes `n` draws, so that it stays at `step` draws.
+    pub(crate) fn advance(&mut self, n: u64) {
+        self.step = self.step.wrapping_add(n);
+        if let Some(l) = &mut self.llama_cpp {
+            l.skip(n);
+        }
+    }
+
+    /// After a draw: the stages observe the draw and learn the token, and the stream moves on.
+    fn finish(&mut self, sample: &Sample) {
+        self.learn(sample);
         self.step = self.step.wrapping_add(1);
     }
 }

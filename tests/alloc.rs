@@ -138,3 +138,60 @@ fn no_allocation_with_a_shared_workspace() {
     });
     assert_eq!(count, 0, "{count} allocations (acc {acc})");
 }
+
+/// Verifying 4 drafts (the loop on `Sampler`, target and draft chains recomputed row by row)
+/// allocates nothing once both workspaces have grown, whether the drafts are accepted or not.
+#[test]
+fn no_allocation_verifying_drafts() {
+    let n = 32_000;
+    let rows: Vec<Vec<f32>> = (0..5)
+        .map(|i| {
+            let x = lm_like(n);
+            // Rotate, so that each row has another argmax.
+            let mut y = x.clone();
+            y.rotate_left(i * 7);
+            y
+        })
+        .collect();
+    let refs: Vec<&[f32]> = rows.iter().map(|r| &r[..]).collect();
+    for params in [
+        SamplingParams::default().temperature(0.8).top_k(40),
+        SamplingParams::default(),
+        SamplingParams::default().temperature(0.7).top_p(0.9),
+    ] {
+        let mut target = Sampler::new(params.clone().seed(1)).unwrap();
+        let mut draft = Sampler::new(params.clone().seed(2)).unwrap();
+        // The draft's own rows are the target's, shifted by one position; its tokens their
+        // argmaxes (possible under any of these chains).
+        let drafts: Vec<u32> = refs[1..]
+            .iter()
+            .map(|r| logits::argmax(r).unwrap() as u32)
+            .collect();
+        let (mut tw, mut dw) = (Workspace::new(), Workspace::new());
+        // Warm-up: the caller's workspaces and the samplers' own grow to this size.
+        target
+            .verify_drafts_in(&refs, &mut draft, &refs[1..], &drafts, &mut tw, &mut dw)
+            .unwrap();
+        target
+            .verify_drafts(&refs, &mut draft, &refs[1..], &drafts)
+            .unwrap();
+        let (mut acc, mut rejected) = (0u64, 0);
+        let count = allocations_of(|| {
+            for round in 0..50 {
+                target.set_step(round);
+                draft.set_step(round);
+                let v = target
+                    .verify_drafts_in(&refs, &mut draft, &refs[1..], &drafts, &mut tw, &mut dw)
+                    .unwrap();
+                acc += u64::from(v.token);
+                rejected += usize::from(v.accepted < drafts.len());
+                let v = target
+                    .verify_drafts(&refs, &mut draft, &refs[1..], &drafts)
+                    .unwrap();
+                acc += u64::from(v.token);
+            }
+        });
+        assert!(rejected > 0, "{params:?}: the residual draw ran");
+        assert_eq!(count, 0, "{params:?}: {count} allocations (acc {acc})");
+    }
+}

@@ -248,6 +248,31 @@ impl<'a> Distribution<'a> {
         self.top
     }
 
+    /// The total mass `Σ q`: a token's probability is its mass over this.
+    pub(crate) fn total_mass(&self) -> u64 {
+        self.total
+    }
+
+    /// The mass of `token`: 0 if it is not a candidate (or is out of range).
+    pub(crate) fn mass(&self, token: u32) -> u64 {
+        if (token as usize) < self.logits.len() && in_set(self.view(), self.set, &self.s.ids, token)
+        {
+            self.mass_of(token)
+        } else {
+            0
+        }
+    }
+
+    /// `(id, mass)` of every candidate, ascending ids.
+    pub(crate) fn masses(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
+        self.ids().map(move |id| (id, self.mass_of(id)))
+    }
+
+    /// The vocabulary size (the number of logits).
+    pub(crate) fn vocab_len(&self) -> usize {
+        self.logits.len()
+    }
+
     /// The f64 sum of every token's weight at `Scaling::new(max, 1)`, bit for bit what
     /// `arch::weight_f64_sum` gives, from the weights the draw computed, if it computed them at
     /// that scaling for every token (no edits and no mask, and no chunk left at 0 unevaluated).
