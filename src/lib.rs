@@ -155,6 +155,7 @@ pub use math::{
 };
 pub use presets::Preset;
 pub use sampler::{Sampler, SamplingParams};
+pub use samplers::dry::Dry;
 pub use samplers::epsilon::{self, Epsilon};
 pub use samplers::eta::Eta;
 pub use samplers::logit_bias::LogitBias;

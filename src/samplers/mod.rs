@@ -7,6 +7,7 @@
 //! | [`LogitBias`] | `logit_bias.rs` | add a bias to listed tokens' logits (`-inf` bans) |
 //! | [`AllowedTokens`], [`BannedTokens`] | `token_lists.rs` | keep only, or remove, listed tokens |
 //! | [`Penalties`] | `penalties.rs` | repetition, frequency and presence penalties over a window of accepted tokens |
+//! | [`Dry`] | `dry.rs` | subtract `M · b^(L − a)` from a token that would extend a repeat of `L >= a` tokens |
 //! | [`Temperature`] | `temperature.rs` | divide the logits by `T`; `T = 0` keeps the top token |
 //! | [`TopK`] | `top_k.rs` | the `k` highest logits, ties by lower id |
 //! | [`TopP`] | `top_p.rs` | the shortest ranked prefix holding mass `p` |
@@ -22,6 +23,7 @@
 //! [`AllowedTokens`]: token_lists::AllowedTokens
 //! [`BannedTokens`]: token_lists::BannedTokens
 //! [`Penalties`]: penalties::Penalties
+//! [`Dry`]: dry::Dry
 //! [`Temperature`]: temperature::Temperature
 //! [`TopK`]: top_k::TopK
 //! [`TopP`]: top_p::TopP
@@ -34,6 +36,7 @@ use core::fmt;
 
 use crate::{reference, rng, Candidates};
 
+pub mod dry;
 pub mod epsilon;
 pub mod eta;
 pub mod logit_bias;
