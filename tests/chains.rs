@@ -590,7 +590,7 @@ fn dry(n: usize, seed: u64, top: u32, m: f32, b: f32, a: usize, window: Window) 
     for &t in &phrase[..4] {
         accept(t);
     }
-    if seed % 5 == 0 {
+    if seed.is_multiple_of(5) {
         accept(breaker);
     }
     dry
