@@ -27,8 +27,9 @@
 //! (`M · b^E` above the f32 range) removes the candidate, as every `-inf` does here.
 //!
 //! Consequences: a window of `m <= a` tokens changes nothing (every `n_j <= j + 1 <= m - 1`);
-//! a breaker among the last `a` tokens changes nothing (`λ < a`); the same token after two
-//! repeats takes the longer one. Example, `a = 2`, window `0 1 2 0 1`: the suffix `0 1` also
+//! a breaker that starts among the last `a` tokens changes nothing (`λ < a`); the same token
+//! after two repeats takes the longer one. As in llama.cpp, the breaker that starts last
+//! decides `λ`, even where a longer one that starts earlier ends later. Example, `a = 2`, window `0 1 2 0 1`: the suffix `0 1` also
 //! ends at `j = 1` (`n_1 = 2`), so token `2` loses `M · b^0 = M`.
 //!
 //! **Sequence breakers.** Given here as token sequences; the crate has no tokenizer. llama.cpp
@@ -56,7 +57,8 @@
 //!
 //! **History ids.** Every id of the window must be below the vocabulary size: otherwise the
 //! distribution is [`Error::TokenOutOfRange`] for the largest one, as for the
-//! [penalties](crate::Penalties)' history. llama.cpp ignores such ids.
+//! [penalties](crate::Penalties)' history, whether or not it is penalized (a disabled stage
+//! reads nothing). llama.cpp ignores such ids.
 //!
 //! **Ranges.** `M` finite and `>= 0` (`0` disables); `b` finite and `>= 1`; `a >= 0` (any
 //! `usize`; `a = 0` penalizes every token of the window after the first, by at least `M`).
