@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use logits::{
-    Chain, Epsilon, Eta, Logits, LogprobSource, Logprobs, Preset, Sampler, SamplingParams,
+    Chain, Dry, Epsilon, Eta, Logits, LogprobSource, Logprobs, Preset, Sampler, SamplingParams,
     TopNSigma, Window,
 };
 
@@ -189,8 +189,8 @@ fn bench(c: &mut Criterion) {
 
 /// The chain rows at one size: the top-k 40 chain with a 200-token logit bias and penalties over
 /// a 256-token history, the same under a token bitmask (half the tokens allowed, at random, so
-/// that every block is mixed; and all but 1 %), and a preset against the same stages in the
-/// standard order.
+/// that every block is mixed; and all but 1 %), DRY before it over a 256- and a 1024-token
+/// window full of repeats, and a preset against the same stages in the standard order.
 fn chain_rows(g: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>, lm: &[f32]) {
     let n = lm.len();
     let mut rng = logits::rng::SplitMix64::new(11);
@@ -257,6 +257,35 @@ fn chain_rows(g: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime
         g.bench_function(BenchmarkId::from_parameter(name), |b| {
             b.iter(|| s.sample(black_box(input)).unwrap())
         });
+    }
+    // DRY (llama.cpp's usual 0.8, 1.75, 2, one breaker) before the same chain, its window full of
+    // a 16-token phrase of likely tokens said over and over, one token in 50 random (so repeats
+    // run up to 49 tokens).
+    let phrase: Vec<u32> = (0..16).map(|_| by_logit[(next() % 100) as usize]).collect();
+    for window in [256usize, 1024] {
+        let mut dry = Dry::new(0.8, 1.75, 2, Window::Last(window))
+            .unwrap()
+            .sequence_breakers([[(next() % n as u64) as u32]]);
+        for i in 0..window {
+            let t = if i % 50 == 49 {
+                (next() % n as u64) as u32
+            } else {
+                phrase[i % 16]
+            };
+            logits::Stage::accept(&mut dry, t);
+        }
+        assert!(!dry.penalties().is_empty(), "dry{window}: no repeat");
+        let mut chain = Chain::new().then(dry);
+        for stage in Chain::from_params(&topk).unwrap().stages() {
+            chain.push(stage.clone());
+        }
+        let mut s = Sampler::from_chain(chain, 7);
+        let t = s.sample(lm).unwrap();
+        assert!(t.probability > 0.0, "dry{window}: {t:?}");
+        g.bench_function(
+            BenchmarkId::from_parameter(format!("chain_topk40_dry{window}")),
+            |b| b.iter(|| s.sample(black_box(lm)).unwrap()),
+        );
     }
     // Sampling with the 20 most probable tokens' log-probabilities, against sampling alone.
     let mut lp = Logprobs::new();

@@ -159,6 +159,7 @@ pub use math::{
 };
 pub use presets::Preset;
 pub use sampler::{Sampler, SamplingParams};
+pub use samplers::dry::Dry;
 pub use samplers::dynamic_temperature::DynamicTemperature;
 pub use samplers::epsilon::{self, Epsilon};
 pub use samplers::eta::Eta;

@@ -5,7 +5,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use logits::{Sampler, SamplingParams, Workspace};
+use logits::{Candidates, Dry, LogitBias, Sampler, SamplingParams, Stage, Window, Workspace};
 
 struct Counting;
 
@@ -194,4 +194,38 @@ fn no_allocation_verifying_drafts() {
         assert!(rejected > 0, "{params:?}: the residual draw ran");
         assert_eq!(count, 0, "{params:?}: {count} allocations (acc {acc})");
     }
+}
+
+/// DRY over a `Last(n)` window: its window and working buffers are allocated by `Dry::new`, so
+/// applying it (in a workspace that has held more edits than a step makes) and accepting tokens
+/// (sliding the window) allocate nothing, whatever the repeats.
+#[test]
+fn dry_allocates_nothing_per_token() {
+    let n = 32_000;
+    let x = lm_like(n);
+    let mut dry = Dry::new(0.8, 1.75, 2, Window::Last(512))
+        .unwrap()
+        .sequence_breakers([[13], [25]]);
+    let mut workspace = Workspace::new();
+    // Warm-up: the workspace grows to this size and to 3000 edits (a step makes at most 511).
+    let bias = LogitBias::new((0..3000u32).map(|i| (i, -1.0))).unwrap();
+    let mut c = Candidates::new(&x, &mut workspace).unwrap();
+    c.apply(&bias);
+    assert!(c.into_distribution().is_ok());
+    let (mut acc, mut count, mut penalized) = (0u64, 0, 0);
+    for i in 0..2000u32 {
+        // Repeats of every length: a cycle of 37 tokens, then of 5, then random tokens.
+        let t = match i {
+            0..=799 => i % 37,
+            800..=1399 => i % 5,
+            _ => (i.wrapping_mul(2_654_435_761) >> 7) % 4000,
+        };
+        count += allocations_of(|| dry.accept(t));
+        let mut c = Candidates::new(&x, &mut workspace).unwrap();
+        count += allocations_of(|| c.apply(&dry));
+        penalized += !dry.penalties().is_empty() as usize;
+        acc += c.into_distribution().unwrap().len() as u64;
+    }
+    assert_eq!(count, 0, "{count} allocations (acc {acc})");
+    assert!(penalized > 1000, "{penalized}");
 }

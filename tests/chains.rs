@@ -1,6 +1,6 @@
 //! Chains in any order equal the oracle: every permutation of temperature, top-k, top-p and
 //! min-p, repeated and greedy temperatures, logit processors (bias, bans, allowed lists,
-//! penalties) anywhere in a chain, and stages written against the public `Stage` trait (a
+//! penalties, DRY) anywhere in a chain, and stages written against the public `Stage` trait (a
 //! listed subset, a threshold on logits), at every length 1..=300 and at real vocabulary sizes,
 //! on every code path: the same kept set, the same probabilities bit for bit, the same
 //! tokens for the same words.
@@ -13,7 +13,7 @@ mod fuzz_checks;
 
 use fuzz_checks::{Listed, LogitFloor};
 use logits::{
-    reference, AllowedTokens, BannedTokens, Candidates, Chain, Context, DynamicTemperature,
+    reference, AllowedTokens, BannedTokens, Candidates, Chain, Context, Dry, DynamicTemperature,
     Epsilon, Eta, LogitBias, Logits, MinP, Mirostat, MirostatV2, Penalties, Sample, Stage,
     Temperature, TopK, TopNSigma, TopP, Typical, TypicalRule, Window, Workspace, Xtc,
 };
@@ -697,6 +697,78 @@ fn mirostat_against_the_oracle() {
                 .then(MinP::new(0.01).unwrap())
                 .then(v1(1.0, 1e-6)),
             Chain::new().then(v2(0.5, 1e-9)),
+        ]
+    });
+}
+
+/// DRY after a history drawn from `0..n` full of repeats: a phrase holding `top` said three
+/// times between random tokens, then its start again, so that `top` (and the phrase's other
+/// tokens) continue repeats of several lengths; every fifth history also ends on a breaker.
+fn dry(n: usize, seed: u64, top: u32, m: f32, b: f32, a: usize, window: Window) -> Dry {
+    let mut d = common::Data::new(seed);
+    let phrase: Vec<u32> = (0..9)
+        .map(|i| if i == 4 { top } else { d.below(n) as u32 })
+        .collect();
+    let breaker = d.below(n) as u32;
+    let mut dry = Dry::new(m, b, a, window)
+        .unwrap()
+        .sequence_breakers([vec![breaker], vec![phrase[6], phrase[7]]]);
+    let mut accept = |t: u32| dry.accept(t);
+    for round in 0..3 {
+        for _ in 0..d.below(12) {
+            accept(d.below(n) as u32);
+        }
+        for (i, &t) in phrase.iter().enumerate() {
+            if round > 0 || i != 2 {
+                accept(t);
+            }
+        }
+    }
+    for &t in &phrase[..4] {
+        accept(t);
+    }
+    if seed.is_multiple_of(5) {
+        accept(breaker);
+    }
+    dry
+}
+
+/// DRY alone (with and without breakers, clamped exponents, penalties that overflow to `-inf`,
+/// a history id outside the vocabulary) and inside chains with temperature, top-k, top-p, min-p
+/// and penalties, against the oracle on every path.
+#[test]
+fn dry_against_the_oracle() {
+    against_the_oracle(|n, seed, top| {
+        let mut outside = Dry::new(1.0, 1.75, 2, Window::Last(8)).unwrap();
+        for t in [0, 0, n as u32, 0, 0] {
+            outside.accept(t);
+        }
+        vec![
+            Chain::new().then(dry(n, seed, top, 0.8, 1.75, 2, Window::All)),
+            Chain::new()
+                .then(penalties(n, seed, top, 1.3, 0.2, 0.1))
+                .then(dry(n, seed, top, 1.5, 1.1, 2, Window::Last(24)))
+                .then(TopK::new(40))
+                .then(TopP::new(0.95).unwrap())
+                .then(MinP::new(0.05).unwrap())
+                .then(Temperature::new(0.8).unwrap()),
+            Chain::new()
+                .then(Temperature::new(0.7).unwrap())
+                .then(dry(n, seed, top, 3.0, 2.0, 1, Window::All))
+                .then(TopP::new(0.9).unwrap()),
+            Chain::new()
+                .then(TopK::new(40))
+                .then(dry(n, seed, top, 0.5, 1.0, 0, Window::Last(64)))
+                .then(MinP::new(0.1).unwrap()),
+            Chain::new()
+                .then(dry(n, seed, top, 1e30, 10.0, 2, Window::All))
+                .then(Temperature::new(1.5).unwrap()),
+            Chain::new().then(outside),
+            Chain::new()
+                .then(bias(n, seed, top))
+                .then(dry(n, seed, top, 0.8, 1.75, 3, Window::Last(12)))
+                .then(Temperature::new(0.0).unwrap()),
+            Chain::new().then(dry(n, seed, top, 0.0, 1.75, 2, Window::All)),
         ]
     });
 }

@@ -9,7 +9,7 @@
 //!   vectors below test one sampler at a time, where the order does not matter.
 
 use logits::{
-    Candidates, Chain, Context, DynamicTemperature, Error, MinP, Penalties, Sampler,
+    Candidates, Chain, Context, Dry, DynamicTemperature, Error, MinP, Penalties, Sampler,
     SamplingParams, Stage, Temperature, TopK, TopNSigma, TopP, Typical, Window, Workspace, Xtc,
 };
 use serde_json::Value;
@@ -63,6 +63,11 @@ fn single_sampler_vectors() {
                 ran += 1;
                 continue;
             }
+            "dry" => {
+                check_dry(case);
+                ran += 1;
+                continue;
+            }
             other => {
                 skipped.push(other.to_string());
                 continue;
@@ -100,12 +105,10 @@ fn single_sampler_vectors() {
         }
         ran += 1;
     }
-    // 2 temp + 2 temp_ext + 4 top_k + 4 top_p + 9 min_p + 6 penalties + 3 top_n_sigma + 2
-    // typical + 4 xtc; the rest are samplers not built yet.
-    assert_eq!(ran, 36);
-    skipped.sort();
-    skipped.dedup();
-    assert_eq!(skipped, ["dry"]);
+    // 2 temp + 2 temp_ext + 4 top_k + 4 top_p + 9 min_p + 6 penalties + 5 dry + 3
+    // top_n_sigma + 2 typical + 4 xtc: every vector.
+    assert_eq!(ran, 41);
+    assert_eq!(skipped, Vec::<String>::new());
 }
 
 /// A6, A7: XTC and typical, whose expected probabilities are llama.cpp's before truncation
@@ -173,6 +176,49 @@ fn check_penalties(case: &Value) {
         assert!(
             (ours - want).abs() < tol,
             "penalties {p} history {}: id {id}: ours {ours} vs llama.cpp {want}",
+            case["history"]
+        );
+    }
+}
+
+/// A9: DRY over a window of `penalty_last_n` accepted tokens, with token-sequence breakers,
+/// then the renormalized distribution, as (id, probability) pairs.
+fn check_dry(case: &Value) {
+    let p = &case["params"];
+    let f = |name: &str| p[name].as_f64().unwrap() as f32;
+    let allowed = p["allowed_length"].as_u64().unwrap() as usize;
+    let last_n = p["penalty_last_n"].as_u64().unwrap() as usize;
+    let breakers: Vec<Vec<u32>> = p["seq_breakers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            b.as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_u64().unwrap() as u32)
+                .collect()
+        })
+        .collect();
+    let dry = Dry::new(f("multiplier"), f("base"), allowed, Window::Last(last_n))
+        .unwrap()
+        .sequence_breakers(breakers);
+    let mut s = Sampler::from_chain(Chain::new().then(dry), 0);
+    for t in case["history"].as_array().unwrap() {
+        s.accept(t.as_u64().unwrap() as u32);
+    }
+    let x = input_logits(case);
+    let d = s.distribution(&x).unwrap();
+    let tol = case["tolerance"].as_f64().unwrap();
+    let expected = case["expected"].as_array().unwrap();
+    assert_eq!(expected.len(), x.len(), "every id is listed");
+    for e in expected {
+        let id = e["id"].as_u64().unwrap() as u32;
+        let want = e["p"].as_f64().unwrap();
+        let ours = d.probability(id) as f64;
+        assert!(
+            (ours - want).abs() < tol,
+            "dry {p} history {}: id {id}: ours {ours} vs llama.cpp {want}",
             case["history"]
         );
     }

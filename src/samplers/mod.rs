@@ -7,6 +7,7 @@
 //! | [`LogitBias`] | `logit_bias.rs` | add a bias to listed tokens' logits (`-inf` bans) |
 //! | [`AllowedTokens`], [`BannedTokens`] | `token_lists.rs` | keep only, or remove, listed tokens |
 //! | [`Penalties`] | `penalties.rs` | repetition, frequency and presence penalties over a window of accepted tokens |
+//! | [`Dry`] | `dry.rs` | subtract `M · b^(L − a)` from a token that would extend a repeat of `L >= a` tokens |
 //! | [`Temperature`] | `temperature.rs` | divide the logits by `T`; `T = 0` keeps the top token |
 //! | [`DynamicTemperature`] | `dynamic_temperature.rs` | divide the logits by a `T` set from the entropy (llama.cpp's `temp_ext`) |
 //! | [`TopK`] | `top_k.rs` | the `k` highest logits, ties by lower id |
@@ -26,6 +27,7 @@
 //! [`AllowedTokens`]: token_lists::AllowedTokens
 //! [`BannedTokens`]: token_lists::BannedTokens
 //! [`Penalties`]: penalties::Penalties
+//! [`Dry`]: dry::Dry
 //! [`Temperature`]: temperature::Temperature
 //! [`DynamicTemperature`]: dynamic_temperature::DynamicTemperature
 //! [`TopK`]: top_k::TopK
@@ -43,6 +45,7 @@ use core::fmt;
 
 use crate::{reference, rng, Candidates, Sample};
 
+pub mod dry;
 pub mod dynamic_temperature;
 pub mod epsilon;
 pub mod eta;
