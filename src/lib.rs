@@ -169,6 +169,7 @@ pub use samplers::mirostat::{self, Mirostat, MirostatV2};
 pub use samplers::penalties::{Penalties, Window};
 pub use samplers::temperature::Temperature;
 pub use samplers::token_lists::{AllowedTokens, BannedTokens};
+pub use samplers::top_h::{self, TopH};
 pub use samplers::top_k::{self, top_k, TopK};
 pub use samplers::top_n_sigma::{self, top_n_sigma, TopNSigma};
 pub use samplers::top_p::{self, top_p, TopP};

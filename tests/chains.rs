@@ -15,7 +15,7 @@ use fuzz_checks::{Listed, LogitFloor};
 use logits::{
     reference, AllowedTokens, BannedTokens, Candidates, Chain, Context, Dry, DynamicTemperature,
     Epsilon, Eta, LogitBias, Logits, MinP, Mirostat, MirostatV2, Penalties, Sample, Stage,
-    Temperature, TopK, TopNSigma, TopP, Typical, TypicalRule, Window, Workspace, Xtc,
+    Temperature, TopH, TopK, TopNSigma, TopP, Typical, TypicalRule, Window, Workspace, Xtc,
 };
 
 fn paths() -> impl Iterator<Item = logits::SimdPath> {
@@ -769,6 +769,31 @@ fn dry_against_the_oracle() {
                 .then(dry(n, seed, top, 0.8, 1.75, 3, Window::Last(12)))
                 .then(Temperature::new(0.0).unwrap()),
             Chain::new().then(dry(n, seed, top, 0.0, 1.75, 2, Window::All)),
+        ]
+    });
+}
+
+/// Top-h at several budgets and temperatures, with `min_keep`, after edits and truncations:
+/// the same set as the oracle, on every path.
+#[test]
+fn top_h_against_the_oracle() {
+    let top_h = |a: f32| TopH::new(a).unwrap();
+    against_the_oracle(|n, seed, top| {
+        vec![
+            Chain::new().then(top_h(0.9)),
+            Chain::new()
+                .then(Temperature::new(0.7).unwrap())
+                .then(top_h(0.5)),
+            Chain::new()
+                .then(Temperature::new(1.6).unwrap())
+                .then(top_h(0.2).min_keep(4)),
+            Chain::new().then(top_h(1.0)).then(TopP::new(0.9).unwrap()),
+            Chain::new()
+                .then(bias(n, seed, top))
+                .then(penalties(n, seed, top, 1.3, 0.2, 0.1))
+                .then(top_h(0.6)),
+            Chain::new().then(TopK::new(40)).then(top_h(0.3)),
+            Chain::new().then(MinP::new(0.05).unwrap()).then(top_h(0.8)),
         ]
     });
 }

@@ -16,6 +16,7 @@
 //! | [`Typical`] | `typical.rs` | the shortest prefix, nearest the typical surprise first, holding mass `p` |
 //! | [`TopNSigma`] | `top_n_sigma.rs` | logits within `n` standard deviations of the largest |
 //! | [`Xtc`] | `xtc.rs` | with some probability, all but the least probable of the tokens above a threshold go |
+//! | [`TopH`] | `top_h.rs` | the longest ranked prefix of the top 100 whose entropy stays within `α · H` |
 //! | [`Mirostat`], [`MirostatV2`] | `mirostat.rs` | the top `k` from a Zipf estimate (v1), or surprises at most `μ` (v2); `μ` steered towards `τ` |
 //! | [`Epsilon`] | `epsilon.rs` | probabilities at least `ε` |
 //! | [`Eta`] | `eta.rs` | probabilities at least `min(ε, sqrt(ε) · exp(-H))` |
@@ -36,6 +37,7 @@
 //! [`Typical`]: typical::Typical
 //! [`TopNSigma`]: top_n_sigma::TopNSigma
 //! [`Xtc`]: xtc::Xtc
+//! [`TopH`]: top_h::TopH
 //! [`Mirostat`]: mirostat::Mirostat
 //! [`MirostatV2`]: mirostat::MirostatV2
 //! [`Epsilon`]: epsilon::Epsilon
@@ -55,6 +57,7 @@ pub mod mirostat;
 pub mod penalties;
 pub mod temperature;
 pub mod token_lists;
+pub mod top_h;
 pub mod top_k;
 pub mod top_n_sigma;
 pub mod top_p;
