@@ -8,8 +8,9 @@
 //! the table records what the definitions give, not merely what the fast path happened to do.
 
 use logits::{
-    reference, rng, Chain, Context, Epsilon, Eta, Preset, Sampler, SamplingParams, Temperature,
-    TopNSigma,
+    reference, rng, Chain, Context, Dry, DynamicTemperature, Epsilon, Eta, MinP, Mirostat,
+    MirostatV2, Preset, Sample, Sampler, SamplingParams, Temperature, TopH, TopK, TopNSigma,
+    Typical, Window, Xtc,
 };
 
 /// Sebastiano Vigna's splitmix64.c, written out independently of the crate.
@@ -95,22 +96,73 @@ fn inputs() -> Vec<(&'static str, Vec<f32>, Chain)> {
         ),
         (
             "1000 LM-like, T 1.2, eta 2e-3",
-            lm,
+            lm.clone(),
             Chain::new()
                 .then(Temperature::new(1.2).unwrap())
                 .then(Eta::new(2e-3).unwrap()),
+        ),
+        (
+            "1000 LM-like, T 0.9, typical 0.9",
+            lm.clone(),
+            Chain::new()
+                .then(Temperature::new(0.9).unwrap())
+                .then(Typical::new(0.9).unwrap()),
+        ),
+        (
+            "1000 LM-like, min-p 0.02, XTC 0.5 / 0.1, T 0.8",
+            lm.clone(),
+            Chain::new()
+                .then(MinP::new(0.02).unwrap())
+                .then(Xtc::new(0.5, 0.1).unwrap())
+                .then(Temperature::new(0.8).unwrap()),
+        ),
+        (
+            "1000 LM-like, dynamic temperature 1 ± 0.5, exponent 1",
+            lm.clone(),
+            Chain::new().then(DynamicTemperature::new(1.0, 0.5, 1.0).unwrap()),
+        ),
+        (
+            "1000 LM-like, T 0.8, mirostat v2 τ 5 η 0.1",
+            lm.clone(),
+            Chain::new()
+                .then(Temperature::new(0.8).unwrap())
+                .then(MirostatV2::new(5.0, 0.1).unwrap()),
+        ),
+        (
+            "1000 LM-like, mirostat v1 τ 5 η 0.1",
+            lm.clone(),
+            Chain::new().then(Mirostat::new(5.0, 0.1).unwrap()),
+        ),
+        (
+            "1000 LM-like, DRY 0.8 / 1.75 / 2 over the last 64, top-k 40",
+            lm.clone(),
+            Chain::new()
+                .then(Dry::new(0.8, 1.75, 2, Window::Last(64)).unwrap())
+                .then(TopK::new(40)),
+        ),
+        (
+            "1000 LM-like, top-h 0.6",
+            lm,
+            Chain::new().then(TopH::new(0.6).unwrap()),
         ),
     ]
 }
 
 /// The oracle's first 20 tokens for `chain` and `seed`: its masses at each step, drawn with the
-/// independent SplitMix64.
+/// independent SplitMix64; stateful stages then observe the draw (the token and its probability
+/// `mass / total`) and accept the token, as `Sampler` has them do.
 fn oracle_tokens(x: &[f32], chain: &Chain, seed: u64) -> Vec<u32> {
     let mut independent = Reference(seed);
+    let mut chain = chain.clone();
     (0..20)
         .map(|step| {
-            let masses = reference::masses_of_chain(x, chain, &Context::new(seed, step)).unwrap();
-            reference::draw(&masses, independent.next())
+            let masses = reference::masses_of_chain(x, &chain, &Context::new(seed, step)).unwrap();
+            let token = reference::draw(&masses, independent.next());
+            let total: u64 = masses.iter().map(|&(_, q)| q).sum();
+            let q = masses.iter().find(|&&(id, _)| id == token).unwrap().1;
+            chain.observe(&Sample::new(token, (q as f64 / total as f64) as f32));
+            chain.accept(token);
+            token
         })
         .collect()
 }
@@ -118,7 +170,7 @@ fn oracle_tokens(x: &[f32], chain: &Chain, seed: u64) -> Vec<u32> {
 const SEEDS: [u64; 3] = [0, 42, u64::MAX];
 
 /// PINNED: the first 20 tokens for each input (rows) and seed (0, 42, 2^64 - 1).
-const PINNED: [[[u32; 20]; 3]; 6] = include!("data/pinned_tokens.in");
+const PINNED: [[[u32; 20]; 3]; 13] = include!("data/pinned_tokens.in");
 
 #[test]
 fn pinned_tokens() {
