@@ -19,9 +19,9 @@
 //! The code path is whatever `SimdPath::detect()` chooses, so `LOGITS_SIMD_PATH` selects it.
 
 use logits::{
-    reference, BannedTokens, Candidates, Chain, Context, Epsilon, Error, Eta, LogitBias, Logits,
-    MinP, Penalties, Sampler, SamplingParams, Stage, Temperature, TopK, TopNSigma, TopP, Window,
-    Workspace,
+    reference, BannedTokens, Candidates, Chain, Context, Dry, DynamicTemperature, Epsilon, Error,
+    Eta, LogitBias, Logits, MinP, Mirostat, MirostatV2, Penalties, Sample, Sampler, SamplingParams,
+    Stage, Temperature, TopH, TopK, TopNSigma, TopP, Typical, TypicalRule, Window, Workspace, Xtc,
 };
 
 /// The most logits an input expands to: enough for 79 blocks of 256, past top-p's first
@@ -234,7 +234,7 @@ pub fn chain(data: &[u8]) {
     let mut chain = Chain::new();
     // A parameter its constructor refuses makes no stage.
     for _ in 0..n {
-        let stage: Option<Box<dyn Stage>> = match b.u8() % 12 {
+        let stage: Option<Box<dyn Stage>> = match b.u8() % 19 {
             0 => {
                 let (k, flags) = (b.u16() as usize % 600, b.u8());
                 let top_k = TopK::new(k).min_keep(usize::from(flags >> 1));
@@ -287,6 +287,83 @@ pub fn chain(data: &[u8]) {
                 Eta::new(e)
                     .ok()
                     .map(|s| Box::new(s.min_keep(min_keep)) as _)
+            }
+            11 => {
+                let (p, min_keep, hf) = (probability(&mut b, 1.0), b.u8() % 8, b.u8() & 1);
+                let rule = [TypicalRule::LlamaCpp, TypicalRule::HuggingFace][usize::from(hf)];
+                Typical::new(p)
+                    .ok()
+                    .map(|s| Box::new(s.rule(rule).min_keep(usize::from(min_keep))) as _)
+            }
+            12 => {
+                let (p, t, min_keep) = (probability(&mut b, 1.0), probability(&mut b, 0.0), b.u8());
+                Xtc::new(p, t)
+                    .ok()
+                    .map(|s| Box::new(s.min_keep(usize::from(min_keep % 8))) as _)
+            }
+            13 => {
+                let (t, d, e) = (
+                    temperature(&mut b),
+                    temperature(&mut b),
+                    temperature(&mut b),
+                );
+                DynamicTemperature::new(t, d, e)
+                    .ok()
+                    .map(|s| Box::new(s) as _)
+            }
+            14 | 15 => {
+                let v2 = b.u8() % 2 == 0;
+                let (tau, eta, m) = (
+                    f32::from(b.u16()) / 4096.0,
+                    f32::from(b.u8()) / 64.0,
+                    b.u8(),
+                );
+                let observed: Vec<Sample> = (0..b.u8() % 8)
+                    .map(|_| Sample::new(0, f32::from_bits(b.u32())))
+                    .collect();
+                if v2 {
+                    MirostatV2::new(tau, eta).ok().map(|mut s| {
+                        observed.iter().for_each(|o| s.observe(o));
+                        Box::new(s) as _
+                    })
+                } else {
+                    let m = Mirostat::new(tau, eta).and_then(|s| s.m(usize::from(m)));
+                    m.ok().map(|mut s| {
+                        observed.iter().for_each(|o| s.observe(o));
+                        Box::new(s) as _
+                    })
+                }
+            }
+            16 => TopH::new(probability(&mut b, 1.0))
+                .ok()
+                .map(|s| Box::new(s.min_keep(usize::from(b.u8() % 8))) as _),
+            17 => {
+                let (m, base, allowed) = (
+                    f32::from(b.u16()) / 4096.0,
+                    f32::from(b.u16()) / 8192.0,
+                    b.u8() % 6,
+                );
+                let window = match b.u8() {
+                    0 => Window::All,
+                    n => Window::Last(n as usize),
+                };
+                let breakers: Vec<Vec<u32>> = (0..b.u8() % 3)
+                    .map(|_| {
+                        (0..1 + b.u8() % 3)
+                            .map(|_| u32::from(b.u8() % 16))
+                            .collect()
+                    })
+                    .collect();
+                Dry::new(m, base, usize::from(allowed), window)
+                    .ok()
+                    .map(|s| {
+                        let mut s = s.sequence_breakers(breakers);
+                        // A history over a few ids, so that repeats are common.
+                        for _ in 0..b.u8() % 64 {
+                            s.accept(u32::from(b.u8() % 16));
+                        }
+                        Box::new(s) as _
+                    })
             }
             _ => {
                 let (r, f, p) = (f32::from_bits(b.u32()), b.u16(), b.u16());
