@@ -31,6 +31,12 @@ ROWS = [
     ("top_n_sigma1", "top-n-sigma 1, draw", 2),
     ("epsilon3e-4", "epsilon 3e-4, draw (target: the T 1.0 row)", 0),
     ("eta2e-3", "eta 2e-3, draw (target: 2x the T 1.0 row)", 0),
+    ("typical0.9", "typical 0.9, draw", 0),
+    ("xtc1_0.1", "XTC (always firing) 0.1, draw", 0),
+    ("dynamic_t1_0.5", "dynamic temperature 1 ± 0.5, draw", 0),
+    ("mirostat_v2_5", "mirostat v2 τ 5, draw", 0),
+    ("mirostat_v1_5", "mirostat v1 τ 5, draw", 0),
+    ("top_h0.9", "top-h 0.9, draw", 0),
 ]
 # The chain rows, at 128,256 only: (bench, label); each also as its addition to the top-k chain.
 CHAIN_SIZE = 128256
@@ -45,6 +51,10 @@ CHAIN_ROWS = [
     ("t1.0", "T 1.0, draw", None),
     ("logprobs20_processed_t1", "+ the top 20 processed logprobs", "t1.0"),
     ("logprobs20_raw_t1", "+ the top 20 raw logprobs", "t1.0"),
+    ("chain_topk40_dry256", "+ DRY over a 256-token window of repeats", "chain_topk40"),
+    ("chain_topk40_dry1024", "+ DRY over a 1024-token window of repeats", "chain_topk40"),
+    ("speculative4_default", "verify 4 drafts, T 1 (target and draft chains, 5 + 4 rows)", "t1.0"),
+    ("speculative4_topk40", "verify 4 drafts, top-k 40 chain", "chain_topk40"),
     ("preset_standard", "top-k 40, top-p 0.95, min-p 0.05, T 0.8: standard order", None),
     ("preset_llama_cpp", "the same stages, llama.cpp preset (temperature last)", None),
     ("preset_hugging_face", "the same stages, Hugging Face preset (top-k ties kept)", None),

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use logits::{
-    Chain, Dry, Epsilon, Eta, Logits, LogprobSource, Logprobs, Preset, Sampler, SamplingParams,
-    TopNSigma, Window,
+    Chain, Dry, DynamicTemperature, Epsilon, Eta, Logits, LogprobSource, Logprobs, Mirostat,
+    MirostatV2, Preset, Sampler, SamplingParams, TopH, TopNSigma, Typical, Window, Xtc,
 };
 
 mod data;
@@ -171,6 +171,21 @@ fn bench(c: &mut Criterion) {
                 Chain::new().then(Epsilon::new(3e-4).unwrap()),
             ),
             ("eta2e-3", Chain::new().then(Eta::new(2e-3).unwrap())),
+            ("typical0.9", Chain::new().then(Typical::new(0.9).unwrap())),
+            ("xtc1_0.1", Chain::new().then(Xtc::new(1.0, 0.1).unwrap())),
+            (
+                "dynamic_t1_0.5",
+                Chain::new().then(DynamicTemperature::new(1.0, 0.5, 1.0).unwrap()),
+            ),
+            (
+                "mirostat_v2_5",
+                Chain::new().then(MirostatV2::new(5.0, 0.1).unwrap()),
+            ),
+            (
+                "mirostat_v1_5",
+                Chain::new().then(Mirostat::new(5.0, 0.1).unwrap()),
+            ),
+            ("top_h0.9", Chain::new().then(TopH::new(0.9).unwrap())),
         ];
         for (name, chain) in stages {
             let mut s = Sampler::from_chain(chain, 7);

@@ -312,7 +312,7 @@ pub fn chain(data: &[u8]) {
                     .map(|s| Box::new(s) as _)
             }
             14 | 15 => {
-                let v2 = b.u8() % 2 == 0;
+                let v2 = b.u8() & 1 == 0;
                 let (tau, eta, m) = (
                     f32::from(b.u16()) / 4096.0,
                     f32::from(b.u8()) / 64.0,
