@@ -679,6 +679,8 @@ fn mirostat_against_the_oracle() {
     against_the_oracle(|n, seed, top| {
         vec![
             Chain::new().then(v2(5.0, 0.5)),
+            // μ ≈ 27.8: a bound of about 2^-28, which most blocks reach (a wide prefix).
+            Chain::new().then(v2(8.0, 0.9)),
             Chain::new()
                 .then(Temperature::new(0.8).unwrap())
                 .then(v1(5.0, 0.01)),

@@ -3,7 +3,7 @@
 //! and the entropy of its distribution, and the moments of its logits. Each is summed in one
 //! fixed order, so that every path and the reference give the same bits.
 
-use super::{rank::rank_le, Candidates, Set, View};
+use super::{rank::rank_le, Candidates, Set, View, STORED_RATIO_MIN};
 use crate::{
     arch,
     math::moments,
@@ -111,7 +111,13 @@ impl Candidates<'_> {
         let (scaling, path, set) = (self.scaling, self.path, self.set);
         let s = &mut *self.s;
         let view = View::new(self.logits, self.mask, &s.edits);
-        let w = |id: u32| arch::weight_of(path, view.get(id), scaling);
+        // The weights pass's stored weights when it has run at this scaling: the same bits,
+        // but 0 for a chunk below `ZERO_MASS_BELOW`, so only for ratios above every such weight.
+        let stored = self.total_all.is_some() && ratio >= STORED_RATIO_MIN;
+        let w = |id: u32| match stored {
+            true => s.w[id as usize],
+            false => arch::weight_of(path, view.get(id), scaling),
+        };
         match set {
             Set::List => s.ids.iter().filter(|&&id| w(id) >= ratio).count(),
             _ => {

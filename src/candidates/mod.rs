@@ -86,6 +86,10 @@ enum Set {
     },
 }
 
+/// The smallest weight ratio decided on the stored weights: `2^-41`, above the weight
+/// `e^-29 · (1 + 2^-23)` of any token the weights pass stores as 0.
+pub(super) const STORED_RATIO_MIN: f32 = 1.0 / (1u64 << 41) as f32;
+
 /// The smallest temperature a product of temperatures is clamped to: the least positive f32.
 const MIN_TEMPERATURE: f64 = 1e-45;
 
@@ -616,13 +620,43 @@ impl<'a> Candidates<'a> {
         let (scaling, path, top) = (self.scaling, self.path, self.top);
         let s = &mut *self.s;
         let view = View::new(self.logits, self.mask, &s.edits);
-        let w = |id: u32| arch::weight_of(path, view.get(id), scaling);
+        // The weights pass's stored weights when it has run at this scaling: the same bits,
+        // but 0 for a chunk below `ZERO_MASS_BELOW`, so only for ratios above every such weight.
+        let stored = self.total_all.is_some() && ratio >= STORED_RATIO_MIN;
+        let w = |id: u32| match stored {
+            true => s.w[id as usize],
+            false => arch::weight_of(path, view.get(id), scaling),
+        };
+        // A wide set (most blocks hold a survivor) is kept as the ranked prefix it is, from one
+        // pass over the stored weights, rather than as a list of most of the vocabulary.
+        let z_min = ((ratio as f64).ln() - 1e-4) as f32;
+        let wide = || {
+            let reached = s.block_max.iter().filter(|&&m| scaling.z(m) >= z_min);
+            2 * reached.count() > s.block_max.len()
+        };
         match self.set {
+            Set::All if stored && s.edits.is_empty() && wide() => {
+                // The last-ranked survivor: the lowest logit, the highest id among its ties
+                // (every weight of a larger logit is at least as large).
+                let (mut total, mut low, mut boundary) = (0u64, f32::INFINITY, top);
+                for (i, (&x, &v)) in self.logits.iter().zip(&s.w).enumerate() {
+                    if v >= ratio {
+                        total += mass(v);
+                        if x <= low {
+                            (low, boundary) = (x, i as u32);
+                        }
+                    }
+                }
+                self.set = Set::Prefix {
+                    boundary,
+                    total,
+                    chunked: false,
+                };
+            }
             Set::All | Set::Prefix { .. } => {
                 // The top candidate has weight 1: keep w >= ratio. Prefilter in logit space:
                 // w >= ratio implies z >= ln ratio - 3e-7 (the weight is within one ulp of e^z),
                 // so a margin of 1e-4 loses no survivor.
-                let z_min = ((ratio as f64).ln() - 1e-4) as f32;
                 s.ids.clear();
                 arch::collect_scaled_at_least(
                     path,

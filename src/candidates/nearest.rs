@@ -9,10 +9,19 @@
 use core::cmp::Ordering;
 
 use super::{rank::rank_key, Candidates, Set, View};
-use crate::weight::{mass, Scaling};
+use crate::{
+    arch,
+    weight::{mass, Scaling},
+};
 
 /// Bins of one histogram pass.
 const BINS: usize = 1024;
+
+/// The margins past the top candidate of the windows tried before gathering every candidate.
+const WINDOWS: [f64; 2] = [4.0, 12.0];
+
+/// How far inside its radius a window must hold the boundary.
+const WINDOW_SLACK: f64 = 1e-3;
 
 /// A region this small is sorted rather than binned.
 const SORT_BELOW: usize = 64;
@@ -64,11 +73,20 @@ impl Candidates<'_> {
         self.list_prefix();
         let total = self.total_mass();
         let need_count = min_keep.max(1);
-        self.gather_near(center);
-        let s = &mut *self.s;
-        if total < target || s.near.len() <= need_count {
+        if total < target {
             return;
         }
+        let windowed = self.set == Set::All
+            && WINDOWS
+                .iter()
+                .any(|&w| self.gather_window(center, w, target, need_count));
+        if !windowed {
+            self.gather_near(center);
+            if self.s.near.len() <= need_count {
+                return;
+            }
+        }
+        let s = &mut *self.s;
         let work = (&mut s.near_work, &mut s.near_next, &mut s.bins);
         let boundary = boundary_of(&s.near, target, need_count, work);
         let keep = |e: &Near| {
@@ -88,6 +106,43 @@ impl Candidates<'_> {
             self.top = top;
             self.rescale();
         }
+    }
+
+    /// Fills `near` with the candidates of a whole vocabulary whose scaled logit is at least
+    /// `z_min = center − r`, with `r = max(0, −center) + margin`: since no candidate's `z` is
+    /// above 0 (the top's), they are all within `r` of the center and every other candidate is
+    /// farther. Returns whether those within `r − WINDOW_SLACK` already reach `target` and
+    /// `count`: then the boundary is nearer than `r − WINDOW_SLACK`, and every candidate up to
+    /// it is among them (the kernel's prefilter in logit space is exact well within the slack).
+    fn gather_window(&mut self, center: f64, margin: f64, target: u64, count: usize) -> bool {
+        let r = (-center).max(0.0) + margin;
+        let z_min = center - r;
+        if z_min.is_nan() || z_min <= f32::MIN as f64 {
+            return false;
+        }
+        let (scaling, path) = (self.scaling, self.path);
+        let s = &mut *self.s;
+        let view = View::new(self.logits, self.mask, &s.edits);
+        s.tmp.clear();
+        let z_min = z_min as f32;
+        arch::collect_scaled_at_least(path, self.logits, &s.block_max, scaling, z_min, &mut s.tmp);
+        let keep = |x: f32| scaling.z(x) >= z_min;
+        view.fix_collected(&mut s.tmp, 0, keep, |_| true, &mut s.merge);
+        let (mut sure_mass, mut sure_count) = (0u64, 0usize);
+        s.near.clear();
+        for &id in &s.tmp {
+            let e = (
+                distance(scaling, center, view.get(id)),
+                rank_key(view, id),
+                mass(s.w[id as usize]),
+            );
+            if e.0 <= r - WINDOW_SLACK {
+                sure_mass += e.2;
+                sure_count += 1;
+            }
+            s.near.push(e);
+        }
+        sure_mass >= target && sure_count >= count
     }
 
     /// Fills `near` with every candidate's distance, rank key and mass, in id order; the masses

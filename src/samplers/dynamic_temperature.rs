@@ -11,7 +11,7 @@
 //! ```
 //!
 //! and the logits are divided by `T` (`T = 0`: the top candidate alone, as
-//! [temperature](mod@crate::temperature) defines it). A confident step (low `H`) is sampled
+//! [temperature](mod@crate::samplers::temperature) defines it). A confident step (low `H`) is sampled
 //! cooler, an uncertain one hotter; `e > 1` keeps the temperature near `T_min` until the
 //! entropy is high. `δ = 0` is plain temperature `t`. With one candidate nothing changes.
 //!
