@@ -648,3 +648,33 @@ fn the_loop_matches_the_reference_position_by_position() {
         "{accepted_some} {bonuses}"
     );
 }
+
+/// The position-level rule against the reference at every vocabulary length 1..=300 and at
+/// 32,000 to 262,144 tokens, on LM-like, flat and raw-bit logits (the target and the draft each
+/// their own shape and chain): the same verdict for the same words.
+#[test]
+fn matches_the_reference_at_every_length() {
+    let mut d = Data::new(77);
+    let (mut tw, mut dw) = (Workspace::new(), Workspace::new());
+    for n in (1..=300usize).chain([32_000, 50_257, 128_256, 262_144]) {
+        let shape = |d: &mut Data| match d.below(3) {
+            0 => common::lm_like(n, d.u64()),
+            1 => common::flat(n, d.u64()),
+            _ => common::raw_bits(n, d.u64()),
+        };
+        let (tx, dx) = (shape(&mut d), shape(&mut d));
+        let (tc, dc) = (random_chain(&mut d), random_chain(&mut d));
+        let (pm, qm) = (masses(&tx, &tc), masses(&dx, &dc));
+        let p = tc.distribution(&tx, &mut tw, &Context::default()).unwrap();
+        let q = dc.distribution(&dx, &mut dw, &Context::default()).unwrap();
+        for _ in 0..4 {
+            let x = reference::draw(&qm, d.u64());
+            let words = Words {
+                accept: d.u64(),
+                draw: d.u64(),
+            };
+            let fast = verify(&p, &q, x, words);
+            assert_eq!(fast, reference::verify(&pm, &qm, x, words), "n {n}, x {x}");
+        }
+    }
+}

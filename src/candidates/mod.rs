@@ -627,15 +627,17 @@ impl<'a> Candidates<'a> {
             true => s.w[id as usize],
             false => arch::weight_of(path, view.get(id), scaling),
         };
-        // A wide set (most blocks hold a survivor) is kept as the ranked prefix it is, from one
-        // pass over the stored weights, rather than as a list of most of the vocabulary.
+        // A set that may be wide is kept as the ranked prefix it is, from one pass over the
+        // stored weights, rather than as a list of much of the vocabulary. Every survivor
+        // weighs at least `ratio`, so there are at most `S / ratio` of them (`S` the total
+        // weight); a list is made when that bound is an eighth of the vocabulary or less.
         let z_min = ((ratio as f64).ln() - 1e-4) as f32;
-        let wide = || {
-            let reached = s.block_max.iter().filter(|&&m| scaling.z(m) >= z_min);
-            2 * reached.count() > s.block_max.len()
+        let wide = |total: u64| {
+            let most = total as f64 / MASS_ONE as f64 / ratio as f64;
+            most > (self.logits.len() / 8) as f64
         };
         match self.set {
-            Set::All if stored && s.edits.is_empty() && wide() => {
+            Set::All if stored && s.edits.is_empty() && wide(self.total_all.unwrap_or(0)) => {
                 // The last-ranked survivor: the lowest logit, the highest id among its ties
                 // (every weight of a larger logit is at least as large).
                 let (mut total, mut low, mut boundary) = (0u64, f32::INFINITY, top);
