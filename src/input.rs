@@ -1,9 +1,12 @@
 //! The input of one step: the logits, and optionally a token bitmask.
 
+use crate::element::{Element, Values};
+
 /// One step's logits, and optionally the token bitmask a grammar engine produced for it.
 ///
-/// Every call that samples takes `impl Into<Logits>`, so a plain `&[f32]`, `&Vec<f32>` or
-/// `&[f32; N]` works as it is:
+/// Every call that samples takes `impl Into<Logits>`, so a plain `&[E]`, `&Vec<E>` or `&[E; N]`
+/// of any [`Element`] type (`f32`, `f64`, and with the feature `half`, `f16` and `bf16`) works as
+/// it is:
 ///
 /// ```
 /// use logits::{Logits, Sampler, SamplingParams};
@@ -25,24 +28,29 @@
 /// are ignored.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Logits<'a> {
-    values: &'a [f32],
+    values: Values<'a>,
     mask: Option<&'a [u32]>,
 }
 
 impl<'a> Logits<'a> {
-    /// The logits, with every token allowed.
+    /// The logits, with every token allowed: `f32`, `f64`, or with the feature `half`, `f16`
+    /// or `bf16` (see [`Element`]).
     ///
     /// ```
-    /// assert_eq!(logits::Logits::new(&[1.0, 2.0]).values(), &[1.0, 2.0]);
+    /// let l = logits::Logits::new(&[1.0f32, 2.0]);
+    /// assert_eq!((l.len(), l.get(1)), (2, Some(2.0)));
     /// ```
-    pub fn new(values: &'a [f32]) -> Self {
-        Logits { values, mask: None }
+    pub fn new<E: Element>(values: &'a [E]) -> Self {
+        Logits {
+            values: E::values(values),
+            mask: None,
+        }
     }
 
     /// With a token bitmask: bit `i % 32` of `mask[i / 32]` set allows token `i`.
     ///
     /// ```
-    /// let l = logits::Logits::new(&[1.0, 2.0]).with_mask(&[0b10]);
+    /// let l = logits::Logits::new(&[1.0f32, 2.0]).with_mask(&[0b10]);
     /// assert_eq!(l.mask(), Some(&[0b10u32][..]));
     /// ```
     pub fn with_mask(self, mask: &'a [u32]) -> Self {
@@ -52,8 +60,39 @@ impl<'a> Logits<'a> {
         }
     }
 
-    /// The logits.
-    pub fn values(&self) -> &'a [f32] {
+    /// The number of logits.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether there are no logits (an error for every call that samples).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Logit `i` as an f32 ([`Element::to_f32`]), or `None` past the end.
+    pub fn get(&self, i: usize) -> Option<f32> {
+        (i < self.len()).then(|| self.values.get(i))
+    }
+
+    /// The logits as f32, in id order ([`Element::to_f32`]).
+    ///
+    /// ```
+    /// let l = logits::Logits::new(&[0.5f64, 1e300]);
+    /// assert_eq!(l.iter().collect::<Vec<f32>>(), vec![0.5, f32::INFINITY]);
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = f32> + 'a {
+        let values = self.values;
+        (0..values.len()).map(move |i| values.get(i))
+    }
+
+    /// The logits `values`, every token allowed.
+    pub(crate) fn from_values(values: Values<'a>) -> Self {
+        Logits { values, mask: None }
+    }
+
+    /// The logits in the element type they came in.
+    pub(crate) fn values(&self) -> Values<'a> {
         self.values
     }
 
@@ -83,20 +122,20 @@ pub(crate) fn allowed(mask: &[u32], id: u32) -> bool {
     (mask[(id / 32) as usize] >> (id % 32)) & 1 != 0
 }
 
-impl<'a> From<&'a [f32]> for Logits<'a> {
-    fn from(values: &'a [f32]) -> Self {
+impl<'a, E: Element> From<&'a [E]> for Logits<'a> {
+    fn from(values: &'a [E]) -> Self {
         Logits::new(values)
     }
 }
 
-impl<'a> From<&'a Vec<f32>> for Logits<'a> {
-    fn from(values: &'a Vec<f32>) -> Self {
+impl<'a, E: Element> From<&'a Vec<E>> for Logits<'a> {
+    fn from(values: &'a Vec<E>) -> Self {
         Logits::new(values)
     }
 }
 
-impl<'a, const N: usize> From<&'a [f32; N]> for Logits<'a> {
-    fn from(values: &'a [f32; N]) -> Self {
+impl<'a, E: Element, const N: usize> From<&'a [E; N]> for Logits<'a> {
+    fn from(values: &'a [E; N]) -> Self {
         Logits::new(values)
     }
 }

@@ -135,6 +135,7 @@
 mod arch;
 mod candidates;
 mod chain;
+mod element;
 mod error;
 mod input;
 mod llama_cpp;
@@ -150,6 +151,7 @@ pub mod speculative;
 pub use arch::SimdPath;
 pub use candidates::{Candidates, Distribution, Sample, Workspace};
 pub use chain::Chain;
+pub use element::Element;
 pub use error::Error;
 pub use input::Logits;
 pub use logprobs::{LogprobSource, Logprobs};

@@ -25,12 +25,14 @@
 //! The whole vocabulary's raw log-probabilities go into a caller's buffer with
 //! [`log_softmax_into`](crate::log_softmax_into).
 
-use crate::{arch, weight::Scaling, Candidates, Distribution, Logits, SimdPath, Workspace};
+use crate::{
+    arch, element::Values, weight::Scaling, Candidates, Distribution, Logits, SimdPath, Workspace,
+};
 
 /// What a sampling call already knows about the raw logits, for their report.
 pub(crate) struct RawScan<'a> {
     /// The logits as the model gave them.
-    pub(crate) values: &'a [f32],
+    pub(crate) values: Values<'a>,
     /// Their first largest logit's id, if the workspace still holds their scan (no mask, no
     /// edits).
     pub(crate) top: Option<u32>,
@@ -133,7 +135,7 @@ impl Logprobs {
         let mut c = match raw.top {
             Some(top) => Candidates::scanned(values, None, workspace, path, top),
             // The logits are valid: the sampling call that chose `token` checked them.
-            None => match Candidates::with_path(Logits::new(values), workspace, path) {
+            None => match Candidates::with_path(Logits::from_values(values), workspace, path) {
                 Ok(c) => c,
                 Err(_) => return,
             },
@@ -146,7 +148,7 @@ impl Logprobs {
             .unwrap_or_else(|| arch::weight_f64_sum(path, values, Scaling::new(m, 1.0)));
         let l = sum.ln() as f32;
         // As `log_softmax_into` writes them, bit for bit.
-        let lp = |id: u32| arch::kernels::log_softmax_of(values[id as usize], m, l);
+        let lp = |id: u32| arch::kernels::log_softmax_of(values.get(id as usize), m, l);
         self.source = LogprobSource::Raw;
         self.token = token;
         self.logprob = lp(token);

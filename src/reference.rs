@@ -131,7 +131,7 @@ impl Candidates {
     /// oracle keeps), at temperature 1. Errors: the input contract, for the allowed tokens.
     pub fn new<'a>(logits: impl Into<Logits<'a>>) -> Result<Self, Error> {
         let input = logits.into();
-        let mut copy = input.values().to_vec();
+        let mut copy: Vec<f32> = input.iter().collect();
         if let Some(mask) = input.mask() {
             if copy.is_empty() {
                 return Err(Error::EmptyLogits);

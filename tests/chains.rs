@@ -46,7 +46,7 @@ fn check<'a>(x: impl Into<Logits<'a>>, chain: &Chain, what: &str) {
         let total: u64 = oracle.iter().map(|&(_, q)| q).sum();
         let ids: Vec<u32> = d.ids().collect();
         let want: Vec<u32> = oracle.iter().map(|&(id, _)| id).collect();
-        assert_eq!(ids, want, "{what}, n {}, {path:?}", x.values().len());
+        assert_eq!(ids, want, "{what}, n {}, {path:?}", x.len());
         for ((id, p), &(_, q)) in d.iter().zip(oracle) {
             let want = (q as f64 / total as f64) as f32;
             assert_eq!(p.to_bits(), want.to_bits(), "{what}: p({id}), {path:?}");

@@ -38,7 +38,7 @@ fn params(temperature: f32, top_k: usize, top_p: f32, min_p: f32, seed: u64) -> 
 #[test]
 fn input_contract() {
     let mut s = Sampler::new(SamplingParams::default()).unwrap();
-    assert_eq!(s.sample(&[]), Err(Error::EmptyLogits));
+    assert_eq!(s.sample(&[] as &[f32]), Err(Error::EmptyLogits));
     assert_eq!(
         s.sample(&[0.0, 1.0, f32::NAN, f32::NAN]),
         Err(Error::NanLogit { index: 2 })
@@ -53,7 +53,7 @@ fn input_contract() {
         Err(Error::NanLogit { index: 0 })
     ));
     assert!(matches!(
-        s.sample_with_rng(&[], &mut rng::SplitMix64::new(0)),
+        s.sample_with_rng(&[] as &[f32], &mut rng::SplitMix64::new(0)),
         Err(Error::EmptyLogits)
     ));
     // Errors do not advance the stream.

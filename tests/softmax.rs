@@ -141,7 +141,7 @@ fn log_softmax_and_logsumexp() {
 #[test]
 fn errors() {
     let mut out = [0.0f32; 3];
-    assert_eq!(softmax(&[]), Err(Error::EmptyLogits));
+    assert_eq!(softmax::<f32>(&[]), Err(Error::EmptyLogits));
     assert_eq!(
         softmax(&[0.0, f32::NAN, f32::NAN]),
         Err(Error::NanLogit { index: 1 })

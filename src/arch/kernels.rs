@@ -9,6 +9,7 @@
 //! The logits are cut into blocks of [`BLOCK`] tokens. One validating pass records each block's
 //! maximum; later passes skip every block whose maximum shows it cannot hold a wanted token.
 
+use crate::element::Element;
 use crate::exp::exp_of_nonpositive;
 use crate::weight::{
     mass_from_parts, mass_parts, mass_parts_biased, unbias, with_z, Scaling, SUM_LANES,
@@ -40,12 +41,13 @@ pub(crate) struct ScanOut {
 
 /// Max of one full block; adds its logits into `sums`, whose lanes become NaN if any is NaN.
 #[inline(always)]
-fn full_block_max(block: &[f32; BLOCK], sums: &mut [f32; MAX_LANES]) -> f32 {
+fn full_block_max<E: Element>(block: &[E; BLOCK], sums: &mut [f32; MAX_LANES]) -> f32 {
     let mut m = [f32::NEG_INFINITY; MAX_LANES];
     for c in block.as_chunks::<MAX_LANES>().0 {
         for l in 0..MAX_LANES {
-            m[l] = if c[l] > m[l] { c[l] } else { m[l] };
-            sums[l] += c[l];
+            let x = c[l].to_f32();
+            m[l] = if x > m[l] { x } else { m[l] };
+            sums[l] += x;
         }
     }
     tree_max(m)
@@ -71,9 +73,10 @@ fn tree_max(mut m: [f32; MAX_LANES]) -> f32 {
 }
 
 /// Max of a partial block (the tail), with the same NaN bookkeeping.
-fn tail_max(tail: &[f32], sums: &mut [f32; MAX_LANES]) -> f32 {
+fn tail_max<E: Element>(tail: &[E], sums: &mut [f32; MAX_LANES]) -> f32 {
     let mut m = f32::NEG_INFINITY;
-    for (i, &x) in tail.iter().enumerate() {
+    for (i, x) in tail.iter().enumerate() {
+        let x = x.to_f32();
         m = if x > m { x } else { m };
         sums[i % MAX_LANES] += x;
     }
@@ -90,7 +93,7 @@ fn maybe_nan(sums: &[f32; MAX_LANES]) -> bool {
 /// One pass: the maximum, a NaN flag, and the maximum of every block (written to
 /// `block_max_out`, resized to `ceil(n / BLOCK)`).
 #[inline(always)]
-pub(crate) fn scan(logits: &[f32], block_max_out: &mut Vec<f32>) -> ScanOut {
+pub(crate) fn scan<E: Element>(logits: &[E], block_max_out: &mut Vec<f32>) -> ScanOut {
     block_max_out.clear();
     block_max_out.resize(logits.len().div_ceil(BLOCK), f32::NEG_INFINITY);
     let mut sums = [0.0f32; MAX_LANES];
@@ -116,7 +119,7 @@ pub(crate) fn scan(logits: &[f32], block_max_out: &mut Vec<f32>) -> ScanOut {
 /// logit): the others count as `-inf`, and a block of 256 disallowed tokens is not read at all.
 /// The NaN flag may also be raised by a NaN under the mask (the caller's exact check skips it).
 #[inline(always)]
-pub(crate) fn scan_masked(logits: &[f32], mask: &[u32], block_max_out: &mut Vec<f32>) -> ScanOut {
+pub(crate) fn scan_masked<E: Element>(logits: &[E], mask: &[u32], block_max_out: &mut Vec<f32>) -> ScanOut {
     block_max_out.clear();
     block_max_out.resize(logits.len().div_ceil(BLOCK), f32::NEG_INFINITY);
     let mut sums = [0.0f32; MAX_LANES];
@@ -141,8 +144,8 @@ pub(crate) fn scan_masked(logits: &[f32], mask: &[u32], block_max_out: &mut Vec<
     if !tail.is_empty() {
         let start = blocks.len() * BLOCK;
         let mut m = f32::NEG_INFINITY;
-        for (i, &x) in tail.iter().enumerate() {
-            let id = start + i;
+        for (i, x) in tail.iter().enumerate() {
+            let (id, x) = (start + i, x.to_f32());
             if (mask[id / 32] >> (id % 32)) & 1 != 0 {
                 m = if x > m { x } else { m };
                 sums[i % MAX_LANES] += x;
@@ -159,8 +162,8 @@ pub(crate) fn scan_masked(logits: &[f32], mask: &[u32], block_max_out: &mut Vec<
 
 /// [`full_block_max`] of the allowed tokens of a block, one mask word to each 32 logits.
 #[inline(always)]
-fn masked_block_max(
-    block: &[f32; BLOCK],
+fn masked_block_max<E: Element>(
+    block: &[E; BLOCK],
     words: &[u32; BLOCK / 32],
     sums: &mut [f32; MAX_LANES],
 ) -> f32 {
@@ -169,15 +172,16 @@ fn masked_block_max(
         // The word's bits as whole-lane masks (integer shifts by constant vectors); a
         // disallowed logit reads as `-inf` for the max. The NaN screen sums every lane: a NaN
         // under the mask only sends the caller to the exact check, which skips it.
+        let x: [f32; MAX_LANES] = core::array::from_fn(|l| c[l].to_f32());
         let mut top = [0.0f32; MAX_LANES];
         for l in 0..MAX_LANES {
             let lane = lane_mask(word, l);
-            let bits = c[l].to_bits();
+            let bits = x[l].to_bits();
             top[l] = f32::from_bits((bits & lane) | (f32::NEG_INFINITY.to_bits() & !lane));
         }
         for l in 0..MAX_LANES {
             m[l] = if top[l] > m[l] { top[l] } else { m[l] };
-            sums[l] += c[l];
+            sums[l] += x[l];
         }
     }
     tree_max(m)
@@ -188,8 +192,8 @@ fn masked_block_max(
 /// `i % 32` of `mask[i / 32]`; empty: every token allowed); `-inf` if none. Both cover the
 /// logits.
 #[inline(always)]
-pub(crate) fn block_max_unedited(
-    logits: &[f32],
+pub(crate) fn block_max_unedited<E: Element>(
+    logits: &[E],
     edited: &[u64],
     mask: &[u32],
     start: usize,
@@ -209,12 +213,12 @@ pub(crate) fn block_max_unedited(
         let k = lane_mask(word, l);
         f32::from_bits((x.to_bits() & k) | (f32::NEG_INFINITY.to_bits() & !k))
     };
-    let Ok(block) = <&[f32; BLOCK]>::try_from(xs) else {
+    let Ok(block) = <&[E; BLOCK]>::try_from(xs) else {
         // The last, partial block: token by token.
         let mut m = f32::NEG_INFINITY;
-        for (i, &x) in xs.iter().enumerate() {
+        for (i, x) in xs.iter().enumerate() {
             let t = start + i;
-            let x = keep(x, word(t - t % 32), t % 32);
+            let x = keep(x.to_f32(), word(t - t % 32), t % 32);
             m = if x > m { x } else { m };
         }
         return m;
@@ -224,7 +228,7 @@ pub(crate) fn block_max_unedited(
     let mut m = [f32::NEG_INFINITY; MAX_LANES];
     for (x, &w) in block.as_chunks::<MAX_LANES>().0.iter().zip(&words) {
         for l in 0..MAX_LANES {
-            let x = keep(x[l], w, l);
+            let x = keep(x[l].to_f32(), w, l);
             m[l] = if x > m[l] { x } else { m[l] };
         }
     }
@@ -240,7 +244,7 @@ fn lane_mask(word: u32, l: usize) -> u32 {
 
 /// One pass: the maximum and a NaN flag, without block maxima.
 #[inline(always)]
-pub(crate) fn max(logits: &[f32]) -> ScanOut {
+pub(crate) fn max<E: Element>(logits: &[E]) -> ScanOut {
     let mut sums = [0.0f32; MAX_LANES];
     let mut max = f32::NEG_INFINITY;
     let (blocks, tail) = logits.as_chunks::<BLOCK>();
@@ -261,8 +265,8 @@ pub(crate) fn max(logits: &[f32]) -> ScanOut {
 /// shows every mass is 0, `w` is written as 0 without evaluating `exp`: only masses are ever read
 /// from `w`. With `clamp`, a logit above the maximum weighs 1.
 #[inline(always)]
-pub(crate) fn weights(
-    logits: &[f32],
+pub(crate) fn weights<E: Element>(
+    logits: &[E],
     block_max: &[f32],
     s: Scaling,
     clamp: bool,
@@ -297,8 +301,8 @@ pub(crate) fn weights(
 
 /// [`weights`] with the scaled logit `z(x) = (x - max) / T` given as a closure.
 #[inline(always)]
-fn weights_of_scaled(
-    logits: &[f32],
+fn weights_of_scaled<E: Element>(
+    logits: &[E],
     block_max: &[f32],
     mask: &[u32],
     w: &mut Vec<f32>,
@@ -333,8 +337,9 @@ fn weights_of_scaled(
             // A disallowed token weighs 0: 32 tokens to a mask word.
             let words = &mask[c * (MASS_CHUNK / 32)..];
             for ((os, xs), &word) in ws.chunks_mut(32).zip(xs.chunks(32)).zip(words) {
-                for (l, (o, &x)) in os.iter_mut().zip(xs).enumerate() {
-                    let v = f32::from_bits(exp_of_nonpositive(z(x)).to_bits() & lane_mask(word, l));
+                for (l, (o, x)) in os.iter_mut().zip(xs).enumerate() {
+                    let v = exp_of_nonpositive(z(x.to_f32()));
+                    let v = f32::from_bits(v.to_bits() & lane_mask(word, l));
                     *o = v;
                     let (h, l) = mass_parts_biased(v);
                     hi = hi.wrapping_add(h);
@@ -346,8 +351,8 @@ fn weights_of_scaled(
             total += *cm;
             continue;
         }
-        for (o, &x) in ws.iter_mut().zip(xs) {
-            let v = exp_of_nonpositive(z(x));
+        for (o, x) in ws.iter_mut().zip(xs) {
+            let v = exp_of_nonpositive(z(x.to_f32()));
             *o = v;
             let (h, l) = mass_parts_biased(v);
             hi = hi.wrapping_add(h);
@@ -393,10 +398,15 @@ pub(crate) fn block_walk(w: &[f32], blocks: core::ops::Range<usize>, t: u64) -> 
 /// flag byte per value (a vectorized compare), then the flags eight at a time, walking only the
 /// words that hold a hit.
 #[inline(always)]
-fn push_flagged(block: &[f32; BLOCK], base: u32, out: &mut Vec<u32>, keep: impl Fn(f32) -> bool) {
+fn push_flagged<E: Element>(
+    block: &[E; BLOCK],
+    base: u32,
+    out: &mut Vec<u32>,
+    keep: impl Fn(f32) -> bool,
+) {
     let mut flags = [0u8; BLOCK];
-    for (f, &v) in flags.iter_mut().zip(block) {
-        *f = keep(v) as u8;
+    for (f, v) in flags.iter_mut().zip(block) {
+        *f = keep(v.to_f32()) as u8;
     }
     for (g, word) in flags.as_chunks::<8>().0.iter().enumerate() {
         // Little-endian: byte `j` of the word is value `8 g + j`, so lower ids come first.
@@ -412,8 +422,8 @@ fn push_flagged(block: &[f32; BLOCK], base: u32, out: &mut Vec<u32>, keep: impl 
 /// blocks whose maximum satisfies it. `keep` must be monotone (if `keep(x)` and `y >= x` then
 /// `keep(y)`), so that a block whose maximum fails holds no token that passes.
 #[inline(always)]
-fn collect(
-    logits: &[f32],
+fn collect<E: Element>(
+    logits: &[E],
     block_max: &[f32],
     out: &mut Vec<u32>,
     keep: impl Fn(f32) -> bool + Copy,
@@ -429,7 +439,8 @@ fn collect(
         let mut lanes = [f32::NEG_INFINITY; MAX_LANES];
         for c in block.as_chunks::<MAX_LANES>().0 {
             for l in 0..MAX_LANES {
-                lanes[l] = if c[l] > lanes[l] { c[l] } else { lanes[l] };
+                let x = c[l].to_f32();
+                lanes[l] = if x > lanes[l] { x } else { lanes[l] };
             }
         }
         let mut hit = [0u8; MAX_LANES];
@@ -452,7 +463,7 @@ fn collect(
             for (j, &h) in group.iter().enumerate() {
                 if h != 0 {
                     for i in (g * 8 + j..BLOCK).step_by(MAX_LANES) {
-                        if keep(block[i]) {
+                        if keep(block[i].to_f32()) {
                             out.push((b * BLOCK + i) as u32);
                         }
                     }
@@ -463,8 +474,8 @@ fn collect(
         out[start..].sort_unstable();
     }
     let start = blocks.len() * BLOCK;
-    for (i, &x) in tail.iter().enumerate() {
-        if keep(x) {
+    for (i, x) in tail.iter().enumerate() {
+        if keep(x.to_f32()) {
             out.push((start + i) as u32);
         }
     }
@@ -472,8 +483,8 @@ fn collect(
 
 /// Appends, in ascending order, the ids of unmasked logits `>= threshold`.
 #[inline(always)]
-pub(crate) fn collect_at_least(
-    logits: &[f32],
+pub(crate) fn collect_at_least<E: Element>(
+    logits: &[E],
     block_max: &[f32],
     threshold: f32,
     out: &mut Vec<u32>,
@@ -491,8 +502,8 @@ pub(crate) fn collect_at_least(
 /// Appends, in ascending order, the ids whose scaled logit [`Scaling::z`] is `>= z_min`
 /// (monotone in `x`: each of its steps rounds monotonically).
 #[inline(always)]
-pub(crate) fn collect_scaled_at_least(
-    logits: &[f32],
+pub(crate) fn collect_scaled_at_least<E: Element>(
+    logits: &[E],
     block_max: &[f32],
     s: Scaling,
     z_min: f32,
@@ -522,7 +533,7 @@ pub(crate) fn masses_of(x: &[f32], s: Scaling, out: &mut Vec<u64>) {
 /// The f64 sum of every logit's weight, in the fixed layout of `weight::sum_f64` (element `i`
 /// into lane `i mod 64`, then a fixed pairwise tree).
 #[inline(always)]
-pub(crate) fn weight_f64_sum(logits: &[f32], s: Scaling) -> f64 {
+pub(crate) fn weight_f64_sum<E: Element>(logits: &[E], s: Scaling) -> f64 {
     // Through a buffer of 1024 weights on the stack: as in `weights_f64_sum`, two loops
     // vectorize better than one fused loop.
     let mut buffer = [0.0f32; 1024];
@@ -530,8 +541,8 @@ pub(crate) fn weight_f64_sum(logits: &[f32], s: Scaling) -> f64 {
         let mut acc = [0.0f64; SUM_LANES];
         for xs in logits.chunks(1024) {
             let ws = &mut buffer[..xs.len()];
-            for (w, &x) in ws.iter_mut().zip(xs) {
-                *w = exp_of_nonpositive(z(x));
+            for (w, x) in ws.iter_mut().zip(xs) {
+                *w = exp_of_nonpositive(z(x.to_f32()));
             }
             add_into_lanes(ws, &mut acc);
         }
@@ -556,30 +567,36 @@ pub(crate) fn weights_sum(w: &[f32]) -> f64 {
 /// left out adds nothing (adding `+0.0` leaves a lane sum, never `-0.0`, unchanged), so the sums
 /// equal those of a loop over the counted tokens alone, in id order.
 #[inline(always)]
-pub(crate) fn moment_sums(logits: &[f32], mask: &[u32], shift: f64) -> (u64, f64, f64) {
+pub(crate) fn moment_sums<E: Element>(logits: &[E], mask: &[u32], shift: f64) -> (u64, f64, f64) {
     if mask.is_empty() {
-        moment_sums_of::<false>(logits, mask, shift)
+        moment_sums_of::<E, false>(logits, mask, shift)
     } else {
-        moment_sums_of::<true>(logits, mask, shift)
+        moment_sums_of::<E, true>(logits, mask, shift)
     }
 }
 
 /// [`moment_sums`], with or without a mask.
 #[inline(always)]
-fn moment_sums_of<const MASKED: bool>(logits: &[f32], mask: &[u32], shift: f64) -> (u64, f64, f64) {
+fn moment_sums_of<E: Element, const MASKED: bool>(
+    logits: &[E],
+    mask: &[u32],
+    shift: f64,
+) -> (u64, f64, f64) {
     let mut count = [0u32; MOMENT_LANES];
     let mut s1 = [0.0f64; MOMENT_LANES];
     let mut s2 = [0.0f64; MOMENT_LANES];
     let word = |c: usize| if MASKED { mask[c] } else { u32::MAX };
     let (full, tail) = logits.as_chunks::<MOMENT_LANES>();
     for (c, chunk) in full.iter().enumerate() {
-        add_moments::<MASKED>(chunk, word(c), shift, &mut count, &mut s1, &mut s2);
+        add_moments::<E, MASKED>(chunk, word(c), shift, &mut count, &mut s1, &mut s2);
     }
     if !tail.is_empty() {
         // Padded with `-inf`, which is never counted.
         let mut last = [f32::NEG_INFINITY; MOMENT_LANES];
-        last[..tail.len()].copy_from_slice(tail);
-        add_moments::<MASKED>(&last, word(full.len()), shift, &mut count, &mut s1, &mut s2);
+        for (l, x) in last.iter_mut().zip(tail) {
+            *l = x.to_f32();
+        }
+        add_moments::<f32, MASKED>(&last, word(full.len()), shift, &mut count, &mut s1, &mut s2);
     }
     let count = count.iter().map(|&c| u64::from(c)).sum();
     (
@@ -591,8 +608,8 @@ fn moment_sums_of<const MASKED: bool>(logits: &[f32], mask: &[u32], shift: f64) 
 
 /// One chunk of [`moment_sums_of`].
 #[inline(always)]
-fn add_moments<const MASKED: bool>(
-    chunk: &[f32; MOMENT_LANES],
+fn add_moments<E: Element, const MASKED: bool>(
+    chunk: &[E; MOMENT_LANES],
     word: u32,
     shift: f64,
     count: &mut [u32; MOMENT_LANES],
@@ -600,7 +617,7 @@ fn add_moments<const MASKED: bool>(
     s2: &mut [f64; MOMENT_LANES],
 ) {
     for l in 0..MOMENT_LANES {
-        let x = chunk[l];
+        let x = chunk[l].to_f32();
         let finite = 0u32.wrapping_sub((x != f32::NEG_INFINITY) as u32);
         let keep = if MASKED {
             lane_mask(word, l) & finite
@@ -620,18 +637,18 @@ fn add_moments<const MASKED: bool>(
 /// token `i` into lane `i mod MOMENT_LANES` in id order, the lanes then reduced by
 /// `weight::reduce_lanes`; as [`moment_sums`], a token left out adds nothing.
 #[inline(always)]
-pub(crate) fn entropy_sums(logits: &[f32], mask: &[u32], s: Scaling) -> (f64, f64) {
+pub(crate) fn entropy_sums<E: Element>(logits: &[E], mask: &[u32], s: Scaling) -> (f64, f64) {
     with_z!(s, |z| if mask.is_empty() {
-        entropy_sums_of::<false>(logits, mask, z)
+        entropy_sums_of::<E, false>(logits, mask, z)
     } else {
-        entropy_sums_of::<true>(logits, mask, z)
+        entropy_sums_of::<E, true>(logits, mask, z)
     })
 }
 
 /// [`entropy_sums`] with the scaled logit given as a closure, with or without a mask.
 #[inline(always)]
-fn entropy_sums_of<const MASKED: bool>(
-    logits: &[f32],
+fn entropy_sums_of<E: Element, const MASKED: bool>(
+    logits: &[E],
     mask: &[u32],
     z: impl Fn(f32) -> f32 + Copy,
 ) -> (f64, f64) {
@@ -640,13 +657,15 @@ fn entropy_sums_of<const MASKED: bool>(
     let word = |c: usize| if MASKED { mask[c] } else { u32::MAX };
     let (full, tail) = logits.as_chunks::<MOMENT_LANES>();
     for (c, chunk) in full.iter().enumerate() {
-        add_entropy::<MASKED>(chunk, word(c), z, &mut sw, &mut swz);
+        add_entropy::<E, MASKED>(chunk, word(c), z, &mut sw, &mut swz);
     }
     if !tail.is_empty() {
         // Padded with `-inf`, which is never counted.
         let mut last = [f32::NEG_INFINITY; MOMENT_LANES];
-        last[..tail.len()].copy_from_slice(tail);
-        add_entropy::<MASKED>(&last, word(full.len()), z, &mut sw, &mut swz);
+        for (l, x) in last.iter_mut().zip(tail) {
+            *l = x.to_f32();
+        }
+        add_entropy::<f32, MASKED>(&last, word(full.len()), z, &mut sw, &mut swz);
     }
     (
         crate::weight::reduce_lanes(sw),
@@ -657,8 +676,8 @@ fn entropy_sums_of<const MASKED: bool>(
 /// One chunk of [`entropy_sums_of`]: the f32 weights first, then the f64 sums (two loops
 /// vectorize at full f32 width).
 #[inline(always)]
-fn add_entropy<const MASKED: bool>(
-    chunk: &[f32; MOMENT_LANES],
+fn add_entropy<E: Element, const MASKED: bool>(
+    chunk: &[E; MOMENT_LANES],
     word: u32,
     z: impl Fn(f32) -> f32,
     sw: &mut [f64; MOMENT_LANES],
@@ -667,7 +686,7 @@ fn add_entropy<const MASKED: bool>(
     let mut ws = [0.0f32; MOMENT_LANES];
     let mut ts = [0.0f32; MOMENT_LANES];
     for l in 0..MOMENT_LANES {
-        let x = chunk[l];
+        let x = chunk[l].to_f32();
         let keep = x != f32::NEG_INFINITY && (!MASKED || (word >> l) & 1 != 0);
         let t = z(x);
         let w = exp_of_nonpositive(if t > 0.0 { 0.0 } else { t });
@@ -697,19 +716,23 @@ fn add_into_lanes(ws: &[f32], acc: &mut [f64; SUM_LANES]) {
 /// fixed layout of `weight::sum_f64` (element `i` into lane `i mod 64`, then a fixed pairwise
 /// tree), so every instruction set gives the same bits.
 #[inline(always)]
-pub(crate) fn weights_f64_sum(logits: &[f32], s: Scaling, out: &mut [f32]) -> f64 {
+pub(crate) fn weights_f64_sum<E: Element>(logits: &[E], s: Scaling, out: &mut [f32]) -> f64 {
     with_z!(s, |z| weights_f64_sum_of_scaled(logits, out, z))
 }
 
 /// [`weights_f64_sum`] with the scaled logit given as a closure.
 #[inline(always)]
-fn weights_f64_sum_of_scaled(logits: &[f32], out: &mut [f32], z: impl Fn(f32) -> f32) -> f64 {
+fn weights_f64_sum_of_scaled<E: Element>(
+    logits: &[E],
+    out: &mut [f32],
+    z: impl Fn(f32) -> f32,
+) -> f64 {
     // Weights and sums in two loops per block of 1024 (a multiple of 64, so lane = i mod 64):
     // each vectorizes better than one fused loop.
     let mut acc = [0.0f64; SUM_LANES];
     for (xs, os) in logits.chunks(1024).zip(out.chunks_mut(1024)) {
-        for (o, &x) in os.iter_mut().zip(xs) {
-            *o = exp_of_nonpositive(z(x));
+        for (o, x) in os.iter_mut().zip(xs) {
+            *o = exp_of_nonpositive(z(x.to_f32()));
         }
         add_into_lanes(os, &mut acc);
     }
@@ -832,11 +855,11 @@ pub(crate) fn collect_weight_bits(w: &[f32], lo: u32, hi: u32, out: &mut Vec<u32
 
 /// The mass of the weights `ws` whose logits `xs` satisfy `keep`.
 #[inline(always)]
-fn kept_mass(xs: &[f32], ws: &[f32], keep: impl Fn(f32) -> bool) -> u64 {
+fn kept_mass<E: Element>(xs: &[E], ws: &[f32], keep: impl Fn(f32) -> bool) -> u64 {
     let (mut hi, mut lo) = (0i32, 0i32);
-    for (&x, &v) in xs.iter().zip(ws) {
+    for (x, &v) in xs.iter().zip(ws) {
         let (h, l) = mass_parts(v);
-        let k = keep(x);
+        let k = keep(x.to_f32());
         hi += if k { h } else { 0 };
         lo += if k { l } else { 0 };
     }
@@ -849,8 +872,8 @@ fn kept_mass(xs: &[f32], ws: &[f32], keep: impl Fn(f32) -> bool) -> u64 {
 /// Returns that block (`blocks.end`, capped at the number of blocks, if none) and the kept mass
 /// of the walked blocks before it.
 #[inline(always)]
-pub(crate) fn prefix_block_walk(
-    logits: &[f32],
+pub(crate) fn prefix_block_walk<E: Element>(
+    logits: &[E],
     w: &[f32],
     block_max: &[f32],
     boundary: u32,
@@ -858,7 +881,7 @@ pub(crate) fn prefix_block_walk(
     blocks: core::ops::Range<usize>,
 ) -> (usize, u64) {
     let boundary = boundary as usize;
-    let xb = logits[boundary];
+    let xb = logits[boundary].to_f32();
     let boundary_block = boundary / BLOCK;
     let end = blocks.end.min(block_max.len());
     let mut cum = 0u64;
@@ -875,7 +898,8 @@ pub(crate) fn prefix_block_walk(
             core::cmp::Ordering::Equal => {
                 let start = b * BLOCK;
                 let mut m = 0u64;
-                for (j, (&x, &v)) in xs.iter().zip(ws).enumerate() {
+                for (j, (x, &v)) in xs.iter().zip(ws).enumerate() {
+                    let x = x.to_f32();
                     if x > xb || (x == xb && start + j <= boundary) {
                         m += crate::weight::mass(v);
                     }
@@ -895,8 +919,8 @@ pub(crate) fn prefix_block_walk(
 /// equal one and a lower id) among those of the blocks whose maximum is at least `x` (every
 /// block if `block_max` is empty) that `mask` allows (every token if it is empty).
 #[inline(always)]
-pub(crate) fn count_ranked_before(
-    logits: &[f32],
+pub(crate) fn count_ranked_before<E: Element>(
+    logits: &[E],
     block_max: &[f32],
     mask: &[u32],
     x: f32,
@@ -915,15 +939,15 @@ pub(crate) fn count_ranked_before(
             } else {
                 mask[start / 32]
             };
-            match <&[f32; MAX_LANES]>::try_from(chunk) {
+            match <&[E; MAX_LANES]>::try_from(chunk) {
                 // Below `id`, an equal logit ranks before; above it, only a higher one.
                 Ok(full) if start + MAX_LANES <= id => {
                     lanes_before(full, word, |v| v >= x, &mut count)
                 }
                 Ok(full) if start > id => lanes_before(full, word, |v| v > x, &mut count),
                 _ => {
-                    for (l, &v) in chunk.iter().enumerate() {
-                        let i = start + l;
+                    for (l, v) in chunk.iter().enumerate() {
+                        let (i, v) = (start + l, v.to_f32());
                         if (word >> l) & 1 != 0 && (v > x || (v == x && i < id)) {
                             count[l] += 1;
                         }
@@ -938,15 +962,15 @@ pub(crate) fn count_ranked_before(
 /// One full chunk of [`count_ranked_before`]: counts the tokens `word` allows that pass
 /// `before`.
 #[inline(always)]
-fn lanes_before(
-    chunk: &[f32; MAX_LANES],
+fn lanes_before<E: Element>(
+    chunk: &[E; MAX_LANES],
     word: u32,
     before: impl Fn(f32) -> bool,
     count: &mut [u32; MAX_LANES],
 ) {
     for l in 0..MAX_LANES {
         // All ones where the token is allowed and ranked before.
-        let keep = lane_mask(word, l) & 0u32.wrapping_sub(before(chunk[l]) as u32);
+        let keep = lane_mask(word, l) & 0u32.wrapping_sub(before(chunk[l].to_f32()) as u32);
         count[l] += keep & 1;
     }
 }
@@ -954,13 +978,13 @@ fn lanes_before(
 /// Writes `x - max` of every logit into `out` and returns the f64 sum of their exponentials:
 /// the sum [`weight_f64_sum`] gives at `T = 1`, the same bits.
 #[inline(always)]
-pub(crate) fn centered_weights_f64_sum(logits: &[f32], max: f32, out: &mut [f32]) -> f64 {
+pub(crate) fn centered_weights_f64_sum<E: Element>(logits: &[E], max: f32, out: &mut [f32]) -> f64 {
     let mut buffer = [0.0f32; 1024];
     let mut acc = [0.0f64; SUM_LANES];
     for (xs, os) in logits.chunks(1024).zip(out.chunks_mut(1024)) {
         let ws = &mut buffer[..xs.len()];
-        for ((o, w), &x) in os.iter_mut().zip(ws.iter_mut()).zip(xs) {
-            let z = x - max;
+        for ((o, w), x) in os.iter_mut().zip(ws.iter_mut()).zip(xs) {
+            let z = x.to_f32() - max;
             *o = z;
             *w = exp_of_nonpositive(z);
         }
@@ -979,10 +1003,10 @@ pub(crate) fn subtract(out: &mut [f32], l: f32) {
 
 /// Writes [`log_softmax_of`] of every logit into `out`.
 #[inline(always)]
-pub(crate) fn log_softmax_write(logits: &[f32], max: f32, log_sum: f64, out: &mut [f32]) {
+pub(crate) fn log_softmax_write<E: Element>(logits: &[E], max: f32, log_sum: f64, out: &mut [f32]) {
     let l = log_sum as f32;
-    for (o, &x) in out.iter_mut().zip(logits) {
-        *o = log_softmax_of(x, max, l);
+    for (o, x) in out.iter_mut().zip(logits) {
+        *o = log_softmax_of(x.to_f32(), max, l);
     }
 }
 
@@ -1018,14 +1042,14 @@ pub(crate) fn scale(out: &mut [f32], scale: f64) {
 
 /// The first index holding exactly `value` (`logits.len()` if none), checking 64 at a time.
 #[inline(always)]
-pub(crate) fn first_equal(logits: &[f32], value: f32) -> usize {
+pub(crate) fn first_equal<E: Element>(logits: &[E], value: f32) -> usize {
     for (c, chunk) in logits.chunks(64).enumerate() {
         let mut any = false;
-        for &x in chunk {
-            any |= x == value;
+        for x in chunk {
+            any |= x.to_f32() == value;
         }
         if any {
-            if let Some(i) = chunk.iter().position(|&x| x == value) {
+            if let Some(i) = chunk.iter().position(|x| x.to_f32() == value) {
                 return c * 64 + i;
             }
         }

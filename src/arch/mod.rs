@@ -11,7 +11,11 @@
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use crate::{weight::Scaling, Error};
+use crate::{
+    element::{each_values, Element, Values},
+    weight::Scaling,
+    Error,
+};
 
 use kernels::ScanOut;
 
@@ -147,68 +151,94 @@ impl SimdPath {
 
 /// Defines `pub(crate) fn $name(path, args) -> ret` that runs `kernels::$name` compiled for
 /// `path`. A path the CPU lacks falls back to the portable build (same results, slower).
+///
+/// A kernel written with a leading `logits` argument reads logits of any [`Element`] type: its
+/// `$name` takes them as [`Values`] (or anything that converts into them, such as `&[f32]`)
+/// and runs the kernel monomorphized for their element type.
 macro_rules! dispatch {
     ($(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {$(
         #[inline]
         #[allow(clippy::too_many_arguments)] // the kernel's arguments, and the path
         pub(crate) fn $name(path: SimdPath, $($arg: $ty),*) -> $ret {
-            #[cfg(target_arch = "x86_64")]
-            {
-                #[target_feature(enable = "avx2,fma")]
-                fn avx2($($arg: $ty),*) -> $ret {
-                    kernels::$name($($arg),*)
-                }
-                #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
-                fn avx512($($arg: $ty),*) -> $ret {
-                    kernels::$name($($arg),*)
-                }
-                match path {
-                    SimdPath::Avx512 if path.is_available() => {
-                        // SAFETY: `is_available` has just checked that this CPU supports
-                        // AVX-512 F/BW/DQ/VL and FMA (AVX-512 F implies AVX2), the features
-                        // `avx512` is compiled for.
-                        return unsafe { avx512($($arg),*) };
-                    }
-                    SimdPath::Avx2 if path.is_available() => {
-                        // SAFETY: `is_available` has just checked that this CPU supports AVX2 and
-                        // FMA, the features `avx2` is compiled for.
-                        return unsafe { avx2($($arg),*) };
-                    }
-                    _ => {}
-                }
-            }
-            let _ = path;
-            kernels::$name($($arg),*)
+            dispatch!(@body path, $name($($arg: $ty),*) -> $ret)
         }
     )*};
+    ($(fn $name:ident<E>(logits $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {$(
+        #[inline]
+        #[allow(clippy::too_many_arguments)] // the kernel's arguments, and the path
+        pub(crate) fn $name<'v>(
+            path: SimdPath,
+            logits: impl Into<Values<'v>>,
+            $($arg: $ty),*
+        ) -> $ret {
+            #[inline(always)]
+            #[allow(clippy::too_many_arguments)]
+            fn typed<E: Element>(path: SimdPath, logits: &[E], $($arg: $ty),*) -> $ret {
+                dispatch!(@body path, $name<E>(logits: &[E] $(, $arg: $ty)*) -> $ret)
+            }
+            each_values!(logits.into(), x => typed(path, x, $($arg),*))
+        }
+    )*};
+    (@body $path:ident, $name:ident $(<$g:ident>)? ($($arg:ident: $ty:ty),*) -> $ret:ty) => {{
+        #[cfg(target_arch = "x86_64")]
+        {
+            #[target_feature(enable = "avx2,fma")]
+            fn avx2$(<$g: Element>)?($($arg: $ty),*) -> $ret {
+                kernels::$name($($arg),*)
+            }
+            #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+            fn avx512$(<$g: Element>)?($($arg: $ty),*) -> $ret {
+                kernels::$name($($arg),*)
+            }
+            match $path {
+                SimdPath::Avx512 if $path.is_available() => {
+                    // SAFETY: `is_available` has just checked that this CPU supports
+                    // AVX-512 F/BW/DQ/VL and FMA (AVX-512 F implies AVX2), the features
+                    // `avx512` is compiled for.
+                    return unsafe { avx512($($arg),*) };
+                }
+                SimdPath::Avx2 if $path.is_available() => {
+                    // SAFETY: `is_available` has just checked that this CPU supports AVX2 and
+                    // FMA, the features `avx2` is compiled for.
+                    return unsafe { avx2($($arg),*) };
+                }
+                _ => {}
+            }
+        }
+        let _ = $path;
+        kernels::$name($($arg),*)
+    }};
 }
 
 dispatch! {
-    fn scan(logits: &[f32], block_max: &mut Vec<f32>) -> ScanOut;
-    fn scan_masked(logits: &[f32], mask: &[u32], block_max: &mut Vec<f32>) -> ScanOut;
-    fn block_max_unedited(logits: &[f32], edited: &[u64], mask: &[u32], start: usize) -> f32;
-    fn max(logits: &[f32]) -> ScanOut;
-    fn first_equal(logits: &[f32], value: f32) -> usize;
-    fn weights(logits: &[f32], block_max: &[f32], s: Scaling, clamp: bool, mask: &[u32], w: &mut Vec<f32>, chunk_mass: &mut Vec<u64>) -> u64;
+    fn scan<E>(logits, block_max: &mut Vec<f32>) -> ScanOut;
+    fn scan_masked<E>(logits, mask: &[u32], block_max: &mut Vec<f32>) -> ScanOut;
+    fn block_max_unedited<E>(logits, edited: &[u64], mask: &[u32], start: usize) -> f32;
+    fn max<E>(logits) -> ScanOut;
+    fn first_equal<E>(logits, value: f32) -> usize;
+    fn weights<E>(logits, block_max: &[f32], s: Scaling, clamp: bool, mask: &[u32], w: &mut Vec<f32>, chunk_mass: &mut Vec<u64>) -> u64;
+    fn collect_at_least<E>(logits, block_max: &[f32], threshold: f32, out: &mut Vec<u32>) -> ();
+    fn collect_scaled_at_least<E>(logits, block_max: &[f32], s: Scaling, z_min: f32, out: &mut Vec<u32>) -> ();
+    fn weight_f64_sum<E>(logits, s: Scaling) -> f64;
+    fn count_ranked_before<E>(logits, block_max: &[f32], mask: &[u32], x: f32, id: u32) -> u64;
+    fn log_softmax_write<E>(logits, max: f32, log_sum: f64, out: &mut [f32]) -> ();
+    fn centered_weights_f64_sum<E>(logits, max: f32, out: &mut [f32]) -> f64;
+    fn moment_sums<E>(logits, mask: &[u32], shift: f64) -> (u64, f64, f64);
+    fn entropy_sums<E>(logits, mask: &[u32], s: Scaling) -> (f64, f64);
+    fn weights_f64_sum<E>(logits, s: Scaling, out: &mut [f32]) -> f64;
+    fn prefix_block_walk<E>(logits, w: &[f32], block_max: &[f32], boundary: u32, t: u64, blocks: core::ops::Range<usize>) -> (usize, u64);
+}
+
+dispatch! {
     fn block_walk(w: &[f32], blocks: core::ops::Range<usize>, t: u64) -> (usize, u64);
-    fn collect_at_least(logits: &[f32], block_max: &[f32], threshold: f32, out: &mut Vec<u32>) -> ();
-    fn collect_scaled_at_least(logits: &[f32], block_max: &[f32], s: Scaling, z_min: f32, out: &mut Vec<u32>) -> ();
     fn weight_of(x: f32, s: Scaling) -> f32;
     fn masses_of(x: &[f32], s: Scaling, out: &mut Vec<u64>) -> ();
-    fn weight_f64_sum(logits: &[f32], s: Scaling) -> f64;
-    fn count_ranked_before(logits: &[f32], block_max: &[f32], mask: &[u32], x: f32, id: u32) -> u64;
-    fn log_softmax_write(logits: &[f32], max: f32, log_sum: f64, out: &mut [f32]) -> ();
-    fn centered_weights_f64_sum(logits: &[f32], max: f32, out: &mut [f32]) -> f64;
     fn subtract(out: &mut [f32], l: f32) -> ();
     fn weights_sum(w: &[f32]) -> f64;
-    fn moment_sums(logits: &[f32], mask: &[u32], shift: f64) -> (u64, f64, f64);
-    fn entropy_sums(logits: &[f32], mask: &[u32], s: Scaling) -> (f64, f64);
-    fn weights_f64_sum(logits: &[f32], s: Scaling, out: &mut [f32]) -> f64;
     fn scale(out: &mut [f32], scale: f64) -> ();
     fn mass_histogram(w: &[f32], chunk_mass: &[u64], buckets: &mut [u64]) -> ();
     fn masses_at_or_above_one(w: &[f32], edges: &[f32; 1], chunk_masses: &mut Vec<u64>) -> [u64; 1];
     fn masses_at_or_above_two(w: &[f32], edges: &[f32; 2], chunk_masses: &mut Vec<u64>) -> [u64; 2];
     fn masses_at_or_above_wide(w: &[f32], edges: &[f32; kernels::WIDE_EDGES], chunk_masses: &mut Vec<u64>) -> [u64; kernels::WIDE_EDGES];
     fn collect_weight_bits(w: &[f32], lo: u32, hi: u32, out: &mut Vec<u32>) -> ();
-    fn prefix_block_walk(logits: &[f32], w: &[f32], block_max: &[f32], boundary: u32, t: u64, blocks: core::ops::Range<usize>) -> (usize, u64);
 }

@@ -57,8 +57,9 @@ impl Candidates<'_> {
                 // The last-ranked survivor: the lowest logit, the highest id among its ties
                 // (every weight of a larger logit is at least as large).
                 let (mut total, mut low, mut boundary) = (0u64, f32::INFINITY, top);
-                for (i, (&x, &v)) in self.logits.iter().zip(&s.w).enumerate() {
+                for (i, &v) in s.w.iter().enumerate() {
                     if v >= ratio {
+                        let x = self.logits.get(i);
                         total += mass(v);
                         if x <= low {
                             (low, boundary) = (x, i as u32);

@@ -4,6 +4,7 @@ use super::{ids_of, in_set, len_of, rank::rank_le, self_mass, view::View, Set, W
 use crate::{
     arch,
     arch::kernels::{BLOCK, MASS_CHUNK, ZERO_MASS_BELOW},
+    element::Values,
     rng,
     weight::{mass, Scaling, MASS_ONE},
     SimdPath,
@@ -56,7 +57,7 @@ impl Sample {
 /// ```
 #[derive(Debug)]
 pub struct Distribution<'a> {
-    pub(super) logits: &'a [f32],
+    pub(super) logits: Values<'a>,
     pub(super) mask: &'a [u32],
     pub(super) s: &'a Workspace,
     pub(super) top: u32,

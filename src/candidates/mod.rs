@@ -56,6 +56,8 @@ pub use workspace::Workspace;
 
 pub(crate) use nearest::distance;
 
+use crate::element::{each_values, Element, Values};
+
 use measures::{masses_of, self_mass};
 use rank::{descending_key, from_descending_key, rank_cmp, rank_le};
 use view::View;
@@ -112,7 +114,7 @@ const MIN_TEMPERATURE: f64 = 1e-45;
 /// ```
 #[derive(Debug)]
 pub struct Candidates<'a> {
-    logits: &'a [f32],
+    logits: Values<'a>,
     /// The token bitmask, or empty.
     mask: &'a [u32],
     s: &'a mut Workspace,
@@ -185,7 +187,7 @@ impl<'a> Candidates<'a> {
     /// The candidates of `logits` whose scan `workspace` already holds (its block maxima, no
     /// edits), `top` their first largest logit.
     pub(crate) fn scanned(
-        logits: &'a [f32],
+        logits: Values<'a>,
         mask: Option<&'a [u32]>,
         workspace: &'a mut Workspace,
         path: SimdPath,
@@ -197,7 +199,7 @@ impl<'a> Candidates<'a> {
             s: workspace,
             top,
             temperature: 1.0,
-            scaling: Scaling::new(logits[top as usize], 1.0),
+            scaling: Scaling::new(logits.get(top as usize), 1.0),
             path,
             set: Set::All,
             total_all: None,
@@ -954,8 +956,13 @@ fn ids_of<'s>(logits: View<'s>, set: Set, ids: &'s [u32]) -> impl Iterator<Item 
 }
 
 /// The tokens with a logit above `-inf` that the bitmask (if any) allows.
-fn count_candidates(logits: &[f32], mask: &[u32]) -> usize {
-    let finite = |x: &f32| *x != f32::NEG_INFINITY;
+fn count_candidates(logits: Values, mask: &[u32]) -> usize {
+    each_values!(logits, x => count_finite(x, mask))
+}
+
+/// [`count_candidates`] of logits of one element type.
+fn count_finite<E: Element>(logits: &[E], mask: &[u32]) -> usize {
+    let finite = |x: &E| x.to_f32() != f32::NEG_INFINITY;
     if mask.is_empty() {
         return logits.iter().filter(|x| finite(x)).count();
     }

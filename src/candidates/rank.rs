@@ -146,7 +146,7 @@ mod tests {
                 .collect();
             let mut want: Vec<u32> = (0..n as u32).collect();
             let edits = super::super::view::Edits::default();
-            let view = View::new(&logits, &[], &edits);
+            let view = View::new(logits[..].into(), &[], &edits);
             want.sort_by(|&a, &b| rank_cmp(view, a, b));
             let mut got: Vec<u32> = (0..n as u32).rev().collect();
             sort_by_rank(view, &mut got, &mut Vec::new());

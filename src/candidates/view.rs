@@ -8,6 +8,7 @@
 
 use crate::{
     arch::{self, kernels::BLOCK},
+    element::Values,
     SimdPath,
 };
 
@@ -135,7 +136,7 @@ impl Edits {
 /// Raw logits and their edits.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct View<'a> {
-    raw: &'a [f32],
+    raw: Values<'a>,
     /// The token bitmask, or empty.
     mask: &'a [u32],
     edits: &'a Edits,
@@ -144,7 +145,7 @@ pub(super) struct View<'a> {
 }
 
 impl<'a> View<'a> {
-    pub(super) fn new(raw: &'a [f32], mask: &'a [u32], edits: &'a Edits) -> Self {
+    pub(super) fn new(raw: Values<'a>, mask: &'a [u32], edits: &'a Edits) -> Self {
         let plain = mask.is_empty() && edits.is_empty();
         View {
             raw,
@@ -158,13 +159,13 @@ impl<'a> View<'a> {
     #[inline(always)]
     pub(super) fn get(self, id: u32) -> f32 {
         if self.plain {
-            return self.raw[id as usize];
+            return self.raw.get(id as usize);
         }
         if !self.allows(id) {
             return f32::NEG_INFINITY;
         }
         match self.edits.get(id) {
-            None => self.raw[id as usize],
+            None => self.raw.get(id as usize),
             Some(x) => x,
         }
     }
@@ -220,7 +221,7 @@ impl<'a> View<'a> {
             .iter()
             .filter(move |&&(e, _)| self.allows(e))
             .flat_map(move |&(e, v)| {
-                let raw = self.raw[e as usize];
+                let raw = self.raw.get(e as usize);
                 let visited = block_max.is_empty() || block_max[e as usize / BLOCK] >= x;
                 let uncount = (visited && before(raw, e)).then_some(false);
                 let count = before(v, e).then_some(true);
@@ -299,7 +300,7 @@ mod tests {
         ] {
             edits.set(id, x, raw.len());
         }
-        let view = View::new(&raw, &[], &edits);
+        let view = View::new(raw[..].into(), &[], &edits);
         for threshold in [-2.0f32, 0.0, 3.0, 5.0, 6.0, 10.0] {
             let keep = |x: f32| x >= threshold;
             let mut out = vec![777u32]; // a prefix the fix leaves alone

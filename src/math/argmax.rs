@@ -1,6 +1,6 @@
 //! The most probable token.
 
-use crate::{math::scan::scan, Error, SimdPath};
+use crate::{math::scan::scan, Element, Error, SimdPath};
 
 /// Index of the largest logit; on exact ties, the lowest index.
 ///
@@ -10,6 +10,6 @@ use crate::{math::scan::scan, Error, SimdPath};
 /// ```
 /// assert_eq!(logits::argmax(&[1.0, 3.0, 3.0, f32::NEG_INFINITY]), Ok(1));
 /// ```
-pub fn argmax(logits: &[f32]) -> Result<usize, Error> {
-    scan(logits, SimdPath::detect()).map(|s| s.argmax)
+pub fn argmax<E: Element>(logits: &[E]) -> Result<usize, Error> {
+    scan(logits.into(), SimdPath::detect()).map(|s| s.argmax)
 }

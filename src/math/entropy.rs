@@ -5,7 +5,7 @@
 //! probability. It ranges from 0 (one token) to `ln n` (uniform over `n` unmasked tokens), and
 //! never decreases as `T` grows.
 
-use crate::{math::scan::scan_max, Error, SimdPath, Temperature};
+use crate::{math::scan::scan_max, Element, Error, SimdPath, Temperature};
 
 /// Entropy (nats) of a distribution given as non-negative weights, normalized by their sum.
 ///
@@ -48,16 +48,16 @@ pub fn entropy(probabilities: &[f32]) -> Result<f64, Error> {
 /// let h2 = logits::entropy_of_logits(&[2.0, 1.0, 0.1], 2.0).unwrap();
 /// assert!(h2 > h1 && h2 < 3f64.ln());
 /// ```
-pub fn entropy_of_logits(logits: &[f32], temperature: f32) -> Result<f64, Error> {
+pub fn entropy_of_logits<E: Element>(logits: &[E], temperature: f32) -> Result<f64, Error> {
     let t = Temperature::new(temperature)?;
-    let max = scan_max(logits, SimdPath::detect())?;
+    let max = scan_max(logits.into(), SimdPath::detect())?;
     if t.is_greedy() {
         return Ok(0.0);
     }
     let (m, t) = (max as f64, t.get() as f64);
     let (mut sum, mut wz) = (0.0f64, 0.0f64);
-    for &x in logits {
-        let z = (x as f64 - m) / t;
+    for x in logits {
+        let z = (x.to_f32() as f64 - m) / t;
         let w = z.exp();
         if w > 0.0 {
             sum += w;

@@ -1,6 +1,6 @@
 //! The input contract, checked in the same pass that finds the maximum.
 
-use crate::{arch, arch::kernels::ScanOut, Error, SimdPath};
+use crate::{arch, arch::kernels::ScanOut, element::Values, Error, SimdPath};
 
 /// What one validating pass over the logits learns.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -16,7 +16,7 @@ pub(crate) struct Scan {
 /// Empty -> [`Error::EmptyLogits`]; a NaN -> [`Error::NanLogit`] (first index); a `+inf` ->
 /// [`Error::PositiveInfiniteLogit`] (first index); all `-inf` -> [`Error::AllMasked`]; more than
 /// [`MAX_LOGITS`] entries -> [`Error::TooManyLogits`]. A NaN anywhere wins over a `+inf` anywhere.
-pub(crate) fn scan(logits: &[f32], path: SimdPath) -> Result<Scan, Error> {
+pub(crate) fn scan(logits: Values<'_>, path: SimdPath) -> Result<Scan, Error> {
     check_len(logits)?;
     let out = arch::max(path, logits);
     check(logits, out)?;
@@ -28,7 +28,7 @@ pub(crate) fn scan(logits: &[f32], path: SimdPath) -> Result<Scan, Error> {
 }
 
 /// The validated maximum alone: [`scan`] without the search for its index.
-pub(crate) fn scan_max(logits: &[f32], path: SimdPath) -> Result<f32, Error> {
+pub(crate) fn scan_max(logits: Values<'_>, path: SimdPath) -> Result<f32, Error> {
     check_len(logits)?;
     let out = arch::max(path, logits);
     check(logits, out)?;
@@ -41,7 +41,7 @@ pub(crate) fn scan_max(logits: &[f32], path: SimdPath) -> Result<f32, Error> {
 /// Errors: as `scan`, and [`Error::LengthMismatch`] for a mask of fewer than `ceil(n / 32)`
 /// words.
 pub(crate) fn scan_blocks(
-    logits: &[f32],
+    logits: Values<'_>,
     mask: Option<&[u32]>,
     path: SimdPath,
     block_max: &mut Vec<f32>,
@@ -63,13 +63,13 @@ pub(crate) fn scan_blocks(
     let allowed = |i: usize| mask.is_none_or(|m| crate::input::allowed(m, i as u32));
     check_allowed(logits, out, allowed)?;
     // The first block holding the maximum, then the first allowed index in it.
-    let block = arch::first_equal(path, block_max, out.max).min(block_max.len() - 1);
+    let block = arch::first_equal(path, &block_max[..], out.max).min(block_max.len() - 1);
     let start = block * crate::arch::kernels::BLOCK;
     let end = (start + crate::arch::kernels::BLOCK).min(logits.len());
     let argmax = match mask {
-        None => start + arch::first_equal(path, &logits[start..end], out.max),
+        None => start + arch::first_equal(path, logits.slice(start..end), out.max),
         Some(_) => (start..end)
-            .find(|&i| allowed(i) && logits[i] == out.max)
+            .find(|&i| allowed(i) && logits.get(i) == out.max)
             .unwrap_or(start),
     };
     Ok(Scan {
@@ -90,7 +90,7 @@ pub(crate) fn scan_blocks(
 pub const MAX_LOGITS: usize = (1 << 24) - 1;
 
 /// `Err` for an empty input or one longer than [`MAX_LOGITS`].
-pub(crate) fn check_len(logits: &[f32]) -> Result<(), Error> {
+pub(crate) fn check_len(logits: Values<'_>) -> Result<(), Error> {
     if logits.is_empty() {
         return Err(Error::EmptyLogits);
     }
@@ -100,24 +100,24 @@ pub(crate) fn check_len(logits: &[f32]) -> Result<(), Error> {
     Ok(())
 }
 
-fn check(logits: &[f32], out: ScanOut) -> Result<(), Error> {
+fn check(logits: Values<'_>, out: ScanOut) -> Result<(), Error> {
     check_allowed(logits, out, |_| true)
 }
 
 /// [`check`] of the tokens `allowed` accepts.
 fn check_allowed(
-    logits: &[f32],
+    logits: Values<'_>,
     out: ScanOut,
     allowed: impl Fn(usize) -> bool,
 ) -> Result<(), Error> {
     if out.maybe_nan {
-        if let Some(index) = (0..logits.len()).position(|i| allowed(i) && logits[i].is_nan()) {
+        if let Some(index) = (0..logits.len()).position(|i| allowed(i) && logits.get(i).is_nan()) {
             return Err(Error::NanLogit { index });
         }
     }
     if out.max == f32::INFINITY {
         let index = (0..logits.len())
-            .position(|i| allowed(i) && logits[i] == f32::INFINITY)
+            .position(|i| allowed(i) && logits.get(i) == f32::INFINITY)
             .unwrap_or(0);
         return Err(Error::PositiveInfiniteLogit { index });
     }

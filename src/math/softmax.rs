@@ -16,7 +16,7 @@ use crate::{
     arch,
     math::scan::{same_len, scan, scan_max},
     weight::Scaling,
-    Error, SimdPath, Temperature,
+    Element, Error, SimdPath, Temperature,
 };
 
 /// Writes `softmax(logits)` into `out` (temperature 1).
@@ -28,7 +28,7 @@ use crate::{
 /// logits::softmax_into(&[2.0, 1.0, 0.1], &mut p).unwrap();
 /// assert!((p[0] - 0.659).abs() < 5e-4 && (p[1] - 0.242).abs() < 5e-4);
 /// ```
-pub fn softmax_into(logits: &[f32], out: &mut [f32]) -> Result<(), Error> {
+pub fn softmax_into<E: Element>(logits: &[E], out: &mut [f32]) -> Result<(), Error> {
     softmax_with_temperature_into(logits, 1.0, out)
 }
 
@@ -38,16 +38,16 @@ pub fn softmax_into(logits: &[f32], out: &mut [f32]) -> Result<(), Error> {
 /// let p = logits::softmax(&[1e30, -1e30, f32::NEG_INFINITY]).unwrap();
 /// assert_eq!(p, vec![1.0, 0.0, 0.0]);
 /// ```
-pub fn softmax(logits: &[f32]) -> Result<Vec<f32>, Error> {
+pub fn softmax<E: Element>(logits: &[E]) -> Result<Vec<f32>, Error> {
     let mut out = vec![0.0; logits.len()];
     softmax_into(logits, &mut out)?;
     Ok(out)
 }
 
 /// The max and `ln S`, both needed by log-softmax and logsumexp.
-fn max_and_log_sum(logits: &[f32]) -> Result<(f32, f64), Error> {
+fn max_and_log_sum<E: Element>(logits: &[E]) -> Result<(f32, f64), Error> {
     let path = SimdPath::detect();
-    let max = scan_max(logits, path)?;
+    let max = scan_max(logits.into(), path)?;
     let sum = arch::weight_f64_sum(path, logits, Scaling::new(max, 1.0));
     Ok((max, sum.ln()))
 }
@@ -70,10 +70,10 @@ fn max_and_log_sum(logits: &[f32]) -> Result<(f32, f64), Error> {
 /// logits::log_softmax_into(&[f32::MAX, -f32::MAX], &mut lp).unwrap();
 /// assert_eq!(lp, [0.0, f32::MIN]);
 /// ```
-pub fn log_softmax_into(logits: &[f32], out: &mut [f32]) -> Result<(), Error> {
+pub fn log_softmax_into<E: Element>(logits: &[E], out: &mut [f32]) -> Result<(), Error> {
     same_len(logits.len(), out.len())?;
     let path = SimdPath::detect();
-    let max = scan_max(logits, path)?;
+    let max = scan_max(logits.into(), path)?;
     if max < arch::kernels::NO_OVERFLOW_BELOW {
         // `x - max` into `out` while summing the weights, then `- ln S` in place: the bits of
         // `log_softmax_of`, which no finite logit can take to `-inf` here.
@@ -92,7 +92,7 @@ pub fn log_softmax_into(logits: &[f32], out: &mut [f32]) -> Result<(), Error> {
 /// let lp = logits::log_softmax(&[5.0, f32::NEG_INFINITY]).unwrap();
 /// assert_eq!(lp, vec![0.0, f32::NEG_INFINITY]);
 /// ```
-pub fn log_softmax(logits: &[f32]) -> Result<Vec<f32>, Error> {
+pub fn log_softmax<E: Element>(logits: &[E]) -> Result<Vec<f32>, Error> {
     let mut out = vec![0.0; logits.len()];
     log_softmax_into(logits, &mut out)?;
     Ok(out)
@@ -104,7 +104,7 @@ pub fn log_softmax(logits: &[f32]) -> Result<Vec<f32>, Error> {
 /// let lse = logits::logsumexp(&[1000.0, 1000.0]).unwrap();
 /// assert!((lse - (1000.0 + std::f64::consts::LN_2)).abs() < 1e-6);
 /// ```
-pub fn logsumexp(logits: &[f32]) -> Result<f64, Error> {
+pub fn logsumexp<E: Element>(logits: &[E]) -> Result<f64, Error> {
     let (max, log_sum) = max_and_log_sum(logits)?;
     Ok(max as f64 + log_sum)
 }
@@ -121,8 +121,8 @@ pub fn logsumexp(logits: &[f32]) -> Result<f64, Error> {
 /// logits::softmax_with_temperature_into(&[2.0, 1.0, 0.1], 0.5, &mut p).unwrap();
 /// assert!((p[0] - 0.864).abs() < 5e-4);
 /// ```
-pub fn softmax_with_temperature_into(
-    logits: &[f32],
+pub fn softmax_with_temperature_into<E: Element>(
+    logits: &[E],
     temperature: f32,
     out: &mut [f32],
 ) -> Result<(), Error> {
@@ -130,12 +130,12 @@ pub fn softmax_with_temperature_into(
     same_len(logits.len(), out.len())?;
     let path = SimdPath::detect();
     if t.is_greedy() {
-        let argmax = scan(logits, path)?.argmax;
+        let argmax = scan(logits.into(), path)?.argmax;
         out.fill(0.0);
         out[argmax] = 1.0;
         return Ok(());
     }
-    let scaling = Scaling::new(scan_max(logits, path)?, t.get());
+    let scaling = Scaling::new(scan_max(logits.into(), path)?, t.get());
     // out = weights, their f64 sum in the fixed layout of `weight::sum_f64`, then scale.
     let sum = arch::weights_f64_sum(path, logits, scaling, out);
     arch::scale(path, out, 1.0 / sum);
@@ -148,7 +148,9 @@ pub fn softmax_with_temperature_into(
 /// let p = logits::softmax_with_temperature(&[1.0, 1.0, 0.0], 0.0).unwrap();
 /// assert_eq!(p, vec![1.0, 0.0, 0.0]); // T = 0: lowest id among tied maxima
 /// ```
-pub fn softmax_with_temperature(logits: &[f32], temperature: f32) -> Result<Vec<f32>, Error> {
+pub fn softmax_with_temperature<E: Element>(
+    logits: &[E],
+    temperature: f32) -> Result<Vec<f32>, Error> {
     let mut out = vec![0.0; logits.len()];
     softmax_with_temperature_into(logits, temperature, &mut out)?;
     Ok(out)
