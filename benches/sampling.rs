@@ -205,8 +205,43 @@ fn bench(c: &mut Criterion) {
         }
         if n == 128_256 {
             chain_rows(&mut g, &lm);
+            #[cfg(feature = "half")]
+            half_rows(&mut g, &lm);
         }
         g.finish();
+    }
+}
+
+/// f16 and bf16 logits (`--features half`): three workloads on the LM-like logits rounded to
+/// each type, read as they are (`_bf16`, `_f16`) and widened to f32 first (`_bf16_as_f32`,
+/// `_f16_as_f32`: the same values, so the same tokens).
+#[cfg(feature = "half")]
+fn half_rows(g: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>, lm: &[f32]) {
+    use half::{bf16, f16};
+    let bf: Vec<bf16> = lm.iter().map(|&x| bf16::from_f32(x)).collect();
+    let hf: Vec<f16> = lm.iter().map(|&x| f16::from_f32(x)).collect();
+    let bf_wide: Vec<f32> = bf.iter().map(|&x| x.to_f32()).collect();
+    let hf_wide: Vec<f32> = hf.iter().map(|&x| x.to_f32()).collect();
+    let workloads: Vec<_> = workloads()
+        .into_iter()
+        .filter(|(name, ..)| ["greedy", "t0.8_topk40_topp0.95", "t1.0"].contains(name))
+        .collect();
+    for (name, _, params) in workloads {
+        let rows: [(&str, Logits); 4] = [
+            ("bf16", Logits::new(&bf)),
+            ("bf16_as_f32", Logits::new(&bf_wide)),
+            ("f16", Logits::new(&hf)),
+            ("f16_as_f32", Logits::new(&hf_wide)),
+        ];
+        for (kind, x) in rows {
+            let mut s = Sampler::new(params.clone()).unwrap();
+            let t = s.sample(x).unwrap();
+            assert!(t.probability > 0.0, "{name} {kind}: {t:?}");
+            let row = format!("{name}_{kind}");
+            g.bench_function(BenchmarkId::from_parameter(row), |b| {
+                b.iter(|| s.sample(black_box(x)).unwrap())
+            });
+        }
     }
 }
 

@@ -22,11 +22,37 @@ pub trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
 }
 
 pub(crate) mod sealed {
-    /// Builds the crate's view of a slice of an [`Element`](super::Element) type.
+    /// The crate's access to a slice of an [`Element`](super::Element) type.
     pub trait Sealed: Sized {
+        /// Whether the kernels' widest loops widen this type element by element, in registers
+        /// (`f32`, `f64`, `bf16`), rather than a block at a time into a buffer first (`f16`,
+        /// whose widening is a pass of its own: the F16C instruction where the CPU has it).
+        const IN_REGISTERS: bool = true;
+
         /// The slice as [`Values`](super::Values).
         fn values(slice: &[Self]) -> super::Values<'_>;
+
+        /// The elements as f32s: `xs` itself for f32, else each widened into `buf` (at least as
+        /// long), in a plain loop that vectorizes on its own. Kernels widen a block this way
+        /// before they reduce it, which keeps their f32 loops as they are.
+        fn widen<'b>(xs: &'b [Self], buf: &'b mut [f32]) -> &'b [f32];
+
+        /// [`widen`](Sealed::widen) of an array.
+        fn widen_array<'b, const N: usize>(
+            xs: &'b [Self; N],
+            buf: &'b mut [f32; N],
+        ) -> &'b [f32; N];
     }
+}
+
+/// Widens `xs` into `buf` with `f`.
+#[inline(always)]
+fn widen_with<'b, E: Copy>(xs: &[E], buf: &'b mut [f32], f: impl Fn(E) -> f32) -> &'b [f32] {
+    let buf = &mut buf[..xs.len()];
+    for (b, &x) in buf.iter_mut().zip(xs) {
+        *b = f(x);
+    }
+    buf
 }
 
 /// One row of logits, in whichever element type it came.
@@ -115,6 +141,16 @@ impl sealed::Sealed for f32 {
     fn values(slice: &[Self]) -> Values<'_> {
         Values::F32(slice)
     }
+
+    #[inline(always)]
+    fn widen<'b>(xs: &'b [Self], _: &'b mut [f32]) -> &'b [f32] {
+        xs
+    }
+
+    #[inline(always)]
+    fn widen_array<'b, const N: usize>(xs: &'b [Self; N], _: &'b mut [f32; N]) -> &'b [f32; N] {
+        xs
+    }
 }
 
 impl Element for f64 {
@@ -128,6 +164,19 @@ impl sealed::Sealed for f64 {
     fn values(slice: &[Self]) -> Values<'_> {
         Values::F64(slice)
     }
+
+    #[inline(always)]
+    fn widen<'b>(xs: &'b [Self], buf: &'b mut [f32]) -> &'b [f32] {
+        widen_with(xs, buf, Element::to_f32)
+    }
+
+    #[inline(always)]
+    fn widen_array<'b, const N: usize>(xs: &'b [Self; N], buf: &'b mut [f32; N]) -> &'b [f32; N] {
+        for (b, &x) in buf.iter_mut().zip(xs) {
+            *b = Element::to_f32(x);
+        }
+        buf
+    }
 }
 
 #[cfg(feature = "half")]
@@ -140,8 +189,24 @@ impl Element for half::f16 {
 
 #[cfg(feature = "half")]
 impl sealed::Sealed for half::f16 {
+    const IN_REGISTERS: bool = false;
+
     fn values(slice: &[Self]) -> Values<'_> {
         Values::F16(slice)
+    }
+
+    #[inline(always)]
+    fn widen<'b>(xs: &'b [Self], buf: &'b mut [f32]) -> &'b [f32] {
+        use half::slice::HalfFloatSliceExt;
+        crate::arch::widen_f16(xs.reinterpret_cast(), buf);
+        &buf[..xs.len()]
+    }
+
+    #[inline(always)]
+    fn widen_array<'b, const N: usize>(xs: &'b [Self; N], buf: &'b mut [f32; N]) -> &'b [f32; N] {
+        use half::slice::HalfFloatSliceExt;
+        crate::arch::widen_f16(xs.reinterpret_cast(), buf);
+        buf
     }
 }
 
@@ -158,6 +223,19 @@ impl Element for half::bf16 {
 impl sealed::Sealed for half::bf16 {
     fn values(slice: &[Self]) -> Values<'_> {
         Values::Bf16(slice)
+    }
+
+    #[inline(always)]
+    fn widen<'b>(xs: &'b [Self], buf: &'b mut [f32]) -> &'b [f32] {
+        widen_with(xs, buf, Element::to_f32)
+    }
+
+    #[inline(always)]
+    fn widen_array<'b, const N: usize>(xs: &'b [Self; N], buf: &'b mut [f32; N]) -> &'b [f32; N] {
+        for (b, &x) in buf.iter_mut().zip(xs) {
+            *b = Element::to_f32(x);
+        }
+        buf
     }
 }
 

@@ -873,7 +873,8 @@ impl Run<'_> {
             out.fill_processed(&d, sample.token);
         } else {
             // At `T = 1` on the raw logits the draw's weights are the raw ones.
-            let raw_sum = raw_top.and_then(|top| d.unit_weight_sum(logits.values().get(top as usize)));
+            let raw_sum =
+                raw_top.and_then(|top| d.unit_weight_sum(logits.values().get(top as usize)));
             let raw = RawScan {
                 values: logits.values(),
                 top: raw_top,

@@ -9,7 +9,7 @@
 //! The logits are cut into blocks of [`BLOCK`] tokens. One validating pass records each block's
 //! maximum; later passes skip every block whose maximum shows it cannot hold a wanted token.
 
-use crate::element::Element;
+use crate::element::{sealed::Sealed, Element};
 use crate::exp::exp_of_nonpositive;
 use crate::weight::{
     mass_from_parts, mass_parts, mass_parts_biased, unbias, with_z, Scaling, SUM_LANES,
@@ -29,6 +29,49 @@ const DENSE_LANES: u32 = 8;
 pub(crate) const ZERO_MASS_BELOW: f32 = -29.0;
 /// The number of f64 accumulators of each moment sum (one mask word's worth of tokens).
 pub(crate) const MOMENT_LANES: usize = 32;
+
+/// `xs` as f32s (`Sealed::widen` of the element module), through `buf`.
+#[inline(always)]
+fn widen<'b, E: Element>(xs: &'b [E], buf: &'b mut [f32]) -> &'b [f32] {
+    E::widen(xs, buf)
+}
+
+/// An array of `xs` as f32s, through `buf`.
+#[inline(always)]
+fn widen_block<'b, E: Element, const N: usize>(
+    xs: &'b [E; N],
+    buf: &'b mut [f32; N],
+) -> &'b [f32; N] {
+    E::widen_array(xs, buf)
+}
+
+/// Runs `$body` with `$b` bound to the array `$xs` of `E`s as it is, when `E` widens in
+/// registers (f32, f64, bf16), or else widened into `$buf` first (f16, which widens fastest in a
+/// pass of its own). `$body` reads elements through `Element::to_f32`.
+macro_rules! read_array {
+    ($E:ident, $xs:expr, $buf:expr, |$b:ident| $body:expr) => {
+        if <$E as Sealed>::IN_REGISTERS {
+            let $b = $xs;
+            $body
+        } else {
+            let $b = widen_block($xs, $buf);
+            $body
+        }
+    };
+}
+
+/// [`read_array!`] of a slice.
+macro_rules! read_slice {
+    ($E:ident, $xs:expr, $buf:expr, |$b:ident| $body:expr) => {
+        if <$E as Sealed>::IN_REGISTERS {
+            let $b = $xs;
+            $body
+        } else {
+            let $b = widen($xs, $buf);
+            $body
+        }
+    };
+}
 
 /// Result of [`scan`].
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -98,14 +141,15 @@ pub(crate) fn scan<E: Element>(logits: &[E], block_max_out: &mut Vec<f32>) -> Sc
     block_max_out.resize(logits.len().div_ceil(BLOCK), f32::NEG_INFINITY);
     let mut sums = [0.0f32; MAX_LANES];
     let mut max = f32::NEG_INFINITY;
+    let mut buf = [0.0f32; BLOCK];
     let (blocks, tail) = logits.as_chunks::<BLOCK>();
     for (out, block) in block_max_out.iter_mut().zip(blocks) {
-        let m = full_block_max(block, &mut sums);
+        let m = read_array!(E, block, &mut buf, |b| full_block_max(b, &mut sums));
         *out = m;
         max = if m > max { m } else { max };
     }
     if !tail.is_empty() {
-        let m = tail_max(tail, &mut sums);
+        let m = read_slice!(E, tail, &mut buf, |t| tail_max(t, &mut sums));
         block_max_out[blocks.len()] = m;
         max = if m > max { m } else { max };
     }
@@ -119,11 +163,16 @@ pub(crate) fn scan<E: Element>(logits: &[E], block_max_out: &mut Vec<f32>) -> Sc
 /// logit): the others count as `-inf`, and a block of 256 disallowed tokens is not read at all.
 /// The NaN flag may also be raised by a NaN under the mask (the caller's exact check skips it).
 #[inline(always)]
-pub(crate) fn scan_masked<E: Element>(logits: &[E], mask: &[u32], block_max_out: &mut Vec<f32>) -> ScanOut {
+pub(crate) fn scan_masked<E: Element>(
+    logits: &[E],
+    mask: &[u32],
+    block_max_out: &mut Vec<f32>,
+) -> ScanOut {
     block_max_out.clear();
     block_max_out.resize(logits.len().div_ceil(BLOCK), f32::NEG_INFINITY);
     let mut sums = [0.0f32; MAX_LANES];
     let mut max = f32::NEG_INFINITY;
+    let mut buf = [0.0f32; BLOCK];
     const WORDS: usize = BLOCK / 32;
     let (blocks, tail) = logits.as_chunks::<BLOCK>();
     for ((out, block), words) in block_max_out
@@ -134,9 +183,11 @@ pub(crate) fn scan_masked<E: Element>(logits: &[E], mask: &[u32], block_max_out:
         let m = if words.iter().all(|&w| w == 0) {
             continue;
         } else if words.iter().all(|&w| w == u32::MAX) {
-            full_block_max(block, &mut sums)
+            read_array!(E, block, &mut buf, |b| full_block_max(b, &mut sums))
         } else {
-            masked_block_max(block, words, &mut sums)
+            read_array!(E, block, &mut buf, |b| masked_block_max(
+                b, words, &mut sums
+            ))
         };
         *out = m;
         max = if m > max { m } else { max };
@@ -144,8 +195,8 @@ pub(crate) fn scan_masked<E: Element>(logits: &[E], mask: &[u32], block_max_out:
     if !tail.is_empty() {
         let start = blocks.len() * BLOCK;
         let mut m = f32::NEG_INFINITY;
-        for (i, x) in tail.iter().enumerate() {
-            let (id, x) = (start + i, x.to_f32());
+        for (i, &x) in widen(tail, &mut buf).iter().enumerate() {
+            let id = start + i;
             if (mask[id / 32] >> (id % 32)) & 1 != 0 {
                 m = if x > m { x } else { m };
                 sums[i % MAX_LANES] += x;
@@ -199,7 +250,8 @@ pub(crate) fn block_max_unedited<E: Element>(
     start: usize,
 ) -> f32 {
     let end = (start + BLOCK).min(logits.len());
-    let xs = &logits[start..end];
+    let mut buf = [0.0f32; BLOCK];
+    let xs = widen(&logits[start..end], &mut buf);
     // The kept lanes of the 32 tokens from `t`: allowed and not edited.
     let word = |t: usize| {
         let allowed = if mask.is_empty() {
@@ -213,12 +265,12 @@ pub(crate) fn block_max_unedited<E: Element>(
         let k = lane_mask(word, l);
         f32::from_bits((x.to_bits() & k) | (f32::NEG_INFINITY.to_bits() & !k))
     };
-    let Ok(block) = <&[E; BLOCK]>::try_from(xs) else {
+    let Ok(block) = <&[f32; BLOCK]>::try_from(xs) else {
         // The last, partial block: token by token.
         let mut m = f32::NEG_INFINITY;
-        for (i, x) in xs.iter().enumerate() {
+        for (i, &x) in xs.iter().enumerate() {
             let t = start + i;
-            let x = keep(x.to_f32(), word(t - t % 32), t % 32);
+            let x = keep(x, word(t - t % 32), t % 32);
             m = if x > m { x } else { m };
         }
         return m;
@@ -228,7 +280,7 @@ pub(crate) fn block_max_unedited<E: Element>(
     let mut m = [f32::NEG_INFINITY; MAX_LANES];
     for (x, &w) in block.as_chunks::<MAX_LANES>().0.iter().zip(&words) {
         for l in 0..MAX_LANES {
-            let x = keep(x[l].to_f32(), w, l);
+            let x = keep(x[l], w, l);
             m[l] = if x > m[l] { x } else { m[l] };
         }
     }
@@ -247,12 +299,13 @@ fn lane_mask(word: u32, l: usize) -> u32 {
 pub(crate) fn max<E: Element>(logits: &[E]) -> ScanOut {
     let mut sums = [0.0f32; MAX_LANES];
     let mut max = f32::NEG_INFINITY;
+    let mut buf = [0.0f32; BLOCK];
     let (blocks, tail) = logits.as_chunks::<BLOCK>();
     for block in blocks {
-        let m = full_block_max(block, &mut sums);
+        let m = read_array!(E, block, &mut buf, |b| full_block_max(b, &mut sums));
         max = if m > max { m } else { max };
     }
-    let m = tail_max(tail, &mut sums);
+    let m = read_slice!(E, tail, &mut buf, |t| tail_max(t, &mut sums));
     max = if m > max { m } else { max };
     ScanOut {
         max,
@@ -313,6 +366,7 @@ fn weights_of_scaled<E: Element>(
     w.resize(logits.len(), 0.0);
     chunk_mass.resize(logits.len().div_ceil(MASS_CHUNK), 0);
     let mut total = 0u64;
+    let mut buf = [0.0f32; MASS_CHUNK];
     for (c, (((xs, ws), cm), bmax)) in logits
         .chunks(MASS_CHUNK)
         .zip(w.chunks_mut(MASS_CHUNK))
@@ -328,6 +382,7 @@ fn weights_of_scaled<E: Element>(
             *cm = 0;
             continue;
         }
+        let xs = widen(xs, &mut buf);
         // Integer sums are exact in any order: the vectorizer may split them as it likes. A
         // chunk's parts stay inside the `i32` range (|hi| <= 1024 · 2^20 = 2^30, |lo| <= 2^29),
         // and summing a chunk rather than a block reduces the vector accumulators a quarter as
@@ -337,9 +392,8 @@ fn weights_of_scaled<E: Element>(
             // A disallowed token weighs 0: 32 tokens to a mask word.
             let words = &mask[c * (MASS_CHUNK / 32)..];
             for ((os, xs), &word) in ws.chunks_mut(32).zip(xs.chunks(32)).zip(words) {
-                for (l, (o, x)) in os.iter_mut().zip(xs).enumerate() {
-                    let v = exp_of_nonpositive(z(x.to_f32()));
-                    let v = f32::from_bits(v.to_bits() & lane_mask(word, l));
+                for (l, (o, &x)) in os.iter_mut().zip(xs).enumerate() {
+                    let v = f32::from_bits(exp_of_nonpositive(z(x)).to_bits() & lane_mask(word, l));
                     *o = v;
                     let (h, l) = mass_parts_biased(v);
                     hi = hi.wrapping_add(h);
@@ -351,8 +405,8 @@ fn weights_of_scaled<E: Element>(
             total += *cm;
             continue;
         }
-        for (o, x) in ws.iter_mut().zip(xs) {
-            let v = exp_of_nonpositive(z(x.to_f32()));
+        for (o, &x) in ws.iter_mut().zip(xs) {
+            let v = exp_of_nonpositive(z(x));
             *o = v;
             let (h, l) = mass_parts_biased(v);
             hi = hi.wrapping_add(h);
@@ -398,15 +452,10 @@ pub(crate) fn block_walk(w: &[f32], blocks: core::ops::Range<usize>, t: u64) -> 
 /// flag byte per value (a vectorized compare), then the flags eight at a time, walking only the
 /// words that hold a hit.
 #[inline(always)]
-fn push_flagged<E: Element>(
-    block: &[E; BLOCK],
-    base: u32,
-    out: &mut Vec<u32>,
-    keep: impl Fn(f32) -> bool,
-) {
+fn push_flagged(block: &[f32; BLOCK], base: u32, out: &mut Vec<u32>, keep: impl Fn(f32) -> bool) {
     let mut flags = [0u8; BLOCK];
-    for (f, v) in flags.iter_mut().zip(block) {
-        *f = keep(v.to_f32()) as u8;
+    for (f, &v) in flags.iter_mut().zip(block) {
+        *f = keep(v) as u8;
     }
     for (g, word) in flags.as_chunks::<8>().0.iter().enumerate() {
         // Little-endian: byte `j` of the word is value `8 g + j`, so lower ids come first.
@@ -428,19 +477,20 @@ fn collect<E: Element>(
     out: &mut Vec<u32>,
     keep: impl Fn(f32) -> bool + Copy,
 ) {
+    let mut buf = [0.0f32; BLOCK];
     let (blocks, tail) = logits.as_chunks::<BLOCK>();
     for (b, (block, &bmax)) in blocks.iter().zip(block_max).enumerate() {
         if !keep(bmax) {
             continue;
         }
+        let block = widen_block(block, &mut buf);
         // Hits are few: take the maximum of each of the block's `MAX_LANES` lanes (lane `l`: the
         // logits at offsets `l`, `l + MAX_LANES`, ...; the loop of the max pass, which
         // vectorizes), then read only the lanes whose maximum passes.
         let mut lanes = [f32::NEG_INFINITY; MAX_LANES];
         for c in block.as_chunks::<MAX_LANES>().0 {
             for l in 0..MAX_LANES {
-                let x = c[l].to_f32();
-                lanes[l] = if x > lanes[l] { x } else { lanes[l] };
+                lanes[l] = if c[l] > lanes[l] { c[l] } else { lanes[l] };
             }
         }
         let mut hit = [0u8; MAX_LANES];
@@ -463,7 +513,7 @@ fn collect<E: Element>(
             for (j, &h) in group.iter().enumerate() {
                 if h != 0 {
                     for i in (g * 8 + j..BLOCK).step_by(MAX_LANES) {
-                        if keep(block[i].to_f32()) {
+                        if keep(block[i]) {
                             out.push((b * BLOCK + i) as u32);
                         }
                     }
@@ -474,8 +524,8 @@ fn collect<E: Element>(
         out[start..].sort_unstable();
     }
     let start = blocks.len() * BLOCK;
-    for (i, x) in tail.iter().enumerate() {
-        if keep(x.to_f32()) {
+    for (i, &x) in widen(tail, &mut buf).iter().enumerate() {
+        if keep(x) {
             out.push((start + i) as u32);
         }
     }
@@ -537,12 +587,14 @@ pub(crate) fn weight_f64_sum<E: Element>(logits: &[E], s: Scaling) -> f64 {
     // Through a buffer of 1024 weights on the stack: as in `weights_f64_sum`, two loops
     // vectorize better than one fused loop.
     let mut buffer = [0.0f32; 1024];
+    let mut wide = [0.0f32; 1024];
     with_z!(s, |z| {
         let mut acc = [0.0f64; SUM_LANES];
         for xs in logits.chunks(1024) {
+            let xs = widen(xs, &mut wide);
             let ws = &mut buffer[..xs.len()];
-            for (w, x) in ws.iter_mut().zip(xs) {
-                *w = exp_of_nonpositive(z(x.to_f32()));
+            for (w, &x) in ws.iter_mut().zip(xs) {
+                *w = exp_of_nonpositive(z(x));
             }
             add_into_lanes(ws, &mut acc);
         }
@@ -586,17 +638,17 @@ fn moment_sums_of<E: Element, const MASKED: bool>(
     let mut s1 = [0.0f64; MOMENT_LANES];
     let mut s2 = [0.0f64; MOMENT_LANES];
     let word = |c: usize| if MASKED { mask[c] } else { u32::MAX };
+    let mut buf = [0.0f32; MOMENT_LANES];
     let (full, tail) = logits.as_chunks::<MOMENT_LANES>();
     for (c, chunk) in full.iter().enumerate() {
-        add_moments::<E, MASKED>(chunk, word(c), shift, &mut count, &mut s1, &mut s2);
+        let chunk = widen_block(chunk, &mut buf);
+        add_moments::<MASKED>(chunk, word(c), shift, &mut count, &mut s1, &mut s2);
     }
     if !tail.is_empty() {
         // Padded with `-inf`, which is never counted.
         let mut last = [f32::NEG_INFINITY; MOMENT_LANES];
-        for (l, x) in last.iter_mut().zip(tail) {
-            *l = x.to_f32();
-        }
-        add_moments::<f32, MASKED>(&last, word(full.len()), shift, &mut count, &mut s1, &mut s2);
+        last[..tail.len()].copy_from_slice(widen(tail, &mut buf));
+        add_moments::<MASKED>(&last, word(full.len()), shift, &mut count, &mut s1, &mut s2);
     }
     let count = count.iter().map(|&c| u64::from(c)).sum();
     (
@@ -608,8 +660,8 @@ fn moment_sums_of<E: Element, const MASKED: bool>(
 
 /// One chunk of [`moment_sums_of`].
 #[inline(always)]
-fn add_moments<E: Element, const MASKED: bool>(
-    chunk: &[E; MOMENT_LANES],
+fn add_moments<const MASKED: bool>(
+    chunk: &[f32; MOMENT_LANES],
     word: u32,
     shift: f64,
     count: &mut [u32; MOMENT_LANES],
@@ -617,7 +669,7 @@ fn add_moments<E: Element, const MASKED: bool>(
     s2: &mut [f64; MOMENT_LANES],
 ) {
     for l in 0..MOMENT_LANES {
-        let x = chunk[l].to_f32();
+        let x = chunk[l];
         let finite = 0u32.wrapping_sub((x != f32::NEG_INFINITY) as u32);
         let keep = if MASKED {
             lane_mask(word, l) & finite
@@ -655,17 +707,17 @@ fn entropy_sums_of<E: Element, const MASKED: bool>(
     let mut sw = [0.0f64; MOMENT_LANES];
     let mut swz = [0.0f64; MOMENT_LANES];
     let word = |c: usize| if MASKED { mask[c] } else { u32::MAX };
+    let mut buf = [0.0f32; MOMENT_LANES];
     let (full, tail) = logits.as_chunks::<MOMENT_LANES>();
     for (c, chunk) in full.iter().enumerate() {
-        add_entropy::<E, MASKED>(chunk, word(c), z, &mut sw, &mut swz);
+        let chunk = widen_block(chunk, &mut buf);
+        add_entropy::<MASKED>(chunk, word(c), z, &mut sw, &mut swz);
     }
     if !tail.is_empty() {
         // Padded with `-inf`, which is never counted.
         let mut last = [f32::NEG_INFINITY; MOMENT_LANES];
-        for (l, x) in last.iter_mut().zip(tail) {
-            *l = x.to_f32();
-        }
-        add_entropy::<f32, MASKED>(&last, word(full.len()), z, &mut sw, &mut swz);
+        last[..tail.len()].copy_from_slice(widen(tail, &mut buf));
+        add_entropy::<MASKED>(&last, word(full.len()), z, &mut sw, &mut swz);
     }
     (
         crate::weight::reduce_lanes(sw),
@@ -676,8 +728,8 @@ fn entropy_sums_of<E: Element, const MASKED: bool>(
 /// One chunk of [`entropy_sums_of`]: the f32 weights first, then the f64 sums (two loops
 /// vectorize at full f32 width).
 #[inline(always)]
-fn add_entropy<E: Element, const MASKED: bool>(
-    chunk: &[E; MOMENT_LANES],
+fn add_entropy<const MASKED: bool>(
+    chunk: &[f32; MOMENT_LANES],
     word: u32,
     z: impl Fn(f32) -> f32,
     sw: &mut [f64; MOMENT_LANES],
@@ -686,7 +738,7 @@ fn add_entropy<E: Element, const MASKED: bool>(
     let mut ws = [0.0f32; MOMENT_LANES];
     let mut ts = [0.0f32; MOMENT_LANES];
     for l in 0..MOMENT_LANES {
-        let x = chunk[l].to_f32();
+        let x = chunk[l];
         let keep = x != f32::NEG_INFINITY && (!MASKED || (word >> l) & 1 != 0);
         let t = z(x);
         let w = exp_of_nonpositive(if t > 0.0 { 0.0 } else { t });
@@ -730,9 +782,11 @@ fn weights_f64_sum_of_scaled<E: Element>(
     // Weights and sums in two loops per block of 1024 (a multiple of 64, so lane = i mod 64):
     // each vectorizes better than one fused loop.
     let mut acc = [0.0f64; SUM_LANES];
+    let mut buf = [0.0f32; 1024];
     for (xs, os) in logits.chunks(1024).zip(out.chunks_mut(1024)) {
-        for (o, x) in os.iter_mut().zip(xs) {
-            *o = exp_of_nonpositive(z(x.to_f32()));
+        let xs = widen(xs, &mut buf);
+        for (o, &x) in os.iter_mut().zip(xs) {
+            *o = exp_of_nonpositive(z(x));
         }
         add_into_lanes(os, &mut acc);
     }
@@ -855,11 +909,11 @@ pub(crate) fn collect_weight_bits(w: &[f32], lo: u32, hi: u32, out: &mut Vec<u32
 
 /// The mass of the weights `ws` whose logits `xs` satisfy `keep`.
 #[inline(always)]
-fn kept_mass<E: Element>(xs: &[E], ws: &[f32], keep: impl Fn(f32) -> bool) -> u64 {
+fn kept_mass(xs: &[f32], ws: &[f32], keep: impl Fn(f32) -> bool) -> u64 {
     let (mut hi, mut lo) = (0i32, 0i32);
-    for (x, &v) in xs.iter().zip(ws) {
+    for (&x, &v) in xs.iter().zip(ws) {
         let (h, l) = mass_parts(v);
-        let k = keep(x.to_f32());
+        let k = keep(x);
         hi += if k { h } else { 0 };
         lo += if k { l } else { 0 };
     }
@@ -885,12 +939,13 @@ pub(crate) fn prefix_block_walk<E: Element>(
     let boundary_block = boundary / BLOCK;
     let end = blocks.end.min(block_max.len());
     let mut cum = 0u64;
+    let mut buf = [0.0f32; BLOCK];
     for (b, &bmax) in block_max.iter().enumerate().take(end).skip(blocks.start) {
         let range = b * BLOCK..((b + 1) * BLOCK).min(logits.len());
-        let (xs, ws) = (&logits[range.clone()], &w[range]);
         if bmax < xb {
             continue; // no token of the block reaches the boundary's logit
         }
+        let (xs, ws) = (widen(&logits[range.clone()], &mut buf), &w[range]);
         // Ties with the boundary's logit are kept below its id and dropped above it.
         let m = match b.cmp(&boundary_block) {
             core::cmp::Ordering::Less => kept_mass(xs, ws, |x| x >= xb),
@@ -898,8 +953,7 @@ pub(crate) fn prefix_block_walk<E: Element>(
             core::cmp::Ordering::Equal => {
                 let start = b * BLOCK;
                 let mut m = 0u64;
-                for (j, (x, &v)) in xs.iter().zip(ws).enumerate() {
-                    let x = x.to_f32();
+                for (j, (&x, &v)) in xs.iter().zip(ws).enumerate() {
                     if x > xb || (x == xb && start + j <= boundary) {
                         m += crate::weight::mass(v);
                     }
@@ -928,10 +982,12 @@ pub(crate) fn count_ranked_before<E: Element>(
 ) -> u64 {
     let id = id as usize;
     let mut count = [0u32; MAX_LANES];
+    let mut buf = [0.0f32; BLOCK];
     for (b, block) in logits.chunks(BLOCK).enumerate() {
         if !block_max.is_empty() && block_max[b] < x {
             continue;
         }
+        let block = widen(block, &mut buf);
         for (c, chunk) in block.chunks(MAX_LANES).enumerate() {
             let start = b * BLOCK + c * MAX_LANES;
             let word = if mask.is_empty() {
@@ -939,15 +995,15 @@ pub(crate) fn count_ranked_before<E: Element>(
             } else {
                 mask[start / 32]
             };
-            match <&[E; MAX_LANES]>::try_from(chunk) {
+            match <&[f32; MAX_LANES]>::try_from(chunk) {
                 // Below `id`, an equal logit ranks before; above it, only a higher one.
                 Ok(full) if start + MAX_LANES <= id => {
                     lanes_before(full, word, |v| v >= x, &mut count)
                 }
                 Ok(full) if start > id => lanes_before(full, word, |v| v > x, &mut count),
                 _ => {
-                    for (l, v) in chunk.iter().enumerate() {
-                        let (i, v) = (start + l, v.to_f32());
+                    for (l, &v) in chunk.iter().enumerate() {
+                        let i = start + l;
                         if (word >> l) & 1 != 0 && (v > x || (v == x && i < id)) {
                             count[l] += 1;
                         }
@@ -962,15 +1018,15 @@ pub(crate) fn count_ranked_before<E: Element>(
 /// One full chunk of [`count_ranked_before`]: counts the tokens `word` allows that pass
 /// `before`.
 #[inline(always)]
-fn lanes_before<E: Element>(
-    chunk: &[E; MAX_LANES],
+fn lanes_before(
+    chunk: &[f32; MAX_LANES],
     word: u32,
     before: impl Fn(f32) -> bool,
     count: &mut [u32; MAX_LANES],
 ) {
     for l in 0..MAX_LANES {
         // All ones where the token is allowed and ranked before.
-        let keep = lane_mask(word, l) & 0u32.wrapping_sub(before(chunk[l].to_f32()) as u32);
+        let keep = lane_mask(word, l) & 0u32.wrapping_sub(before(chunk[l]) as u32);
         count[l] += keep & 1;
     }
 }
@@ -980,11 +1036,13 @@ fn lanes_before<E: Element>(
 #[inline(always)]
 pub(crate) fn centered_weights_f64_sum<E: Element>(logits: &[E], max: f32, out: &mut [f32]) -> f64 {
     let mut buffer = [0.0f32; 1024];
+    let mut wide = [0.0f32; 1024];
     let mut acc = [0.0f64; SUM_LANES];
     for (xs, os) in logits.chunks(1024).zip(out.chunks_mut(1024)) {
+        let xs = widen(xs, &mut wide);
         let ws = &mut buffer[..xs.len()];
-        for ((o, w), x) in os.iter_mut().zip(ws.iter_mut()).zip(xs) {
-            let z = x.to_f32() - max;
+        for ((o, w), &x) in os.iter_mut().zip(ws.iter_mut()).zip(xs) {
+            let z = x - max;
             *o = z;
             *w = exp_of_nonpositive(z);
         }
@@ -1005,8 +1063,11 @@ pub(crate) fn subtract(out: &mut [f32], l: f32) {
 #[inline(always)]
 pub(crate) fn log_softmax_write<E: Element>(logits: &[E], max: f32, log_sum: f64, out: &mut [f32]) {
     let l = log_sum as f32;
-    for (o, x) in out.iter_mut().zip(logits) {
-        *o = log_softmax_of(x.to_f32(), max, l);
+    let mut buf = [0.0f32; 1024];
+    for (xs, os) in logits.chunks(1024).zip(out.chunks_mut(1024)) {
+        for (o, &x) in os.iter_mut().zip(widen(xs, &mut buf)) {
+            *o = log_softmax_of(x, max, l);
+        }
     }
 }
 
@@ -1043,13 +1104,15 @@ pub(crate) fn scale(out: &mut [f32], scale: f64) {
 /// The first index holding exactly `value` (`logits.len()` if none), checking 64 at a time.
 #[inline(always)]
 pub(crate) fn first_equal<E: Element>(logits: &[E], value: f32) -> usize {
+    let mut buf = [0.0f32; 64];
     for (c, chunk) in logits.chunks(64).enumerate() {
+        let chunk = widen(chunk, &mut buf);
         let mut any = false;
-        for x in chunk {
-            any |= x.to_f32() == value;
+        for &x in chunk {
+            any |= x == value;
         }
         if any {
-            if let Some(i) = chunk.iter().position(|x| x.to_f32() == value) {
+            if let Some(i) = chunk.iter().position(|&x| x == value) {
                 return c * 64 + i;
             }
         }

@@ -149,6 +149,62 @@ impl SimdPath {
     }
 }
 
+/// Widens IEEE binary16 bits to f32 into `out[..xs.len()]` (`out` at least as long): with the
+/// F16C instruction where the CPU has it and the detected path is not the portable one, else
+/// with the portable selects of `element::f16_bits_to_f32`. Widening is exact, so both give the
+/// same values (a NaN stays a NaN).
+#[cfg(feature = "half")]
+pub(crate) fn widen_f16(xs: &[u16], out: &mut [f32]) {
+    let out = &mut out[..xs.len()];
+    #[cfg(target_arch = "x86_64")]
+    if uses_f16c() {
+        // SAFETY: `uses_f16c` has checked that this CPU supports AVX and F16C, the features
+        // `widen_f16_f16c` is compiled for.
+        unsafe { widen_f16_f16c(xs, out) };
+        return;
+    }
+    for (o, &x) in out.iter_mut().zip(xs) {
+        *o = crate::element::f16_bits_to_f32(x);
+    }
+}
+
+/// Whether [`widen_f16`] uses F16C: the CPU has it (with AVX), and [`SimdPath::detect`] did not
+/// choose the portable path.
+#[cfg(all(feature = "half", target_arch = "x86_64"))]
+fn uses_f16c() -> bool {
+    static F16C: AtomicU8 = AtomicU8::new(UNKNOWN);
+    match F16C.load(Ordering::Relaxed) {
+        UNKNOWN => {
+            let yes = SimdPath::detect() != SimdPath::Portable
+                && std::arch::is_x86_feature_detected!("avx")
+                && std::arch::is_x86_feature_detected!("f16c");
+            F16C.store(yes as u8, Ordering::Relaxed);
+            yes
+        }
+        v => v == 1,
+    }
+}
+
+/// [`widen_f16`] by F16C, eight at a time (`out` as long as `xs`).
+#[cfg(all(feature = "half", target_arch = "x86_64"))]
+#[target_feature(enable = "avx,f16c")]
+fn widen_f16_f16c(xs: &[u16], out: &mut [f32]) {
+    use core::arch::x86_64::{__m128i, _mm256_cvtph_ps, _mm256_storeu_ps, _mm_loadu_si128};
+    let (xc, xt) = xs.as_chunks::<8>();
+    let (oc, ot) = out.as_chunks_mut::<8>();
+    for (x, o) in xc.iter().zip(oc) {
+        // SAFETY: `x` is 8 u16 (16 bytes) and `o` 8 f32 (32 bytes), both in bounds; the load and
+        // the store are unaligned.
+        unsafe {
+            let v = _mm_loadu_si128(x.as_ptr().cast::<__m128i>());
+            _mm256_storeu_ps(o.as_mut_ptr(), _mm256_cvtph_ps(v));
+        }
+    }
+    for (o, &x) in ot.iter_mut().zip(xt) {
+        *o = crate::element::f16_bits_to_f32(x);
+    }
+}
+
 /// Defines `pub(crate) fn $name(path, args) -> ret` that runs `kernels::$name` compiled for
 /// `path`. A path the CPU lacks falls back to the portable build (same results, slower).
 ///

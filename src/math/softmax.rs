@@ -150,7 +150,8 @@ pub fn softmax_with_temperature_into<E: Element>(
 /// ```
 pub fn softmax_with_temperature<E: Element>(
     logits: &[E],
-    temperature: f32) -> Result<Vec<f32>, Error> {
+    temperature: f32,
+) -> Result<Vec<f32>, Error> {
     let mut out = vec![0.0; logits.len()];
     softmax_with_temperature_into(logits, temperature, &mut out)?;
     Ok(out)
