@@ -3,6 +3,7 @@
 use crate::{
     Candidates, Context, Distribution, Error, Logits, Sample, SamplingParams, Stage, Workspace,
 };
+use alloc::{boxed::Box, vec::Vec};
 
 /// An ordered list of [`Stage`]s. Each sees the candidates left by the one before, renormalized.
 ///

@@ -8,6 +8,7 @@
 //! nearest f32 (ties to even) as they are read, so they give what `x as f32` would; a finite
 //! value beyond the f32 range becomes `±inf` (and `+inf` is an error).
 
+use alloc::vec::Vec;
 /// A number type the crate reads logits as: `f32`, `f64`, and with the feature `half`,
 /// [`half::f16`] and [`half::bf16`]. Sealed: the kernels are written for these four.
 ///

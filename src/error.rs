@@ -226,4 +226,4 @@ impl core::hash::Hash for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}

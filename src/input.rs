@@ -1,6 +1,7 @@
 //! The input of one step: the logits, and optionally a token bitmask.
 
 use crate::element::{Element, Values};
+use alloc::vec::Vec;
 
 /// One step's logits, and optionally the token bitmask a grammar engine produced for it.
 ///

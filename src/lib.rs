@@ -127,9 +127,15 @@
 //! Changing the token drawn for a given `(seed, step, logits, params)` is a breaking change: it is
 //! pinned by `tests/value_stability.rs` and would be announced in `CHANGELOG.md` with a major
 //! version bump (a minor one before 1.0).
+#![no_std]
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
+
+extern crate alloc;
+#[cfg(any(feature = "std", test))]
+#[macro_use]
+extern crate std;
 
 #[allow(unsafe_code)]
 mod arch;
@@ -137,6 +143,8 @@ mod candidates;
 mod chain;
 mod element;
 mod error;
+#[cfg(not(any(feature = "std", test)))]
+mod float;
 mod input;
 mod llama_cpp;
 mod logprobs;

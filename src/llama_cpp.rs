@@ -15,7 +15,10 @@
 //!
 //! [`Mt19937::next_canonical_f64`]: crate::rng::Mt19937::next_canonical_f64
 
+#[cfg(not(any(feature = "std", test)))]
+use crate::float::Float as _;
 use crate::{rng::Mt19937, Distribution, Sample};
+use alloc::{boxed::Box, vec::Vec};
 
 /// llama.cpp's random stream and scan, with the scratch space the scan needs.
 #[derive(Clone, Debug)]

@@ -25,9 +25,12 @@
 //! The whole vocabulary's raw log-probabilities go into a caller's buffer with
 //! [`log_softmax_into`](crate::log_softmax_into).
 
+#[cfg(not(any(feature = "std", test)))]
+use crate::float::Float as _;
 use crate::{
     arch, element::Values, weight::Scaling, Candidates, Distribution, Logits, SimdPath, Workspace,
 };
+use alloc::vec::Vec;
 
 /// What a sampling call already knows about the raw logits, for their report.
 pub(crate) struct RawScan<'a> {

@@ -19,10 +19,13 @@
 //! # Ok::<(), logits::Error>(())
 //! ```
 
+#[cfg(not(any(feature = "std", test)))]
+use crate::float::Float as _;
 use crate::{
     rng, samplers::top_p::nucleus_target, weight, weight::Scaling, Chain, Context, Error, Logits,
     SamplingParams, Temperature,
 };
+use alloc::{vec, vec::Vec};
 
 /// Checks the input contract with the plainest possible loop.
 fn check(logits: &[f32]) -> Result<(), Error> {

@@ -12,6 +12,7 @@
 //! ([`sample_in`](Sampler::sample_in)); [`sample`](Sampler::sample) uses one the sampler keeps
 //! for itself, for the common case of a single sequence.
 
+use alloc::vec::Vec;
 use rand_core::Rng;
 
 use crate::{

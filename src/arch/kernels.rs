@@ -11,9 +11,12 @@
 
 use crate::element::{sealed::Sealed, Element};
 use crate::exp::exp_of_nonpositive;
+#[cfg(not(any(feature = "std", test)))]
+use crate::float::Float as _;
 use crate::weight::{
     mass_from_parts, mass_parts, mass_parts_biased, unbias, with_z, Scaling, SUM_LANES,
 };
+use alloc::vec::Vec;
 
 /// Tokens per block: the unit of the block maxima that later passes skip by. Each block ends in
 /// a horizontal reduction, so fewer, longer blocks cost the validating pass less.

@@ -9,7 +9,8 @@
 //! library's correctly rounded `fmaf`. Every reduction has a fixed layout, so all paths give
 //! bit-identical results; the tests check that on every path this CPU has.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU8, Ordering};
 
 use crate::{
     element::{each_values, Element, Values},
@@ -38,6 +39,35 @@ pub enum SimdPath {
     Avx2,
     /// x86-64 with AVX-512 (F, BW, DQ, VL).
     Avx512,
+}
+
+/// Whether this CPU has the x86-64 feature `$f`: detected at run time with `std`, else whether
+/// the build enables it (`-C target-feature` or `-C target-cpu`).
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+macro_rules! has {
+    ($f:tt) => {
+        std::arch::is_x86_feature_detected!($f)
+    };
+}
+#[cfg(all(target_arch = "x86_64", not(feature = "std")))]
+macro_rules! has {
+    ($f:tt) => {
+        cfg!(target_feature = $f)
+    };
+}
+
+/// The path the environment variable `LOGITS_SIMD_PATH` names, if any (never without `std`).
+fn named_by_environment() -> Option<SimdPath> {
+    #[cfg(feature = "std")]
+    {
+        std::env::var("LOGITS_SIMD_PATH")
+            .ok()
+            .and_then(|name| SimdPath::from_name(&name))
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        None
+    }
 }
 
 const UNKNOWN: u8 = u8::MAX;
@@ -71,9 +101,7 @@ impl SimdPath {
                     .rev()
                     .find(|p| p.is_available())
                     .unwrap_or(SimdPath::Portable);
-                let chosen = std::env::var("LOGITS_SIMD_PATH")
-                    .ok()
-                    .and_then(|name| SimdPath::from_name(&name))
+                let chosen = named_by_environment()
                     .filter(|p| p.is_available())
                     .unwrap_or(best);
                 DETECTED.store(chosen as u8, Ordering::Relaxed);
@@ -118,17 +146,14 @@ impl SimdPath {
         match self {
             SimdPath::Portable => true,
             #[cfg(target_arch = "x86_64")]
-            SimdPath::Avx2 => {
-                std::arch::is_x86_feature_detected!("avx2")
-                    && std::arch::is_x86_feature_detected!("fma")
-            }
+            SimdPath::Avx2 => has!("avx2") && has!("fma"),
             #[cfg(target_arch = "x86_64")]
             SimdPath::Avx512 => {
-                std::arch::is_x86_feature_detected!("avx512f")
-                    && std::arch::is_x86_feature_detected!("avx512bw")
-                    && std::arch::is_x86_feature_detected!("avx512dq")
-                    && std::arch::is_x86_feature_detected!("avx512vl")
-                    && std::arch::is_x86_feature_detected!("fma")
+                has!("avx512f")
+                    && has!("avx512bw")
+                    && has!("avx512dq")
+                    && has!("avx512vl")
+                    && has!("fma")
             }
             #[cfg(not(target_arch = "x86_64"))]
             _ => false,
@@ -175,9 +200,7 @@ fn uses_f16c() -> bool {
     static F16C: AtomicU8 = AtomicU8::new(UNKNOWN);
     match F16C.load(Ordering::Relaxed) {
         UNKNOWN => {
-            let yes = SimdPath::detect() != SimdPath::Portable
-                && std::arch::is_x86_feature_detected!("avx")
-                && std::arch::is_x86_feature_detected!("f16c");
+            let yes = SimdPath::detect() != SimdPath::Portable && has!("avx") && has!("f16c");
             F16C.store(yes as u8, Ordering::Relaxed);
             yes
         }

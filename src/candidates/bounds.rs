@@ -1,6 +1,8 @@
 //! Thresholds: the candidates whose weight, or logit, is at or above a bound.
 
 use super::{Candidates, Set, View, STORED_RATIO_MIN};
+#[cfg(not(any(feature = "std", test)))]
+use crate::float::Float as _;
 use crate::{
     arch,
     weight::{mass, MASS_ONE},

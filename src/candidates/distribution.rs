@@ -1,6 +1,8 @@
 //! The final distribution of a candidate set, and the draw.
 
 use super::{ids_of, in_set, len_of, rank::rank_le, self_mass, view::View, Set, Workspace};
+#[cfg(not(any(feature = "std", test)))]
+use crate::float::Float as _;
 use crate::{
     arch,
     arch::kernels::{BLOCK, MASS_CHUNK, ZERO_MASS_BELOW},

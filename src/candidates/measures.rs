@@ -4,12 +4,15 @@
 //! fixed order, so that every path and the reference give the same bits.
 
 use super::{rank::rank_le, Candidates, Set, View, STORED_RATIO_MIN};
+#[cfg(not(any(feature = "std", test)))]
+use crate::float::Float as _;
 use crate::{
     arch,
     math::moments,
     weight::{mass, Scaling},
     SimdPath,
 };
+use alloc::vec::Vec;
 
 impl Candidates<'_> {
     /// The candidates' total mass (each weight as `round(w · 2^40)`, see

@@ -41,6 +41,7 @@
 //! lives in a caller-owned [`Workspace`], so a loop that reuses it allocates nothing once it has
 //! grown to the vocabulary size.
 
+use alloc::vec::Vec;
 mod bounds;
 mod distribution;
 mod exclude;

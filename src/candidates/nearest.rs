@@ -6,6 +6,7 @@
 //! search repeats inside that bin until a few candidates, or only equal distances, are left;
 //! those are sorted.
 
+use alloc::vec::Vec;
 use core::cmp::Ordering;
 
 use super::{rank::rank_key, Candidates, Set, View};

@@ -13,6 +13,7 @@ use super::{
     Candidates, Set,
 };
 use crate::{arch, arch::kernels::MASS_CHUNK, samplers::top_p::nucleus_target, weight::mass};
+use alloc::vec::Vec;
 
 /// Top-p first examines the tokens of the `TOP_P_PREFIX` best blocks (by maximum, and at most a
 /// quarter of the blocks, so the threshold stays selective) before falling back to a histogram.

@@ -1,6 +1,7 @@
 //! Rank order: logit descending, exact ties by the lower token id, and integer keys that sort in
 //! that order.
 
+use alloc::vec::Vec;
 use core::cmp::Ordering;
 
 use super::view::View;

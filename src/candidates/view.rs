@@ -11,6 +11,7 @@ use crate::{
     element::Values,
     SimdPath,
 };
+use alloc::vec::Vec;
 
 /// The edited logits of one candidate set: a list of `(id, value)`, a bit per token saying
 /// which are edited (what the kernels read: 1/32 of the logits' size), and a small hash table

@@ -1,5 +1,6 @@
 //! The vocabulary-sized working memory of the candidate set.
 
+use alloc::vec::Vec;
 /// Working memory for [`Candidates`](crate::Candidates), reused from call to call.
 ///
 /// It grows to a few times the vocabulary size on first use and is never shrunk, so sampling in

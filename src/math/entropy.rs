@@ -5,6 +5,8 @@
 //! probability. It ranges from 0 (one token) to `ln n` (uniform over `n` unmasked tokens), and
 //! never decreases as `T` grows.
 
+#[cfg(not(any(feature = "std", test)))]
+use crate::float::Float as _;
 use crate::{math::scan::scan_max, Element, Error, SimdPath, Temperature};
 
 /// Entropy (nats) of a distribution given as non-negative weights, normalized by their sum.

@@ -29,6 +29,8 @@
 //! range); `-inf` gives `0`. The maximum error against the exactly rounded `e^x` over
 //! `[-87, 0]` is stated and tested in `tests/exp.rs`.
 
+#[cfg(not(any(feature = "std", test)))]
+use crate::float::Float as _;
 /// Arguments below this give exactly 0.
 ///
 /// ```

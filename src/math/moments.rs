@@ -9,6 +9,8 @@
 //! Samuelson's inequality, `(max - mean) / σ <= sqrt(n - 1)`), so at 262,144 tokens `σ²` keeps
 //! more than 30 of f64's 53 bits.
 
+#[cfg(not(any(feature = "std", test)))]
+use crate::float::Float as _;
 use crate::{
     arch::kernels::MOMENT_LANES,
     weight::{reduce_lanes, Scaling},

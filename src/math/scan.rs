@@ -1,6 +1,7 @@
 //! The input contract, checked in the same pass that finds the maximum.
 
 use crate::{arch, arch::kernels::ScanOut, element::Values, Error, SimdPath};
+use alloc::vec::Vec;
 
 /// What one validating pass over the logits learns.
 #[derive(Clone, Copy, Debug, PartialEq)]

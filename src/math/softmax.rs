@@ -12,12 +12,15 @@
 //! f64. `-inf` logits are masks: probability exactly 0, log-probability `-inf`; any other logit
 //! has a finite log-probability (at least `f32::MIN`).
 
+#[cfg(not(any(feature = "std", test)))]
+use crate::float::Float as _;
 use crate::{
     arch,
     math::scan::{same_len, scan, scan_max},
     weight::Scaling,
     Element, Error, SimdPath, Temperature,
 };
+use alloc::{vec, vec::Vec};
 
 /// Writes `softmax(logits)` into `out` (temperature 1).
 ///

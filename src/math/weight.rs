@@ -19,6 +19,8 @@
 //! tokens are accepted, so a total mass (at most `MAX_LOGITS · 2^40 < 2^64`) fits in a `u64`.
 
 use crate::exp::{exp_nonpositive, exp_of_nonpositive};
+#[cfg(not(any(feature = "std", test)))]
+use crate::float::Float as _;
 
 /// The mass of the top token: `2^40`.
 ///
@@ -283,6 +285,7 @@ pub(crate) fn reduce_lanes<const N: usize>(mut acc: [f64; N]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec::Vec;
 
     fn check(w: f32) {
         let (hi, lo) = mass_parts(w);

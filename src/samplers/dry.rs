@@ -72,6 +72,7 @@
 //! context, and always reads the whole context (prompt included). Hugging Face and vLLM have no
 //! DRY. llama.cpp's default chain runs DRY after the penalties and before top-k.
 
+use alloc::vec::Vec;
 use core::cell::RefCell;
 use core::fmt;
 
@@ -540,7 +541,7 @@ impl Stage for Dry {
                 break;
             }
         }
-        let mut best = std::collections::BTreeMap::<u32, usize>::new();
+        let mut best = alloc::collections::BTreeMap::<u32, usize>::new();
         for j in 0..m.saturating_sub(1) {
             // n_j: w[j - k] == w[m - 1 - k] for every k < n_j.
             let mut n = 0;
@@ -836,9 +837,7 @@ mod tests {
             assert_eq!(name(Dry::new(0.8, b, 2, Window::All)), "dry_base");
         }
         assert_eq!(
-            Dry::new(-1.0, 1.75, 2, Window::All)
-                .unwrap_err()
-                .to_string(),
+            alloc::string::ToString::to_string(&Dry::new(-1.0, 1.75, 2, Window::All).unwrap_err()),
             "dry_multiplier must be a finite number >= 0 (0 = off), got -1"
         );
         for (m, b) in [(0.0, 1.0), (f32::MAX, f32::MAX), (1e-45, 1.0)] {

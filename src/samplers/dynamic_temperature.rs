@@ -26,6 +26,8 @@
 //! `dynatemp_exponent` (default 1); koboldcpp's `dynatemp_range` is the same `δ`. Hugging Face
 //! and vLLM have no dynamic temperature.
 
+#[cfg(not(any(feature = "std", test)))]
+use crate::float::Float as _;
 use crate::{reference, samplers::Context, Candidates, Error, Stage, Temperature};
 
 /// A validated dynamic temperature: base `t >= 0`, range `δ >= 0` and exponent `e >= 0`, all
@@ -144,6 +146,7 @@ impl Stage for DynamicTemperature {
 mod tests {
     use super::*;
     use crate::Workspace;
+    use alloc::vec::Vec;
 
     /// The temperature the stage applies to `x`, and the kept ids.
     fn run(x: &[f32], d: DynamicTemperature) -> (f32, Vec<u32>) {

@@ -131,6 +131,7 @@ impl Stage for Epsilon {
 mod tests {
     use super::*;
     use crate::{Temperature, Workspace};
+    use alloc::vec::Vec;
 
     fn kept(x: &[f32], t: f32, e: Epsilon) -> Vec<u32> {
         let mut workspace = Workspace::new();

@@ -22,6 +22,8 @@
 //! 2e-3) and keeps the ties of the last token kept through `min_tokens_to_keep`; `min_keep` here
 //! keeps exactly `min_keep`. llama.cpp and vLLM have no eta sampling.
 
+#[cfg(not(any(feature = "std", test)))]
+use crate::float::Float as _;
 use crate::{reference, samplers::Context, Candidates, Error, Stage};
 
 /// A validated eta cutoff `ε` in `[0, 1)`; `0` disables the filter.
@@ -136,6 +138,7 @@ impl Stage for Eta {
 mod tests {
     use super::*;
     use crate::Workspace;
+    use alloc::vec::Vec;
 
     fn kept(x: &[f32], e: Eta) -> Vec<u32> {
         let mut workspace = Workspace::new();

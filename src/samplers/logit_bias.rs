@@ -14,6 +14,7 @@
 //! **Order.** Engines apply it first, before penalties and truncation (llama.cpp, vLLM).
 
 use crate::{reference, samplers::Context, Candidates, Error, Stage};
+use alloc::vec::Vec;
 
 /// A sparse additive bias, validated once.
 ///

@@ -18,6 +18,7 @@
 //! probabilities; all are inclusive. vLLM requires `[0, 1]`.
 
 use crate::{reference, samplers::Context, Candidates, Error, Stage, Temperature, Workspace};
+use alloc::vec::Vec;
 
 /// A validated min-p parameter in `[0, 1]`; `0` disables the filter.
 ///

@@ -31,9 +31,12 @@
 //! candidate. Its `m` is 100, as [`Mirostat::new`] sets. Hugging Face and vLLM have no
 //! mirostat.
 
+#[cfg(not(any(feature = "std", test)))]
+use crate::float::Float as _;
 use crate::{
     epsilon::weight_bound, reference, samplers::Context, Candidates, Error, Sample, Stage,
 };
+use alloc::vec::Vec;
 
 /// The most candidates version 1 reads for its estimate.
 pub const MAX_M: usize = 256;

@@ -43,6 +43,7 @@
 //! [`Epsilon`]: epsilon::Epsilon
 //! [`Eta`]: eta::Eta
 
+use alloc::boxed::Box;
 use core::fmt;
 
 use crate::{reference, rng, Candidates, Sample};
@@ -211,7 +212,12 @@ impl Context {
 /// `len` logits uniform in `[lo, lo + width)` from a 64-bit LCG `state`: the samplers' unit
 /// tests' data.
 #[cfg(test)]
-pub(crate) fn uniform_logits(state: &mut u64, len: usize, lo: f32, width: f32) -> Vec<f32> {
+pub(crate) fn uniform_logits(
+    state: &mut u64,
+    len: usize,
+    lo: f32,
+    width: f32,
+) -> alloc::vec::Vec<f32> {
     (0..len)
         .map(|_| {
             *state = state

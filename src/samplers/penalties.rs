@@ -29,6 +29,7 @@
 //! (OpenAI and vLLM accept `[-2, 2]`; negative values encourage repetition).
 
 use crate::{reference, samplers::Context, Candidates, Error, Stage};
+use alloc::vec::Vec;
 
 /// Which accepted tokens the penalties count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -9,6 +9,7 @@
 //! [`Error::AllMasked`](crate::Error::AllMasked).
 
 use crate::{reference, samplers::Context, Candidates, Stage};
+use alloc::vec::Vec;
 
 /// Keeps only the listed tokens.
 ///

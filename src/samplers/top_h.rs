@@ -21,7 +21,10 @@
 //! `n`-th place in no defined order; here they are ranked by id. Its `min_tokens_to_keep` is
 //! `min_keep` here (at least that many of the ranking). llama.cpp and vLLM have no top-h.
 
+#[cfg(not(any(feature = "std", test)))]
+use crate::float::Float as _;
 use crate::{reference, samplers::Context, Candidates, Error, Stage};
+use alloc::vec::Vec;
 
 /// How many of the most probable candidates top-h reads.
 pub const TOP_N: usize = 100;

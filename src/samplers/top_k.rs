@@ -14,6 +14,7 @@
 //! Hugging Face and vLLM keep every token tied with the k-th (`k = 0`, and vLLM's `-1`, disable).
 
 use crate::{reference, samplers::Context, Candidates, Error, Stage, Workspace};
+use alloc::vec::Vec;
 
 /// A top-k parameter. Every `k` is valid; `0` disables the filter.
 ///

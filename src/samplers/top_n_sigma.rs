@@ -26,6 +26,7 @@
 //! top-n-sigma.
 
 use crate::{reference, samplers::Context, Candidates, Error, Stage, Workspace};
+use alloc::vec::Vec;
 
 /// A validated top-n-sigma parameter: a finite `n >= 0`; `0` disables the filter.
 ///

@@ -14,7 +14,10 @@
 //! at an exact boundary; Hugging Face removes tokens whose ascending cumulative mass is
 //! `<= 1 - p`; vLLM requires `p` in `(0, 1]`.
 
+#[cfg(not(any(feature = "std", test)))]
+use crate::float::Float as _;
 use crate::{reference, samplers::Context, Candidates, Error, Stage, Temperature, Workspace};
+use alloc::vec::Vec;
 
 /// Relative slack of the top-p comparison: `2^-20`.
 ///

@@ -31,6 +31,8 @@
 //! `0 < p < 1`. vLLM has no typical sampling. Equal distances are ordered by rank here; the
 //! engines' sorts leave them in no defined order.
 
+#[cfg(not(any(feature = "std", test)))]
+use crate::float::Float as _;
 use crate::{reference, samplers::Context, top_p::nucleus_target, Candidates, Error, Stage};
 
 /// Where the typical prefix ends.
@@ -198,6 +200,7 @@ impl Stage for Typical {
 mod tests {
     use super::*;
     use crate::Workspace;
+    use alloc::vec::Vec;
 
     fn kept(x: &[f32], t: Typical) -> Vec<u32> {
         let mut workspace = Workspace::new();

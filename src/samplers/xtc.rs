@@ -163,6 +163,7 @@ impl Stage for Xtc {
 mod tests {
     use super::*;
     use crate::{Temperature, Workspace};
+    use alloc::vec::Vec;
 
     fn kept(x: &[f32], t: f32, xtc: Xtc) -> Vec<u32> {
         let mut workspace = Workspace::new();
