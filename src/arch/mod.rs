@@ -142,6 +142,11 @@ impl SimdPath {
     /// let available: Vec<_> = logits::SimdPath::ALL.into_iter().filter(|p| p.is_available()).collect();
     /// assert!(available.contains(&logits::SimdPath::Portable));
     /// ```
+    // Without `std`, `has!` is a constant: some expressions fold.
+    #[cfg_attr(
+        not(feature = "std"),
+        allow(clippy::nonminimal_bool, clippy::overly_complex_bool_expr)
+    )]
     pub fn is_available(self) -> bool {
         match self {
             SimdPath::Portable => true,
@@ -196,6 +201,10 @@ pub(crate) fn widen_f16(xs: &[u16], out: &mut [f32]) {
 /// Whether [`widen_f16`] uses F16C: the CPU has it (with AVX), and [`SimdPath::detect`] did not
 /// choose the portable path.
 #[cfg(all(feature = "half", target_arch = "x86_64"))]
+#[cfg_attr(
+    not(feature = "std"),
+    allow(clippy::nonminimal_bool, clippy::overly_complex_bool_expr)
+)]
 fn uses_f16c() -> bool {
     static F16C: AtomicU8 = AtomicU8::new(UNKNOWN);
     match F16C.load(Ordering::Relaxed) {
