@@ -145,7 +145,11 @@ impl SimdPath {
     // Without `std`, `has!` is a constant: some expressions fold.
     #[cfg_attr(
         not(feature = "std"),
-        allow(clippy::nonminimal_bool, clippy::overly_complex_bool_expr)
+        allow(
+            clippy::nonminimal_bool,
+            clippy::overly_complex_bool_expr,
+            clippy::eq_op
+        )
     )]
     pub fn is_available(self) -> bool {
         match self {
@@ -203,7 +207,11 @@ pub(crate) fn widen_f16(xs: &[u16], out: &mut [f32]) {
 #[cfg(all(feature = "half", target_arch = "x86_64"))]
 #[cfg_attr(
     not(feature = "std"),
-    allow(clippy::nonminimal_bool, clippy::overly_complex_bool_expr)
+    allow(
+        clippy::nonminimal_bool,
+        clippy::overly_complex_bool_expr,
+        clippy::eq_op
+    )
 )]
 fn uses_f16c() -> bool {
     static F16C: AtomicU8 = AtomicU8::new(UNKNOWN);
