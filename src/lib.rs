@@ -140,6 +140,7 @@ mod input;
 mod llama_cpp;
 mod logprobs;
 pub mod math;
+mod params;
 mod presets;
 pub mod reference;
 pub mod rng;
@@ -157,8 +158,9 @@ pub use math::{
     argmax, entropy, entropy_of_logits, exp, log_softmax, log_softmax_into, logsumexp, softmax,
     softmax_into, softmax_with_temperature, softmax_with_temperature_into, weight, MAX_LOGITS,
 };
+pub use params::SamplingParams;
 pub use presets::Preset;
-pub use sampler::{Sampler, SamplingParams};
+pub use sampler::Sampler;
 pub use samplers::dry::Dry;
 pub use samplers::dynamic_temperature::DynamicTemperature;
 pub use samplers::epsilon::{self, Epsilon};
