@@ -127,6 +127,12 @@ pub enum Error {
         /// The preset's engine (`"vLLM"`).
         preset: &'static str,
     },
+    /// A request gave as text what only token ids can express here (DRY's sequence breakers
+    /// as strings): the caller must tokenize it first; this crate has no tokenizer.
+    UntokenizedText {
+        /// The field (`"dry_sequence_breakers"`).
+        name: &'static str,
+    },
 }
 
 impl fmt::Display for Error {
@@ -187,6 +193,10 @@ impl fmt::Display for Error {
                 f,
                 "{name} is not supported by the {preset} preset (the engine has no such sampler): leave it at its default"
             ),
+            Error::UntokenizedText { name } => write!(
+                f,
+                "{name} holds strings, which must be tokenized into token id sequences first (this crate has no tokenizer)"
+            ),
         }
     }
 }
@@ -216,11 +226,13 @@ impl Error {
             } => (14, expected as u64, found as u64),
             Error::ImpossibleDraft { position, token } => (15, position as u64, u64::from(token)),
             Error::UnsupportedParameter { .. } => (16, 0, 0),
+            Error::UntokenizedText { .. } => (17, 0, 0),
         };
         match *self {
             Error::InvalidParameter { name, expected, .. } => (variant, a, b, name, expected),
             Error::DraftMismatch { what, .. } => (variant, a, b, what, ""),
             Error::UnsupportedParameter { name, preset } => (variant, a, b, name, preset),
+            Error::UntokenizedText { name } => (variant, a, b, name, ""),
             _ => (variant, a, b, "", ""),
         }
     }

@@ -143,6 +143,8 @@ pub mod math;
 mod params;
 mod presets;
 pub mod reference;
+#[cfg(feature = "serde")]
+pub mod request;
 pub mod rng;
 mod sampler;
 pub mod samplers;
@@ -160,6 +162,8 @@ pub use math::{
 };
 pub use params::SamplingParams;
 pub use presets::Preset;
+#[cfg(feature = "serde")]
+pub use request::{Policy, RequestParams};
 pub use sampler::Sampler;
 pub use samplers::dry::Dry;
 pub use samplers::dynamic_temperature::DynamicTemperature;
