@@ -191,9 +191,10 @@ impl Stages {
         let epsilon = Epsilon::new(params.epsilon_cutoff)?.min_keep(keep);
         let eta = Eta::new(params.eta_cutoff)?.min_keep(keep);
         // Top-h has no "off" value of its own: 0, outside its range, stands for it.
-        let top_h = match params.top_h {
-            a if a == 0.0 => None,
-            a => Some(TopH::new(a)?.min_keep(keep)),
+        let top_h = if params.top_h == 0.0 {
+            None
+        } else {
+            Some(TopH::new(params.top_h)?.min_keep(keep))
         };
         let mirostat: Option<Box<dyn Stage>> = match params.mirostat {
             0 => {

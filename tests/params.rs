@@ -20,7 +20,7 @@ fn names(chain: &Chain) -> Vec<&'static str> {
 /// The logits of step `step`: LM-like over a small vocabulary, so that tokens repeat (DRY and
 /// the penalties then act), and a larger one.
 fn logits_at(n: usize, step: u64) -> Vec<f32> {
-    if step % 2 == 0 {
+    if step.is_multiple_of(2) {
         common::lm_like(n, step + 1)
     } else {
         common::flat(n, step + 1)
