@@ -553,3 +553,64 @@ fn typical_rule_per_engine() {
     assert_eq!(kept(Preset::LlamaCpp), [0, 1, 2]);
     assert_eq!(kept(Preset::Standard), [0, 1, 2]);
 }
+
+/// Every preset with all the samplers it reads switched on, at real vocabulary sizes, after a
+/// history of accepted tokens: the chain's kept set equals the oracle's.
+#[test]
+fn all_fields_against_the_oracle_at_vocabulary_sizes() {
+    let all = SamplingParams::default()
+        .temperature(0.9)
+        .top_k(200)
+        .top_p(0.97)
+        .min_p(0.01)
+        .min_keep(2)
+        .repetition_penalty(1.2)
+        .frequency_penalty(0.1)
+        .penalty_window(Window::Last(32))
+        .logit_bias([(0, 3.0), (5, f32::NEG_INFINITY)])
+        .typical_p(0.95)
+        .top_n_sigma(3.0)
+        .xtc(1.0, 0.05)
+        .epsilon_cutoff(1e-5)
+        .eta_cutoff(1e-5)
+        .top_h(0.95)
+        .dynatemp(0.4, 1.0)
+        .dry(0.8, 1.75, 2, Window::Last(64))
+        .dry_sequence_breakers([vec![7u32]]);
+    let llama = all.clone().epsilon_cutoff(0.0).eta_cutoff(0.0).top_h(0.0);
+    let hf = all
+        .clone()
+        .top_n_sigma(0.0)
+        .xtc(0.0, 0.1)
+        .dynatemp(0.0, 1.0)
+        .dry(0.0, 1.75, 2, Window::All);
+    let cases = [
+        (Preset::Standard, all.clone()),
+        (Preset::Standard, all.clone().mirostat(1, 5.0, 0.1)),
+        (Preset::LlamaCpp, llama.clone()),
+        (Preset::LlamaCpp, llama.mirostat(2, 5.0, 0.1)),
+        (Preset::HuggingFace, hf),
+    ];
+    for n in [300usize, 5000, 50_257] {
+        for x in [
+            common::lm_like(n, 11),
+            common::flat(n, 12),
+            common::ties(n, 13),
+        ] {
+            for (preset, p) in &cases {
+                let mut chain = preset.chain(p).unwrap();
+                // A history with a repeat, so that the penalties and DRY act.
+                for t in [1u32, 2, 3, 4, 1, 2, 3] {
+                    chain.accept(t);
+                }
+                let context = Context::new(4, 9);
+                let oracle = reference::masses_of_chain(&x, &chain, &context).unwrap();
+                let mut w = Workspace::new();
+                let d = chain.distribution(&x, &mut w, &context).unwrap();
+                let ids: Vec<u32> = d.ids().collect();
+                let want: Vec<u32> = oracle.iter().map(|&(id, _)| id).collect();
+                assert_eq!(ids, want, "{preset:?} n {n}: {:?}", names(&chain));
+            }
+        }
+    }
+}

@@ -110,8 +110,10 @@ pub struct RequestParams {
 #[non_exhaustive]
 pub enum Policy {
     /// OpenAI's documented limits: `temperature` in `[0, 2]`, `presence_penalty` and
-    /// `frequency_penalty` in `[-2, 2]`, `logit_bias` values in `[-100, 100]`,
-    /// `top_logprobs` at most 20.
+    /// `frequency_penalty` in `[-2, 2]`, `logit_bias` values in `[-100, 100]` (so no `false`
+    /// ban), at most 20 top log-probabilities (chat's `top_logprobs`; the legacy completions'
+    /// own limit of 5 on an integer `logprobs` is not applied, as the two forms are one field
+    /// once read).
     OpenAi,
     /// vLLM's `SamplingParams` checks: `temperature` in `[0, 2]`, `presence_penalty` and
     /// `frequency_penalty` in `[-2, 2]`, `top_p` in `(0, 1]`, at most 20 logprobs (its default
