@@ -71,8 +71,9 @@ impl Chain {
     }
 
     /// The chain that `params` describe ([`Preset::Standard`](crate::Preset::Standard)):
-    /// logit bias, penalties, temperature, then top-k, top-p and min-p (the Hugging Face order),
-    /// each left out when its parameter disables it.
+    /// logit bias, penalties, DRY, top-n-sigma, temperature, then top-h, top-k, top-p, min-p,
+    /// typical, epsilon and eta (the Hugging Face order), XTC and mirostat, each left out when
+    /// its parameter disables it.
     ///
     /// Errors: [`Error::InvalidTemperature`], [`Error::InvalidTopP`], [`Error::InvalidMinP`],
     /// [`Error::InvalidParameter`].

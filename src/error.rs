@@ -119,6 +119,20 @@ pub enum Error {
         /// The draft token.
         token: u32,
     },
+    /// A parameter switches on a sampler that the [`Preset`](crate::Preset)'s engine does not
+    /// have (`typical_p` for vLLM, ...): refused rather than silently ignored.
+    UnsupportedParameter {
+        /// The parameter, as engines name it (`"typical_p"`).
+        name: &'static str,
+        /// The preset's engine (`"vLLM"`).
+        preset: &'static str,
+    },
+    /// A request gave as text what only token ids can express here (DRY's sequence breakers
+    /// as strings): the caller must tokenize it first; this crate has no tokenizer.
+    UntokenizedText {
+        /// The field (`"dry_sequence_breakers"`).
+        name: &'static str,
+    },
 }
 
 impl fmt::Display for Error {
@@ -175,6 +189,14 @@ impl fmt::Display for Error {
                 f,
                 "draft token {token} at position {position} has probability 0 under the draft distribution"
             ),
+            Error::UnsupportedParameter { name, preset } => write!(
+                f,
+                "{name} is not supported by the {preset} preset (the engine has no such sampler): leave it at its default"
+            ),
+            Error::UntokenizedText { name } => write!(
+                f,
+                "{name} holds strings, which must be tokenized into token id sequences first (this crate has no tokenizer)"
+            ),
         }
     }
 }
@@ -203,10 +225,14 @@ impl Error {
                 expected, found, ..
             } => (14, expected as u64, found as u64),
             Error::ImpossibleDraft { position, token } => (15, position as u64, u64::from(token)),
+            Error::UnsupportedParameter { .. } => (16, 0, 0),
+            Error::UntokenizedText { .. } => (17, 0, 0),
         };
         match *self {
             Error::InvalidParameter { name, expected, .. } => (variant, a, b, name, expected),
             Error::DraftMismatch { what, .. } => (variant, a, b, what, ""),
+            Error::UnsupportedParameter { name, preset } => (variant, a, b, name, preset),
+            Error::UntokenizedText { name } => (variant, a, b, name, ""),
             _ => (variant, a, b, "", ""),
         }
     }

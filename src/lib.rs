@@ -13,12 +13,15 @@
 //!    temperature; total mass, entropy, moments); a [`Distribution`] then gives probabilities and
 //!    [draws](Distribution::draw) from a random word. Its memory is a [`Workspace`].
 //! 3. **Samplers** ([`samplers`]): one file each — [`Temperature`], [`TopK`], [`TopP`],
-//!    [`MinP`] — each a [`Stage`] with its parameters, fast path, reference twin and tests. Your
-//!    own stage implements the same trait.
+//!    [`MinP`], [`Typical`], [`TopNSigma`], [`Xtc`], [`Epsilon`], [`Eta`], [`TopH`],
+//!    [`DynamicTemperature`], [`Mirostat`], [`Dry`], ... — each a [`Stage`] with its parameters,
+//!    fast path, reference twin and tests. Your own stage implements the same trait.
 //! 4. **The chain and the sampler**: a [`Chain`] is an ordered list of stages, in any order;
 //!    a [`Sampler`] holds one sequence's chain, seed and step, built from [`SamplingParams`]
-//!    (`temperature`, `top_k`, `top_p`, `min_p`, `seed`, as in OpenAI / vLLM requests) or from a
-//!    chain.
+//!    (`temperature`, `top_k`, `top_p`, `min_p`, `seed`, ... every sampler's fields, named as
+//!    the engines' requests name them; [`Preset`] puts them in an engine's order) or from a
+//!    chain. With the `serde` feature, `RequestParams` (module `request`) reads them from an
+//!    OpenAI, vLLM or llama.cpp request body, with errors that name the field.
 //! 5. **Speculative decoding** ([`speculative`]): accepting or replacing a draft model's tokens
 //!    so that the output is distributed exactly as the target's samples
 //!    ([`Sampler::verify_drafts_in`]).
@@ -87,8 +90,8 @@
 //! | [min-p](mod@min_p) | every token with `p_i >= min_p · p_max` | inclusive | `min_p = 0` |
 //!
 //! **Order.** A [`Sampler`] built from [`SamplingParams`] applies temperature first, then top-k,
-//! top-p and min-p, each on the renormalized survivors of the one before: the Hugging Face /
-//! vLLM convention. llama.cpp's default chain applies temperature *last*, after truncation, so
+//! top-p and min-p (and the other samplers, where [`Preset::Standard`] puts them), each on the
+//! renormalized survivors of the one before: the Hugging Face / vLLM convention. llama.cpp's default chain applies temperature *last*, after truncation, so
 //! with `T != 1` it keeps a different set for the same `top_p` and `min_p`. Any other order is
 //! a [`Chain`]:
 //!
@@ -149,8 +152,11 @@ mod input;
 mod llama_cpp;
 mod logprobs;
 pub mod math;
+mod params;
 mod presets;
 pub mod reference;
+#[cfg(feature = "serde")]
+pub mod request;
 pub mod rng;
 mod sampler;
 pub mod samplers;
@@ -167,8 +173,11 @@ pub use math::{
     argmax, entropy, entropy_of_logits, exp, log_softmax, log_softmax_into, logsumexp, softmax,
     softmax_into, softmax_with_temperature, softmax_with_temperature_into, weight, MAX_LOGITS,
 };
+pub use params::SamplingParams;
 pub use presets::Preset;
-pub use sampler::{Sampler, SamplingParams};
+#[cfg(feature = "serde")]
+pub use request::{Policy, RequestParams};
+pub use sampler::Sampler;
 pub use samplers::dry::Dry;
 pub use samplers::dynamic_temperature::DynamicTemperature;
 pub use samplers::epsilon::{self, Epsilon};

@@ -16,6 +16,8 @@
 //! [`Mt19937::next_canonical_f64`]: crate::rng::Mt19937::next_canonical_f64
 
 #[cfg(not(any(feature = "std", test)))]
+#[allow(unused_imports)]
+// unused when a dependency links std, which brings the inherent methods
 use crate::float::Float as _;
 use crate::{rng::Mt19937, Distribution, Sample};
 use alloc::{boxed::Box, vec::Vec};

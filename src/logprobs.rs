@@ -26,6 +26,8 @@
 //! [`log_softmax_into`](crate::log_softmax_into).
 
 #[cfg(not(any(feature = "std", test)))]
+#[allow(unused_imports)]
+// unused when a dependency links std, which brings the inherent methods
 use crate::float::Float as _;
 use crate::{
     arch, element::Values, weight::Scaling, Candidates, Distribution, Logits, SimdPath, Workspace,

@@ -20,6 +20,8 @@
 //! ```
 
 #[cfg(not(any(feature = "std", test)))]
+#[allow(unused_imports)]
+// unused when a dependency links std, which brings the inherent methods
 use crate::float::Float as _;
 use crate::{
     rng, samplers::top_p::nucleus_target, weight, weight::Scaling, Chain, Context, Error, Logits,

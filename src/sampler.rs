@@ -12,205 +12,13 @@
 //! ([`sample_in`](Sampler::sample_in)); [`sample`](Sampler::sample) uses one the sampler keeps
 //! for itself, for the common case of a single sequence.
 
-use alloc::vec::Vec;
 use rand_core::Rng;
 
 use crate::{
     llama_cpp::LlamaCppDraw, logprobs::RawScan, rng, speculative, speculative::Verification,
     Candidates, Chain, Context, Distribution, Error, Logits, LogprobSource, Logprobs, Sample,
-    SimdPath, Window, Workspace,
+    SamplingParams, SimdPath, Workspace,
 };
-
-/// Sampling parameters, named and ranged as in OpenAI / vLLM requests.
-///
-/// | field | range | default | meaning |
-/// |---|---|---|---|
-/// | `temperature` | finite, `>= 0` | 1.0 | `0` = greedy argmax; OpenAI/vLLM accept `[0, 2]` |
-/// | `top_k` | any `usize` | 0 | keep the `k` highest logits; `0` disables (vLLM's `-1`) |
-/// | `top_p` | `[0, 1]` | 1.0 | nucleus mass; `1` disables, `0` keeps one token |
-/// | `min_p` | `[0, 1]` | 0.0 | keep `p_i >= min_p · p_max`; `0` disables |
-/// | `seed` | any `u64` | 0 | the random stream (see [`rng`](crate::rng)) |
-/// | `repetition_penalty` | finite, `> 0` | 1.0 | divide a seen token's positive logit, multiply a negative one ([`Penalties`](crate::Penalties)); `1` disables |
-/// | `frequency_penalty` | finite | 0.0 | subtract `count · f` from a seen token's logit; OpenAI/vLLM accept `[-2, 2]` |
-/// | `presence_penalty` | finite | 0.0 | subtract `p` from a seen token's logit; OpenAI/vLLM accept `[-2, 2]` |
-/// | `penalty_window` | [`Window`](crate::Window) | `All` | which accepted tokens the penalties count (llama.cpp: `Last(64)`) |
-/// | `logit_bias` | `(id, bias)` pairs, finite or `-inf` | none | added to the logits ([`LogitBias`](crate::LogitBias)); OpenAI documents `[-100, 100]` |
-/// | `min_keep` | any `usize` | 0 | top-k, top-p and min-p keep at least this many tokens (llama.cpp's `min_keep`, Hugging Face's `min_tokens_to_keep`) |
-///
-/// Built with a setter per field, so that new fields can be added without breaking a caller:
-///
-/// ```
-/// use logits::SamplingParams;
-/// let p = SamplingParams::default().temperature(0.8).top_p(0.95).seed(42);
-/// assert_eq!((p.temperature, p.top_k), (0.8, 0));
-/// ```
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct SamplingParams {
-    /// Softmax temperature; `0` = greedy.
-    pub temperature: f32,
-    /// Top-k; `0` = disabled.
-    pub top_k: usize,
-    /// Top-p (nucleus); `1` = disabled.
-    pub top_p: f32,
-    /// Min-p; `0` = disabled.
-    pub min_p: f32,
-    /// Seed of the sampler's own random stream.
-    pub seed: u64,
-    /// Repetition penalty; `1` = disabled.
-    pub repetition_penalty: f32,
-    /// Frequency penalty; `0` = disabled.
-    pub frequency_penalty: f32,
-    /// Presence penalty; `0` = disabled.
-    pub presence_penalty: f32,
-    /// The accepted tokens the penalties count.
-    pub penalty_window: Window,
-    /// Additive logit bias, `(token id, bias)`.
-    pub logit_bias: Vec<(u32, f32)>,
-    /// The fewest tokens top-k, top-p and min-p keep; `0` and `1` change nothing.
-    pub min_keep: usize,
-}
-
-impl Default for SamplingParams {
-    fn default() -> Self {
-        SamplingParams {
-            temperature: 1.0,
-            top_k: 0,
-            top_p: 1.0,
-            min_p: 0.0,
-            seed: 0,
-            repetition_penalty: 1.0,
-            frequency_penalty: 0.0,
-            presence_penalty: 0.0,
-            penalty_window: Window::All,
-            logit_bias: Vec::new(),
-            min_keep: 0,
-        }
-    }
-}
-
-impl SamplingParams {
-    /// The defaults: `T = 1`, nothing truncated, seed 0.
-    ///
-    /// ```
-    /// assert_eq!(logits::SamplingParams::new(), logits::SamplingParams::default());
-    /// ```
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// With `temperature` set.
-    ///
-    /// ```
-    /// assert_eq!(logits::SamplingParams::new().temperature(0.0).temperature, 0.0);
-    /// ```
-    pub fn temperature(mut self, temperature: f32) -> Self {
-        self.temperature = temperature;
-        self
-    }
-
-    /// With `top_k` set.
-    ///
-    /// ```
-    /// assert_eq!(logits::SamplingParams::new().top_k(40).top_k, 40);
-    /// ```
-    pub fn top_k(mut self, top_k: usize) -> Self {
-        self.top_k = top_k;
-        self
-    }
-
-    /// With `top_p` set.
-    ///
-    /// ```
-    /// assert_eq!(logits::SamplingParams::new().top_p(0.9).top_p, 0.9);
-    /// ```
-    pub fn top_p(mut self, top_p: f32) -> Self {
-        self.top_p = top_p;
-        self
-    }
-
-    /// With `min_p` set.
-    ///
-    /// ```
-    /// assert_eq!(logits::SamplingParams::new().min_p(0.05).min_p, 0.05);
-    /// ```
-    pub fn min_p(mut self, min_p: f32) -> Self {
-        self.min_p = min_p;
-        self
-    }
-
-    /// With `seed` set.
-    ///
-    /// ```
-    /// assert_eq!(logits::SamplingParams::new().seed(7).seed, 7);
-    /// ```
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
-
-    /// With `repetition_penalty` set.
-    ///
-    /// ```
-    /// assert_eq!(logits::SamplingParams::new().repetition_penalty(1.1).repetition_penalty, 1.1);
-    /// ```
-    pub fn repetition_penalty(mut self, penalty: f32) -> Self {
-        self.repetition_penalty = penalty;
-        self
-    }
-
-    /// With `frequency_penalty` set.
-    ///
-    /// ```
-    /// assert_eq!(logits::SamplingParams::new().frequency_penalty(0.5).frequency_penalty, 0.5);
-    /// ```
-    pub fn frequency_penalty(mut self, penalty: f32) -> Self {
-        self.frequency_penalty = penalty;
-        self
-    }
-
-    /// With `presence_penalty` set.
-    ///
-    /// ```
-    /// assert_eq!(logits::SamplingParams::new().presence_penalty(0.5).presence_penalty, 0.5);
-    /// ```
-    pub fn presence_penalty(mut self, penalty: f32) -> Self {
-        self.presence_penalty = penalty;
-        self
-    }
-
-    /// With `penalty_window` set.
-    ///
-    /// ```
-    /// use logits::{SamplingParams, Window};
-    /// assert_eq!(SamplingParams::new().penalty_window(Window::Last(64)).penalty_window, Window::Last(64));
-    /// ```
-    pub fn penalty_window(mut self, window: Window) -> Self {
-        self.penalty_window = window;
-        self
-    }
-
-    /// With `logit_bias` set.
-    ///
-    /// ```
-    /// let p = logits::SamplingParams::new().logit_bias([(42, -100.0)]);
-    /// assert_eq!(p.logit_bias, vec![(42, -100.0)]);
-    /// ```
-    pub fn logit_bias(mut self, bias: impl IntoIterator<Item = (u32, f32)>) -> Self {
-        self.logit_bias = bias.into_iter().collect();
-        self
-    }
-
-    /// With `min_keep` set.
-    ///
-    /// ```
-    /// assert_eq!(logits::SamplingParams::new().min_keep(3).min_keep, 3);
-    /// ```
-    pub fn min_keep(mut self, min_keep: usize) -> Self {
-        self.min_keep = min_keep;
-        self
-    }
-}
 
 /// A seeded token sampler for one sequence. Build it once per sequence; call
 /// [`sample`](Sampler::sample) (or [`sample_in`](Sampler::sample_in)) per token.
@@ -263,9 +71,11 @@ impl Clone for Sampler {
 }
 
 impl Sampler {
-    /// Validates `params` and builds their chain ([`Chain::from_params`]).
+    /// Validates `params` and builds their chain ([`Chain::from_params`],
+    /// [`Preset::Standard`](crate::Preset::Standard)).
     ///
-    /// Errors: [`Error::InvalidTemperature`], [`Error::InvalidTopP`], [`Error::InvalidMinP`].
+    /// Errors: [`Error::InvalidTemperature`], [`Error::InvalidTopP`], [`Error::InvalidMinP`],
+    /// [`Error::InvalidParameter`] naming any other field.
     ///
     /// ```
     /// use logits::{Error, Sampler, SamplingParams};
@@ -318,10 +128,12 @@ impl Sampler {
     /// and this crate decides exactly; exactly tied logits among the candidates (llama.cpp's
     /// `std::partial_sort` leaves their order unspecified, here the lower id comes first); a
     /// llama.cpp whose `dist` does not draw when one candidate is left (older than its backend
-    /// sampling change of 2026); a C library whose `expf` rounds otherwise than glibc's; and
-    /// anything llama.cpp's chain has that these parameters do not (DRY, XTC, typical,
-    /// top-n-sigma, dynamic temperature, the model's suppressed tokens). [`set_step`](Self::set_step)
-    /// restarts the stream and takes `step` draws.
+    /// sampling change of 2026); a C library whose `expf` rounds otherwise than glibc's; XTC
+    /// and mirostat, which draw from their own `std::mt19937` in llama.cpp (here XTC decides
+    /// with its stage's word and mirostat's token is the chain's draw); typical, which leaves
+    /// llama.cpp's array in typicality order; and the model's suppressed tokens, which are not
+    /// in these parameters. [`set_step`](Self::set_step) restarts the stream and takes `step`
+    /// draws.
     ///
     /// Errors: the parameters' validation.
     ///
@@ -336,8 +148,8 @@ impl Sampler {
     pub fn llama_cpp(params: &SamplingParams) -> Result<Self, Error> {
         let chain = crate::Preset::LlamaCpp.chain(params)?;
         let mut s = Sampler::from_chain(chain, params.seed);
-        // llama.cpp's array is sorted once top-k or top-p has run.
-        let sorted = params.top_k > 0 || params.top_p < 1.0;
+        // llama.cpp's array is sorted once top-k or top-p has run (they do not run with mirostat).
+        let sorted = params.mirostat == 0 && (params.top_k > 0 || params.top_p < 1.0);
         s.llama_cpp = Some(LlamaCppDraw::new(params.seed as u32, sorted));
         Ok(s)
     }

@@ -12,6 +12,8 @@
 use crate::element::{sealed::Sealed, Element};
 use crate::exp::exp_of_nonpositive;
 #[cfg(not(any(feature = "std", test)))]
+#[allow(unused_imports)]
+// unused when a dependency links std, which brings the inherent methods
 use crate::float::Float as _;
 use crate::weight::{
     mass_from_parts, mass_parts, mass_parts_biased, unbias, with_z, Scaling, SUM_LANES,

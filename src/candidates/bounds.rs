@@ -2,6 +2,8 @@
 
 use super::{Candidates, Set, View, STORED_RATIO_MIN};
 #[cfg(not(any(feature = "std", test)))]
+#[allow(unused_imports)]
+// unused when a dependency links std, which brings the inherent methods
 use crate::float::Float as _;
 use crate::{
     arch,

@@ -2,6 +2,8 @@
 
 use super::{ids_of, in_set, len_of, rank::rank_le, self_mass, view::View, Set, Workspace};
 #[cfg(not(any(feature = "std", test)))]
+#[allow(unused_imports)]
+// unused when a dependency links std, which brings the inherent methods
 use crate::float::Float as _;
 use crate::{
     arch,

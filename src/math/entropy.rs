@@ -6,6 +6,8 @@
 //! never decreases as `T` grows.
 
 #[cfg(not(any(feature = "std", test)))]
+#[allow(unused_imports)]
+// unused when a dependency links std, which brings the inherent methods
 use crate::float::Float as _;
 use crate::{math::scan::scan_max, Element, Error, SimdPath, Temperature};
 

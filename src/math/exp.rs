@@ -30,6 +30,8 @@
 //! `[-87, 0]` is stated and tested in `tests/exp.rs`.
 
 #[cfg(not(any(feature = "std", test)))]
+#[allow(unused_imports)]
+// unused when a dependency links std, which brings the inherent methods
 use crate::float::Float as _;
 /// Arguments below this give exactly 0.
 ///

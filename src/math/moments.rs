@@ -10,6 +10,8 @@
 //! more than 30 of f64's 53 bits.
 
 #[cfg(not(any(feature = "std", test)))]
+#[allow(unused_imports)]
+// unused when a dependency links std, which brings the inherent methods
 use crate::float::Float as _;
 use crate::{
     arch::kernels::MOMENT_LANES,

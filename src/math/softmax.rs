@@ -13,6 +13,8 @@
 //! has a finite log-probability (at least `f32::MIN`).
 
 #[cfg(not(any(feature = "std", test)))]
+#[allow(unused_imports)]
+// unused when a dependency links std, which brings the inherent methods
 use crate::float::Float as _;
 use crate::{
     arch,

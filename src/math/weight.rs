@@ -20,6 +20,8 @@
 
 use crate::exp::{exp_nonpositive, exp_of_nonpositive};
 #[cfg(not(any(feature = "std", test)))]
+#[allow(unused_imports)]
+// unused when a dependency links std, which brings the inherent methods
 use crate::float::Float as _;
 
 /// The mass of the top token: `2^40`.

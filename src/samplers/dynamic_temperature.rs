@@ -27,6 +27,8 @@
 //! and vLLM have no dynamic temperature.
 
 #[cfg(not(any(feature = "std", test)))]
+#[allow(unused_imports)]
+// unused when a dependency links std, which brings the inherent methods
 use crate::float::Float as _;
 use crate::{reference, samplers::Context, Candidates, Error, Stage, Temperature};
 

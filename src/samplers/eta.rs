@@ -23,6 +23,8 @@
 //! keeps exactly `min_keep`. llama.cpp and vLLM have no eta sampling.
 
 #[cfg(not(any(feature = "std", test)))]
+#[allow(unused_imports)]
+// unused when a dependency links std, which brings the inherent methods
 use crate::float::Float as _;
 use crate::{reference, samplers::Context, Candidates, Error, Stage};
 

@@ -32,6 +32,8 @@
 //! mirostat.
 
 #[cfg(not(any(feature = "std", test)))]
+#[allow(unused_imports)]
+// unused when a dependency links std, which brings the inherent methods
 use crate::float::Float as _;
 use crate::{
     epsilon::weight_bound, reference, samplers::Context, Candidates, Error, Sample, Stage,

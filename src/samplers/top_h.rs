@@ -22,6 +22,8 @@
 //! `min_keep` here (at least that many of the ranking). llama.cpp and vLLM have no top-h.
 
 #[cfg(not(any(feature = "std", test)))]
+#[allow(unused_imports)]
+// unused when a dependency links std, which brings the inherent methods
 use crate::float::Float as _;
 use crate::{reference, samplers::Context, Candidates, Error, Stage};
 use alloc::vec::Vec;

@@ -15,6 +15,8 @@
 //! `<= 1 - p`; vLLM requires `p` in `(0, 1]`.
 
 #[cfg(not(any(feature = "std", test)))]
+#[allow(unused_imports)]
+// unused when a dependency links std, which brings the inherent methods
 use crate::float::Float as _;
 use crate::{reference, samplers::Context, Candidates, Error, Stage, Temperature, Workspace};
 use alloc::vec::Vec;

@@ -32,6 +32,8 @@
 //! engines' sorts leave them in no defined order.
 
 #[cfg(not(any(feature = "std", test)))]
+#[allow(unused_imports)]
+// unused when a dependency links std, which brings the inherent methods
 use crate::float::Float as _;
 use crate::{reference, samplers::Context, top_p::nucleus_target, Candidates, Error, Stage};
 
