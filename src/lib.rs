@@ -133,6 +133,7 @@
 
 #[allow(unsafe_code)]
 mod arch;
+pub mod batch;
 mod candidates;
 mod chain;
 mod error;

@@ -404,6 +404,27 @@ impl Sampler {
         }
     }
 
+    /// Sizes what the sampler keeps for `vocabulary` tokens and a sequence of `tokens` accepted
+    /// tokens, so that no call on at most `vocabulary` logits allocates afterwards, for at
+    /// least `tokens` steps: its own workspace ([`Workspace::reserve`]; pass `vocabulary = 0`
+    /// if you sample with [`sample_in`](Sampler::sample_in) and a workspace of your own) and
+    /// its stages' state ([`Chain::reserve`]). A clone starts with an empty workspace.
+    ///
+    /// ```
+    /// use logits::{Sampler, SamplingParams, Window};
+    /// let params = SamplingParams::default().repetition_penalty(1.1).penalty_window(Window::All);
+    /// let mut s = Sampler::new(params)?;
+    /// s.reserve(32_000, 8192);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn reserve(&mut self, vocabulary: usize, tokens: usize) {
+        self.workspace.reserve(vocabulary);
+        self.chain.reserve(tokens);
+        if let Some(l) = &mut self.llama_cpp {
+            l.reserve(vocabulary);
+        }
+    }
+
     /// Runs the per-logit loops on `path` instead of the best one detected. Every path gives
     /// identical results; this exists for tests and benchmarks.
     ///
