@@ -447,8 +447,11 @@ fn nothing_allocates_from_the_first_call_once_sized() {
         let mut lp20 = Logprobs::with_capacity(20);
         let mut lp_all = Logprobs::with_capacity(n);
         let mut log_probs = vec![0.0f32; n];
-        for (name, mut s) in every_sampler(n) {
+        for (i, (name, mut s)) in every_sampler(n).into_iter().enumerate() {
             s.reserve(n, TOKENS);
+            // Whole-vocabulary reports sort every token: at 128,256 tokens, for every fourth
+            // sampler only, to keep the test quick.
+            let whole = n < 100_000 || i % 4 == 0;
             let (mut acc, mut ok) = (0u64, 0usize);
             let count = allocations_of(|| {
                 for shape in &shapes {
@@ -459,6 +462,9 @@ fn nothing_allocates_from_the_first_call_once_sized() {
                         acc += d.iter().map(|(id, _)| u64::from(id)).sum::<u64>();
                     }
                     for (k, (top_n, source)) in requests.into_iter().enumerate() {
+                        if top_n == usize::MAX && !whole {
+                            continue;
+                        }
                         let lp = if top_n == 20 { &mut lp20 } else { &mut lp_all };
                         results[k + 1] =
                             s.sample_in_with_logprobs(x, top_n, source, &mut workspace, lp);
