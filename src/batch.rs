@@ -66,7 +66,7 @@ impl<'a> Rows<'a> {
         if vocabulary == 0 {
             return Err(Error::EmptyLogits);
         }
-        if values.len() % vocabulary != 0 {
+        if !values.len().is_multiple_of(vocabulary) {
             return Err(Error::LengthMismatch {
                 expected: values.len().div_ceil(vocabulary) * vocabulary,
                 found: values.len(),
