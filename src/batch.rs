@@ -13,7 +13,7 @@
 //! word of step `k` is [`rng::word`](crate::rng::word)`(seed, k)`, a counter, not a shared
 //! stream). So a batch gives the same tokens whatever the order of its rows, however it is split
 //! into smaller batches or merged with others, and, with the `rayon` feature
-//! ([`par_sample_batch`]), whatever the number of threads.
+//! (`par_sample_batch`), whatever the number of threads.
 //!
 //! **Errors.** A shape error of the batch itself (rows that do not divide the slice, a sampler
 //! or output count other than the number of rows, a mask slice of the wrong length) is returned
