@@ -1,6 +1,10 @@
 //! After the first call at a vocabulary size, sampling allocates nothing: a counting global
-//! allocator watches 100 further calls of every chain, and sequences sharing one workspace.
-//! (The allocator is process-wide: it counts only the allocations of the thread that asked.)
+//! allocator watches 100 further calls of every chain, and sequences sharing one workspace. And
+//! the guarantee: in a workspace sized up front (`Workspace::with_vocabulary`), with the
+//! sequence's state and the reports sized (`Sampler::reserve`, `Logprobs::with_capacity`),
+//! nothing allocates from the very first call, over every stage, shape of logits, report,
+//! verification and batch. (The allocator is process-wide: it counts only the allocations of
+//! the thread that asked.)
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

@@ -2,8 +2,10 @@
 
 /// Working memory for [`Candidates`](crate::Candidates), reused from call to call.
 ///
-/// It grows to a few times the vocabulary size on first use and is never shrunk, so sampling in
-/// a loop with the same `Workspace` allocates nothing once it has grown. It holds nothing that
+/// It grows as calls need it and is never shrunk, so sampling in a loop with the same
+/// `Workspace` soon stops allocating; [`with_vocabulary`](Self::with_vocabulary) sizes it up
+/// front, so that no call allocates, from the first (the README's allocation guarantee; the
+/// bounds are on [`reserve`](Self::reserve)). It holds nothing that
 /// outlives a call: one workspace per thread serves every sequence that thread samples (a
 /// [`Sampler`](crate::Sampler) holds only its sequence's state), so 256 sequences on one
 /// thread need one workspace, not 256.
@@ -122,7 +124,9 @@ impl Workspace {
     /// | mass buckets, distance bins | 2,033 and 1,024 | fixed |
     /// | edits | `n` entries, `ceil(n / 64)` bit words, a table of `max(64, 2^ceil(log2 2n))` slots | a token is listed once however often it is edited; the table is kept at most half full |
     ///
-    /// That is about 70 bytes a token, 9 MB for 128,256 tokens.
+    /// That is about 150 bytes a token (20 MB for 128,256 tokens), 72 of them the distance
+    /// entries that only [`keep_nearest`](crate::Candidates::keep_nearest) (typical sampling)
+    /// fills. A clone holds the same contents, not the same capacity: reserve it again.
     ///
     /// ```
     /// let mut workspace = logits::Workspace::new();
