@@ -193,7 +193,8 @@ pub fn sample_batch(
 }
 
 /// [`sample_batch`], reporting each row's log-probabilities in `logprobs[i]` as
-/// [`Sampler::sample_in_with_logprobs`] does (a row that fails leaves its report unchanged).
+/// [`Sampler::sample_in_with_logprobs`] does (a row that fails leaves the token, values, rank
+/// and top list of its report as they were).
 ///
 /// Errors, before any row is sampled: [`Error::LengthMismatch`] when `samplers`, `logprobs` or
 /// `out` does not hold one entry per row.
