@@ -590,3 +590,21 @@ fn verification_and_batches_allocate_nothing_once_sized() {
         assert!(out.iter().any(|r| r.is_ok()));
     }
 }
+
+/// A window as long as `usize::MAX` is accepted (only its first `2^17` tokens are allocated up
+/// front), samples, and reserves for the tokens asked, not for the window.
+#[test]
+fn an_unbounded_last_window_is_built_and_reserved_lazily() {
+    let p = Penalties::new(1.3, 0.0, 0.0, Window::Last(usize::MAX)).unwrap();
+    let d = Dry::new(0.8, 1.75, 2, Window::Last(usize::MAX)).unwrap();
+    let mut s = Sampler::from_chain(Chain::new().then(p).then(d), 1);
+    s.reserve(300, 64);
+    let mut workspace = Workspace::with_vocabulary(300);
+    let x = zipf(300, 1.0);
+    let count = allocations_of(|| {
+        for _ in 0..64 {
+            assert!(s.sample_in(&x, &mut workspace).unwrap().token < 300);
+        }
+    });
+    assert_eq!(count, 0);
+}
