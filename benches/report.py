@@ -9,6 +9,8 @@ decide a verdict:
 
     for r in r1 r2 r3; do cargo bench --bench sampling -- --save-baseline $r; done
     python3 benches/report.py r1 r2 r3
+
+The batch rows (64 rows, sequential against 2 threads) need `--features rayon`.
 """
 import json
 import os
@@ -62,8 +64,9 @@ CHAIN_ROWS = [
 ]
 
 
-def median_ns(size, bench, run="new"):
-    path = os.path.join(ROOT, f"n{size}", bench, run, "estimates.json")
+def median_ns(size, bench, run="new", group=False):
+    """The median of `bench` in group `n{size}` (or in group `size` itself, with `group`)."""
+    path = os.path.join(ROOT, size if group else f"n{size}", bench, run, "estimates.json")
     with open(path) as f:
         return json.load(f)["median"]["point_estimate"]
 
@@ -122,6 +125,21 @@ def main():
             print(f"| {label} | {fmt(middle(times))} | {ratio:.2f}x | {added} | {times_base} |")
     except FileNotFoundError:
         print("(no chain rows in this run)")
+    # Batches (`--features rayon`): 64 rows at 128,256 tokens, one core against two.
+    try:
+        seq = middle([median_ns("batch", "batch64_sequential", r, group=True) for r in runs])
+        par = middle([median_ns("batch", "batch64_rayon2", r, group=True) for r in runs])
+        speedup = seq / par
+        mark = "" if speedup >= 1.8 else " ✗"
+        print(f"\nBatch of 64 rows of {CHAIN_SIZE:,} tokens, default chain (T 1.0, draw):\n")
+        print("| work | time | per row | speed-up (target >= 1.8x) |")
+        print("|---|---|---|---|")
+        print(f"| sequential, one workspace | {fmt(seq)} | {fmt(seq / 64)} | |")
+        print(f"| par_sample_batch, 2 threads | {fmt(par)} | {fmt(par / 64)} | {speedup:.2f}x{mark} |")
+        if speedup < 1.8:
+            missed.append(f"batch speed-up on 2 threads: {speedup:.2f}x (target 1.8x)")
+    except FileNotFoundError:
+        print("\n(no batch rows in this run: they need --features rayon)")
     if len(runs) > 1:
         print(f"\nMedians over {len(runs)} runs: {' '.join(runs)}", file=sys.stderr)
     if missed:

@@ -444,5 +444,60 @@ fn chain_rows(g: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime
     }
 }
 
-criterion_group!(benches, bench);
+/// Batches: 64 rows of 128,256 LM-like logits (one contiguous slice, as an engine holds them),
+/// each row its own sequence with the default chain (`SamplingParams::default()`, T 1.0, a
+/// draw) and its own seed, sampled one after another in one workspace (`batch64_sequential`),
+/// and with `par_sample_batch` on a 2-thread rayon pool (`batch64_rayon2`); report.py prints
+/// their ratio. These rows need the `rayon` feature:
+///
+/// `cargo bench --bench sampling --features rayon -- batch/`
+fn bench_batch(c: &mut Criterion) {
+    #[cfg(feature = "rayon")]
+    {
+        use logits::batch::{par_sample_batch, sample_batch, Rows};
+        use logits::{Error, Workspace};
+        let (rows, n) = (64, 128_256);
+        let values: Vec<f32> = (0..rows)
+            .flat_map(|r| data::lm_like(n, 100 + r as u64))
+            .collect();
+        let samplers = |offset: u64| -> Vec<Sampler> {
+            (0..rows as u64)
+                .map(|r| Sampler::new(SamplingParams::default().seed(offset + r)).unwrap())
+                .collect()
+        };
+        let batch = Rows::new(&values, n).unwrap();
+        let mut g = c.benchmark_group("batch");
+        g.warm_up_time(Duration::from_millis(500));
+        g.measurement_time(Duration::from_secs(3));
+        g.sample_size(20);
+        let mut out = vec![Err(Error::EmptyLogits); rows];
+        // The sequential and the parallel batch draw the same tokens (checked once here).
+        let (mut a, mut b) = (samplers(7), samplers(7));
+        let mut workspace = Workspace::with_vocabulary(n);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        pool.broadcast(|_| logits::batch::reserve_thread_workspace(n));
+        let mut out_b = out.clone();
+        sample_batch(&mut a, batch, &mut workspace, &mut out).unwrap();
+        pool.install(|| par_sample_batch(&mut b, batch, &mut out_b))
+            .unwrap();
+        assert!(out == out_b && out.iter().all(|r| r.is_ok()));
+        g.bench_function("batch64_sequential", |bench| {
+            bench.iter(|| sample_batch(&mut a, black_box(batch), &mut workspace, &mut out).unwrap())
+        });
+        g.bench_function("batch64_rayon2", |bench| {
+            bench.iter(|| {
+                pool.install(|| par_sample_batch(&mut b, black_box(batch), &mut out_b))
+                    .unwrap()
+            })
+        });
+        g.finish();
+    }
+    #[cfg(not(feature = "rayon"))]
+    let _ = c;
+}
+
+criterion_group!(benches, bench, bench_batch);
 criterion_main!(benches);

@@ -157,6 +157,21 @@ impl Chain {
         }
     }
 
+    /// Grows every stage's state for a sequence of `tokens` accepted tokens
+    /// ([`Stage::reserve`]).
+    ///
+    /// ```
+    /// use logits::{Chain, Penalties, Window};
+    /// let mut c = Chain::new().then(Penalties::new(1.1, 0.0, 0.0, Window::All)?);
+    /// c.reserve(4096); // 4096 tokens accepted without allocating
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn reserve(&mut self, tokens: usize) {
+        for stage in &mut self.stages {
+            stage.reserve(tokens);
+        }
+    }
+
     /// Resets every stage's state, for a new sequence.
     ///
     /// ```

@@ -25,7 +25,10 @@
 //! 5. **Speculative decoding** ([`speculative`]): accepting or replacing a draft model's tokens
 //!    so that the output is distributed exactly as the target's samples
 //!    ([`Sampler::verify_drafts_in`]).
-//! 6. **The SIMD cellar** (`arch/`): the per-logit loops, compiled for every instruction set,
+//! 6. **Batches** ([`batch`]): `B` rows of logits in one slice, each row with its own
+//!    [`Sampler`]; with the `rayon` feature, rows in parallel on the caller's pool, with the
+//!    same results whatever the thread count.
+//! 7. **The SIMD cellar** (`arch/`): the per-logit loops, compiled for every instruction set,
 //!    the only `unsafe` in the crate.
 //!
 //! [`reference`](mod@reference) is a slow, obviously correct twin of all of it, the tests' oracle.
@@ -142,6 +145,7 @@ extern crate std;
 
 #[allow(unsafe_code)]
 mod arch;
+pub mod batch;
 mod candidates;
 mod chain;
 mod element;

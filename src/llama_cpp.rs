@@ -34,6 +34,13 @@ pub(crate) struct LlamaCppDraw {
 }
 
 impl LlamaCppDraw {
+    /// Grows the scan's list to `n` candidates.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        if self.order.capacity() < n {
+            self.order.reserve_exact(n - self.order.len());
+        }
+    }
+
     pub(crate) fn new(seed: u32, sorted: bool) -> Self {
         LlamaCppDraw {
             seed,

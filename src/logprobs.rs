@@ -87,6 +87,26 @@ impl Logprobs {
         Self::default()
     }
 
+    /// An empty report with room for `n` top tokens: filling it with the `top_n` best tokens
+    /// allocates nothing while `min(top_n, vocabulary size) <= n` (for `top_n = usize::MAX`,
+    /// every token, `n` is the vocabulary size).
+    ///
+    /// ```
+    /// use logits::{LogprobSource, Logprobs, Sampler, SamplingParams};
+    /// let mut s = Sampler::new(SamplingParams::default())?;
+    /// let mut lp = Logprobs::with_capacity(20);
+    /// s.sample_with_logprobs(&[0.0; 100], 20, LogprobSource::Raw, &mut lp)?;
+    /// assert_eq!(lp.top().len(), 20);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn with_capacity(n: usize) -> Self {
+        Logprobs {
+            top: Vec::with_capacity(n),
+            ids: Vec::with_capacity(n),
+            ..Self::default()
+        }
+    }
+
     /// Where the report's values come from ([`Processed`](LogprobSource::Processed) falls back
     /// to [`Raw`](LogprobSource::Raw) for a greedy distribution).
     pub fn source(&self) -> LogprobSource {

@@ -217,6 +217,42 @@ impl Sampler {
         }
     }
 
+    /// Sizes the sequence's state for logits of at most `vocabulary` tokens and a sequence of
+    /// `tokens` accepted tokens, so that sampling with a sized workspace
+    /// ([`Workspace::with_vocabulary`]) allocates nothing for at least `tokens` steps: the
+    /// stages' state ([`Chain::reserve`]) and, for [`Sampler::llama_cpp`], its scan's list of
+    /// candidates. [`reserve_workspace`](Self::reserve_workspace) sizes the sampler's own
+    /// workspace.
+    ///
+    /// ```
+    /// use logits::{Sampler, SamplingParams, Window, Workspace};
+    /// let params = SamplingParams::default().repetition_penalty(1.1).penalty_window(Window::All);
+    /// let mut s = Sampler::new(params)?;
+    /// s.reserve(32_000, 8192);
+    /// let mut workspace = Workspace::with_vocabulary(32_000);
+    /// assert!(s.sample_in(&[0.0, 1.0], &mut workspace)?.token < 2);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn reserve(&mut self, vocabulary: usize, tokens: usize) {
+        self.chain.reserve(tokens);
+        if let Some(l) = &mut self.llama_cpp {
+            l.reserve(vocabulary);
+        }
+    }
+
+    /// Sizes the workspace of [`sample`](Self::sample), [`distribution`](Self::distribution)
+    /// and [`verify_drafts`](Self::verify_drafts) for `vocabulary` tokens
+    /// ([`Workspace::reserve`]). A clone starts with an empty workspace.
+    ///
+    /// ```
+    /// let mut s = logits::Sampler::new(Default::default())?;
+    /// s.reserve_workspace(32_000);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn reserve_workspace(&mut self, vocabulary: usize) {
+        self.workspace.reserve(vocabulary);
+    }
+
     /// Runs the per-logit loops on `path` instead of the best one detected. Every path gives
     /// identical results; this exists for tests and benchmarks.
     ///

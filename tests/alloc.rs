@@ -1,6 +1,10 @@
 //! After the first call at a vocabulary size, sampling allocates nothing: a counting global
-//! allocator watches 100 further calls of every chain, and sequences sharing one workspace.
-//! (The allocator is process-wide: it counts only the allocations of the thread that asked.)
+//! allocator watches 100 further calls of every chain, and sequences sharing one workspace. And
+//! the guarantee: in a workspace sized up front (`Workspace::with_vocabulary`), with the
+//! sequence's state and the reports sized (`Sampler::reserve`, `Logprobs::with_capacity`),
+//! nothing allocates from the very first call, over every stage, shape of logits, report,
+//! verification and batch. (The allocator is process-wide: it counts only the allocations of
+//! the thread that asked.)
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -228,4 +232,379 @@ fn dry_allocates_nothing_per_token() {
     }
     assert_eq!(count, 0, "{count} allocations (acc {acc})");
     assert!(penalized > 1000, "{penalized}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The guarantee: sized up front, nothing allocates from the very first call.
+
+use logits::batch::{sample_batch, sample_batch_with_logprobs, LogprobRequest, Rows};
+use logits::{
+    AllowedTokens, BannedTokens, Chain, DynamicTemperature, Epsilon, Error, Eta, Logits,
+    LogprobSource, Logprobs, MinP, Mirostat, MirostatV2, Penalties, Preset, Temperature, TopH,
+    TopK, TopNSigma, TopP, Typical, TypicalRule, Xtc,
+};
+
+/// Accepted tokens the stages' state is reserved for (more than any test sequence accepts).
+const TOKENS: usize = 4096;
+
+/// The shapes of one vocabulary size: `(name, logits, mask)`.
+type Shape = (&'static str, Vec<f32>, Option<Vec<u32>>);
+
+fn zipf(n: usize, s: f32) -> Vec<f32> {
+    let mut x = vec![0.0f32; n];
+    for r in 0..n {
+        x[(r * 7919) % n] = -s * ((r + 1) as f32).ln();
+    }
+    x
+}
+
+/// A mask allowing the tokens for which `allow` holds.
+fn mask(n: usize, allow: impl Fn(usize) -> bool) -> Vec<u32> {
+    let mut m = vec![0u32; n.div_ceil(32)];
+    for i in (0..n).filter(|&i| allow(i)) {
+        m[i / 32] |= 1 << (i % 32);
+    }
+    m
+}
+
+/// Peaked, flat (a nucleus of most of the vocabulary), mid-sized nuclei (Zipf exponents from 1
+/// down to 0.6), heavy ties (16 levels), bf16-rounded, `-inf` entries, and masks allowing 1%,
+/// 50% and a single token.
+fn shapes(n: usize) -> Vec<Shape> {
+    let bf16 = |x: Vec<f32>| -> Vec<f32> {
+        x.into_iter()
+            .map(|v| f32::from_bits(v.to_bits() & 0xFFFF_0000))
+            .collect()
+    };
+    let ties: Vec<f32> = (0..n)
+        .map(|i| ((i * 2_654_435_761) % 16) as f32 * 0.5)
+        .collect();
+    let mut holes = zipf(n, 1.0);
+    for v in holes.iter_mut().step_by(3) {
+        *v = f32::NEG_INFINITY;
+    }
+    if n % 3 == 1 || n == 1 {
+        holes[n - 1] = 0.0; // at least one finite logit
+    }
+    vec![
+        ("peaked", zipf(n, 1.5), None),
+        ("flat", flat(n), None),
+        ("zipf 1.0", zipf(n, 1.0), None),
+        ("zipf 0.8", zipf(n, 0.8), None),
+        ("zipf 0.6", zipf(n, 0.6), None),
+        ("ties", ties, None),
+        ("bf16", bf16(zipf(n, 0.9)), None),
+        ("-inf holes", holes, None),
+        ("mask 1%", flat(n), Some(mask(n, |i| i % 100 == 7 % n))),
+        ("mask 50%", zipf(n, 1.0), Some(mask(n, |i| i % 2 == 0))),
+        ("one allowed", zipf(n, 1.2), Some(mask(n, |i| i == n / 2))),
+    ]
+}
+
+fn logits_of(shape: &Shape) -> Logits<'_> {
+    match &shape.2 {
+        Some(m) => Logits::new(&shape.1).with_mask(m),
+        None => Logits::new(&shape.1),
+    }
+}
+
+/// Every stage alone, processors, chains, presets and llama.cpp's sampler, for `n` tokens.
+fn every_sampler(n: usize) -> Vec<(String, Sampler)> {
+    let n32 = n as u32;
+    let listed: Vec<u32> = (0..n32).step_by(7).collect();
+    let bias: Vec<(u32, f32)> = (0..n32)
+        .step_by(97)
+        .map(|i| (i, if i % 2 == 0 { 2.5 } else { f32::NEG_INFINITY }))
+        .collect();
+    let stages: Vec<(&str, Chain)> = vec![
+        (
+            "temperature",
+            Chain::new().then(Temperature::new(0.7).unwrap()),
+        ),
+        ("greedy", Chain::new().then(Temperature::new(0.0).unwrap())),
+        ("top-k 40", Chain::new().then(TopK::new(40))),
+        ("top-k 5000", Chain::new().then(TopK::new(5000))),
+        ("top-p 0.95", Chain::new().then(TopP::new(0.95).unwrap())),
+        ("top-p 0.5", Chain::new().then(TopP::new(0.5).unwrap())),
+        ("min-p", Chain::new().then(MinP::new(0.05).unwrap())),
+        ("typical", Chain::new().then(Typical::new(0.9).unwrap())),
+        (
+            "typical hf",
+            Chain::new().then(Typical::new(0.5).unwrap().rule(TypicalRule::HuggingFace)),
+        ),
+        ("xtc", Chain::new().then(Xtc::new(1.0, 0.01).unwrap())),
+        (
+            "top-n-sigma",
+            Chain::new().then(TopNSigma::new(1.0).unwrap()),
+        ),
+        ("epsilon", Chain::new().then(Epsilon::new(3e-4).unwrap())),
+        ("eta", Chain::new().then(Eta::new(3e-4).unwrap())),
+        ("top-h", Chain::new().then(TopH::new(0.4).unwrap())),
+        (
+            "dynamic temperature",
+            Chain::new().then(DynamicTemperature::new(0.8, 0.5, 1.0).unwrap()),
+        ),
+        (
+            "mirostat",
+            Chain::new().then(Mirostat::new(3.0, 0.1).unwrap()),
+        ),
+        (
+            "mirostat v2",
+            Chain::new().then(MirostatV2::new(3.0, 0.1).unwrap()),
+        ),
+        (
+            "bias",
+            Chain::new().then(LogitBias::new(bias.clone()).unwrap()),
+        ),
+        (
+            "penalties last 64",
+            Chain::new().then(Penalties::new(1.3, 0.5, 0.5, Window::Last(64)).unwrap()),
+        ),
+        (
+            "penalties all",
+            Chain::new().then(Penalties::new(1.3, 0.5, 0.5, Window::All).unwrap()),
+        ),
+        (
+            "allowed",
+            Chain::new().then(AllowedTokens::new(listed.clone())),
+        ),
+        (
+            "banned",
+            Chain::new().then(BannedTokens::new(listed.clone())),
+        ),
+        (
+            "dry last 256",
+            Chain::new().then(Dry::new(0.8, 1.75, 2, Window::Last(256)).unwrap()),
+        ),
+        (
+            "dry all",
+            Chain::new().then(
+                Dry::new(0.8, 1.75, 1, Window::All)
+                    .unwrap()
+                    .sequence_breakers([[0u32]]),
+            ),
+        ),
+        (
+            "everything",
+            Chain::new()
+                .then(LogitBias::new(bias.clone()).unwrap())
+                .then(Penalties::new(1.1, 0.2, 0.2, Window::All).unwrap())
+                .then(Dry::new(0.8, 1.75, 2, Window::All).unwrap())
+                .then(BannedTokens::new(
+                    [1, 2, 3].into_iter().filter(|&t| t < n32),
+                ))
+                .then(TopK::new(400))
+                .then(Typical::new(0.95).unwrap())
+                .then(TopP::new(0.9).unwrap())
+                .then(MinP::new(0.02).unwrap())
+                .then(Xtc::new(0.5, 0.1).unwrap())
+                .then(Temperature::new(0.8).unwrap()),
+        ),
+    ];
+    let mut all: Vec<(String, Sampler)> = stages
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, chain))| (name.to_string(), Sampler::from_chain(chain, i as u64)))
+        .collect();
+    let params = SamplingParams::default()
+        .temperature(0.8)
+        .top_k(40)
+        .top_p(0.95)
+        .min_p(0.05)
+        .repetition_penalty(1.1)
+        .frequency_penalty(0.1)
+        .logit_bias(bias)
+        .min_keep(3)
+        .seed(77);
+    for preset in [
+        Preset::Standard,
+        Preset::LlamaCpp,
+        Preset::HuggingFace,
+        Preset::Vllm,
+    ] {
+        let chain = preset.chain(&params).unwrap();
+        all.push((format!("{preset:?}"), Sampler::from_chain(chain, 5)));
+    }
+    all.push((
+        "llama.cpp sampler".into(),
+        Sampler::llama_cpp(&params).unwrap(),
+    ));
+    all.push((
+        "llama.cpp sampler, T only".into(),
+        Sampler::llama_cpp(&SamplingParams::default().temperature(0.9)).unwrap(),
+    ));
+    all
+}
+
+/// Every sampler, every shape, every kind of call, from the first call on: zero allocations.
+#[test]
+fn nothing_allocates_from_the_first_call_once_sized() {
+    let requests = [
+        (20, LogprobSource::Raw),
+        (20, LogprobSource::Processed),
+        (usize::MAX, LogprobSource::Raw),
+        (usize::MAX, LogprobSource::Processed),
+    ];
+    for n in [1usize, 7, 300, 32_000, 128_256] {
+        let shapes = shapes(n);
+        let mut workspace = Workspace::with_vocabulary(n);
+        let mut lp20 = Logprobs::with_capacity(20);
+        let mut lp_all = Logprobs::with_capacity(n);
+        let mut log_probs = vec![0.0f32; n];
+        for (i, (name, mut s)) in every_sampler(n).into_iter().enumerate() {
+            s.reserve(n, TOKENS);
+            // Whole-vocabulary reports sort every token: at 128,256 tokens, for every fourth
+            // sampler only, to keep the test quick.
+            let whole = n < 100_000 || i % 4 == 0;
+            let (mut acc, mut ok) = (0u64, 0usize);
+            let count = allocations_of(|| {
+                for shape in &shapes {
+                    let x = logits_of(shape);
+                    let mut results = [Err(Error::EmptyLogits); 5];
+                    results[0] = s.sample_in(x, &mut workspace);
+                    if let Ok(d) = s.distribution_in(x, &mut workspace) {
+                        acc += d.iter().map(|(id, _)| u64::from(id)).sum::<u64>();
+                    }
+                    for (k, (top_n, source)) in requests.into_iter().enumerate() {
+                        if top_n == usize::MAX && !whole {
+                            continue;
+                        }
+                        let lp = if top_n == 20 { &mut lp20 } else { &mut lp_all };
+                        results[k + 1] =
+                            s.sample_in_with_logprobs(x, top_n, source, &mut workspace, lp);
+                    }
+                    for t in results.into_iter().flatten() {
+                        acc += u64::from(t.token);
+                        ok += 1;
+                    }
+                    if logits::log_softmax_into(&shape.1, &mut log_probs).is_ok() {
+                        acc += log_probs[0].to_bits() as u64;
+                    }
+                }
+            });
+            assert_eq!(count, 0, "n {n}, {name}: {count} allocations (acc {acc})");
+            // (At 1 token, banning it leaves nothing.)
+            assert!(ok > 0 || n == 1, "n {n}, {name}: some calls succeed");
+        }
+    }
+}
+
+/// A sampler sized with `Sampler::reserve` samples in its own workspace without allocating.
+#[test]
+fn a_sized_sampler_allocates_nothing_in_its_own_workspace() {
+    let n = 32_000;
+    let shapes = shapes(n);
+    for (name, mut s) in every_sampler(n) {
+        s.reserve(n, TOKENS);
+        s.reserve_workspace(n);
+        let mut lp = Logprobs::with_capacity(5);
+        let count = allocations_of(|| {
+            for shape in &shapes {
+                let _ = s.sample(logits_of(shape));
+                let _ =
+                    s.sample_with_logprobs(logits_of(shape), 5, LogprobSource::Processed, &mut lp);
+                let _ = s.distribution(logits_of(shape)).map(|d| d.len());
+            }
+        });
+        assert_eq!(count, 0, "{name}: {count} allocations");
+    }
+}
+
+/// Speculative verification and the batch API, in sized workspaces, from the first call.
+#[test]
+fn verification_and_batches_allocate_nothing_once_sized() {
+    for n in [7usize, 32_000, 128_256] {
+        let shapes = shapes(n);
+        let rows: Vec<&[f32]> = shapes[..5].iter().map(|s| &s.1[..]).collect();
+        let drafts: Vec<u32> = rows[1..]
+            .iter()
+            .map(|r| logits::argmax(r).unwrap() as u32)
+            .collect();
+        let (mut tw, mut dw) = (Workspace::with_vocabulary(n), Workspace::with_vocabulary(n));
+        let batch_values: Vec<f32> = shapes.iter().flat_map(|s| s.1.iter().copied()).collect();
+        let batch_masks: Vec<u32> = shapes
+            .iter()
+            .flat_map(|s| s.2.clone().unwrap_or_else(|| mask(n, |_| true)))
+            .collect();
+        let mut batch: Vec<Sampler> = every_sampler(n)
+            .into_iter()
+            .map(|(_, s)| s)
+            .cycle()
+            .take(shapes.len())
+            .collect();
+        for s in &mut batch {
+            s.reserve(n, TOKENS);
+        }
+        let mut out = vec![Err(Error::EmptyLogits); shapes.len()];
+        let mut reports: Vec<Logprobs> = (0..shapes.len())
+            .map(|_| Logprobs::with_capacity(20))
+            .collect();
+        let mut workspace = Workspace::with_vocabulary(n);
+        for params in [
+            SamplingParams::default().temperature(0.8).top_k(40),
+            SamplingParams::default()
+                .temperature(0.7)
+                .top_p(0.9)
+                .min_p(0.05),
+        ] {
+            let mut target = Sampler::new(params.clone().seed(1)).unwrap();
+            let mut draft = Sampler::new(params.seed(2)).unwrap();
+            let count = allocations_of(|| {
+                for round in 0..5 {
+                    target.set_step(round);
+                    draft.set_step(round);
+                    let _ = target.verify_drafts_in(
+                        &rows,
+                        &mut draft,
+                        &rows[1..],
+                        &drafts,
+                        &mut tw,
+                        &mut dw,
+                    );
+                }
+            });
+            assert_eq!(count, 0, "n {n}: verification, {count} allocations");
+        }
+        let request = LogprobRequest {
+            top_n: 20,
+            source: LogprobSource::Processed,
+        };
+        let count = allocations_of(|| {
+            for _ in 0..3 {
+                let plain = Rows::new(&batch_values, n).unwrap();
+                sample_batch(&mut batch, plain, &mut workspace, &mut out).unwrap();
+                let masked = plain.with_masks(&batch_masks).unwrap();
+                sample_batch(&mut batch, masked, &mut workspace, &mut out).unwrap();
+                sample_batch_with_logprobs(
+                    &mut batch,
+                    masked,
+                    request,
+                    &mut workspace,
+                    &mut reports,
+                    &mut out,
+                )
+                .unwrap();
+            }
+        });
+        assert_eq!(count, 0, "n {n}: batches, {count} allocations");
+        assert!(out.iter().any(|r| r.is_ok()));
+    }
+}
+
+/// A window as long as `usize::MAX` is accepted (only its first `2^17` tokens are allocated up
+/// front), samples, and reserves for the tokens asked, not for the window.
+#[test]
+fn an_unbounded_last_window_is_built_and_reserved_lazily() {
+    let p = Penalties::new(1.3, 0.0, 0.0, Window::Last(usize::MAX)).unwrap();
+    let d = Dry::new(0.8, 1.75, 2, Window::Last(usize::MAX)).unwrap();
+    let mut s = Sampler::from_chain(Chain::new().then(p).then(d), 1);
+    s.reserve(300, 64);
+    let mut workspace = Workspace::with_vocabulary(300);
+    let x = zipf(300, 1.0);
+    let count = allocations_of(|| {
+        for _ in 0..64 {
+            assert!(s.sample_in(&x, &mut workspace).unwrap().token < 300);
+        }
+    });
+    assert_eq!(count, 0);
 }

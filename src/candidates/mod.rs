@@ -537,28 +537,34 @@ impl<'a> Candidates<'a> {
             return;
         }
         let set = self.set;
+        // Collected in the workspace (it may hold many more than `n`, ties at the threshold),
+        // so that `out` never holds more than `n`.
+        let mut all = core::mem::take(&mut self.s.best);
+        all.clear();
         match set {
-            Set::List => out.extend_from_slice(&self.s.ids),
+            Set::List => all.extend_from_slice(&self.s.ids),
             _ => {
-                // As `keep_top` finds them, into `out` rather than the set's list.
+                // As `keep_top` finds them, into `all` rather than the set's list.
                 let threshold = self.kth_block_max(n);
                 let s = &mut *self.s;
-                arch::collect_at_least(self.path, self.logits, &s.block_max, threshold, out);
+                arch::collect_at_least(self.path, self.logits, &s.block_max, threshold, &mut all);
                 let view = View::new(self.logits, self.mask, &s.edits);
                 let keep = |x: f32| x >= threshold && x != f32::NEG_INFINITY;
-                view.fix_collected(out, 0, keep, |_| true, &mut s.merge);
+                view.fix_collected(&mut all, 0, keep, |_| true, &mut s.merge);
                 if let Set::Prefix { boundary, .. } = set {
-                    out.retain(|&i| rank_le(view, i, boundary));
+                    all.retain(|&i| rank_le(view, i, boundary));
                 }
             }
         }
         let s = &mut *self.s;
         let view = View::new(self.logits, self.mask, &s.edits);
-        if out.len() > n {
-            out.select_nth_unstable_by(n - 1, |&a, &b| rank_cmp(view, a, b));
-            out.truncate(n);
+        if all.len() > n {
+            all.select_nth_unstable_by(n - 1, |&a, &b| rank_cmp(view, a, b));
+            all.truncate(n);
         }
-        rank::sort_by_rank(view, out, &mut s.keys);
+        rank::sort_by_rank(view, &mut all, &mut s.keys);
+        out.extend_from_slice(&all);
+        s.best = all;
     }
 
     /// Writes the `out.len()` highest-ranked candidates into `out`, best first, and returns how
@@ -721,7 +727,15 @@ impl<'a> Candidates<'a> {
                 if value > s.block_max[b] {
                     s.block_max[b] = value;
                 } else if old == s.block_max[b] {
-                    s.stale_blocks.push(b as u32);
+                    // At most one entry a block: full, it is deduplicated; still full, it
+                    // lists every block, `b` among them.
+                    if s.stale_blocks.len() >= s.block_max.len() {
+                        s.stale_blocks.sort_unstable();
+                        s.stale_blocks.dedup();
+                    }
+                    if s.stale_blocks.len() < s.block_max.len() {
+                        s.stale_blocks.push(b as u32);
+                    }
                 }
             }
             _ => {

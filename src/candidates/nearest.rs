@@ -16,7 +16,7 @@ use crate::{
 };
 
 /// Bins of one histogram pass.
-const BINS: usize = 1024;
+pub(super) const BINS: usize = 1024;
 
 /// The margins past the top candidate of the windows tried before gathering every candidate.
 const WINDOWS: [f64; 2] = [4.0, 12.0];

@@ -20,7 +20,7 @@ use alloc::vec::Vec;
 const TOP_P_PREFIX: usize = 64;
 /// Weight buckets: `w.to_bits() >> 19` (exponent and 4 mantissa bits) is at most this for
 /// `w <= 1`.
-const MAX_BUCKET: usize = (0x3F80_0000 >> 19) as usize;
+pub(super) const MAX_BUCKET: usize = (0x3F80_0000 >> 19) as usize;
 /// Top-p on a wide nucleus guesses the crossing bucket from every `SAMPLE_STRIDE`-th weight (a
 /// longer stride past `SAMPLE_MIN` samples), then checks the guess and, on the side the check
 /// points to, its neighbour (each bucket spans a factor `2^(1/16)` in weight), and if the

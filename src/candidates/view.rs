@@ -118,6 +118,16 @@ impl Edits {
         self.bits[id as usize / 64] |= 1 << (id % 64);
     }
 
+    /// Grows every buffer to what edits of `n` tokens can need: `n` entries, a bit per token,
+    /// and the largest table [`grow`](Self::grow) makes for `n` entries (kept at most half
+    /// full).
+    pub(super) fn reserve(&mut self, n: usize) {
+        super::workspace::at_least(&mut self.list, n);
+        super::workspace::at_least(&mut self.bits, n.div_ceil(64));
+        let table = n.saturating_mul(2).next_power_of_two().max(64);
+        super::workspace::at_least(&mut self.table, table);
+    }
+
     /// Doubles the table (at least 64 entries) and puts the live entries back.
     fn grow(&mut self) {
         let len = (self.table.len() * 2).max(64);

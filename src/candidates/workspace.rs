@@ -3,8 +3,10 @@
 use alloc::vec::Vec;
 /// Working memory for [`Candidates`](crate::Candidates), reused from call to call.
 ///
-/// It grows to a few times the vocabulary size on first use and is never shrunk, so sampling in
-/// a loop with the same `Workspace` allocates nothing once it has grown. It holds nothing that
+/// It grows as calls need it and is never shrunk, so sampling in a loop with the same
+/// `Workspace` soon stops allocating; [`with_vocabulary`](Self::with_vocabulary) sizes it up
+/// front, so that no call allocates, from the first (the README's allocation guarantee; the
+/// bounds are on [`reserve`](Self::reserve)). It holds nothing that
 /// outlives a call: one workspace per thread serves every sequence that thread samples (a
 /// [`Sampler`](crate::Sampler) holds only its sequence's state), so 256 sequences on one
 /// thread need one workspace, not 256.
@@ -69,6 +71,8 @@ pub struct Workspace {
     pub(super) head: Vec<u32>,
     /// Blocks whose largest logit an edit lowered, to recompute before block maxima are read.
     pub(super) stale_blocks: Vec<u32>,
+    /// The candidates [`best`](crate::Candidates::best) collects before it keeps the first `n`.
+    pub(super) best: Vec<u32>,
 }
 
 impl Workspace {
@@ -86,5 +90,85 @@ impl Workspace {
     /// ```
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A workspace sized for `vocabulary` tokens ([`reserve`](Self::reserve)): no call on logits
+    /// of at most that many tokens allocates in it, from the first one.
+    ///
+    /// ```
+    /// use logits::{Sampler, SamplingParams, Workspace};
+    /// let mut workspace = Workspace::with_vocabulary(32_000);
+    /// let mut s = Sampler::new(SamplingParams::default().top_p(0.9))?;
+    /// let x: Vec<f32> = (0..32_000).map(|i| (i % 100) as f32 / 10.0).collect();
+    /// assert!(s.sample_in(&x, &mut workspace)?.token < 32_000);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn with_vocabulary(vocabulary: usize) -> Self {
+        let mut w = Self::new();
+        w.reserve(vocabulary);
+        w
+    }
+
+    /// Grows every buffer to the largest size a call on `n` logits can need, so that no later
+    /// call on at most `n` logits allocates in this workspace, whatever the logits (peaked,
+    /// flat, tied, masked), the stages, the log-probability request or speculative
+    /// verification. Never shrinks. The bounds, with `B = ceil(n / 256)` blocks and
+    /// `C = ceil(n / 1024)` mass chunks:
+    ///
+    /// | buffers | bound | why |
+    /// |---|---|---|
+    /// | token lists (survivors, work lists, merge scratch, saved list, head, best), rank keys, gathered logits and masses, weights | `n` each | distinct token ids, or one value per token |
+    /// | distance entries (three lists) | `n` each | one per candidate |
+    /// | block maxima, their selection copy, stale blocks | `B` each | one per block (stale blocks are deduplicated when the list is full) |
+    /// | chunk masses | `C` | one per chunk |
+    /// | band sums (two lists) | `8 C` each | at most 8 edges per chunk |
+    /// | mass buckets, distance bins | 2,033 and 1,024 | fixed |
+    /// | edits | `n` entries, `ceil(n / 64)` bit words, a table of `max(64, 2^ceil(log2 2n))` slots | a token is listed once however often it is edited; the table is kept at most half full |
+    ///
+    /// That is about 150 bytes a token (20 MB for 128,256 tokens), 72 of them the distance
+    /// entries that only [`keep_nearest`](crate::Candidates::keep_nearest) (typical sampling)
+    /// fills. A clone holds the same contents, not the same capacity: reserve it again.
+    ///
+    /// ```
+    /// let mut workspace = logits::Workspace::new();
+    /// workspace.reserve(1000);
+    /// ```
+    pub fn reserve(&mut self, n: usize) {
+        use super::{nearest::BINS, nucleus::MAX_BUCKET};
+        use crate::arch::kernels::{BLOCK, MASS_CHUNK, WIDE_EDGES};
+        let (blocks, chunks) = (n.div_ceil(BLOCK), n.div_ceil(MASS_CHUNK));
+        for v in [
+            &mut self.ids,
+            &mut self.tmp,
+            &mut self.merge,
+            &mut self.saved,
+            &mut self.head,
+            &mut self.best,
+        ] {
+            at_least(v, n);
+        }
+        at_least(&mut self.stale_blocks, blocks);
+        at_least(&mut self.maxes, blocks);
+        at_least(&mut self.keys, n);
+        at_least(&mut self.list_mass, n);
+        at_least(&mut self.list_x, n);
+        at_least(&mut self.w, n);
+        at_least(&mut self.block_max, blocks);
+        at_least(&mut self.chunk_mass, chunks);
+        at_least(&mut self.chunk_kept, WIDE_EDGES * chunks);
+        at_least(&mut self.chunk_band, WIDE_EDGES * chunks);
+        at_least(&mut self.buckets, MAX_BUCKET + 1);
+        at_least(&mut self.bins, BINS);
+        for v in [&mut self.near, &mut self.near_work, &mut self.near_next] {
+            at_least(v, n);
+        }
+        self.edits.reserve(n);
+    }
+}
+
+/// Grows `v`'s capacity to at least `n` elements.
+pub(super) fn at_least<T>(v: &mut Vec<T>, n: usize) {
+    if v.capacity() < n {
+        v.reserve_exact(n - v.len());
     }
 }

@@ -579,6 +579,22 @@ impl Stage for Dry {
         self.history.clear();
         self.head = 0;
     }
+
+    /// The history, and the buffers that read it, hold at most `min(tokens, n)` tokens for a
+    /// `Last(n)` window (the first `min(n, 2^17)` allocated by [`new`](Dry::new)), and every
+    /// accepted token, `tokens`, for `All`.
+    fn reserve(&mut self, tokens: usize) {
+        use crate::samplers::penalties::grow_to;
+        let n = match self.window {
+            Window::Last(n) => tokens.min(n),
+            Window::All => tokens,
+        };
+        grow_to(&mut self.history, n);
+        let s = self.scratch.get_mut();
+        grow_to(&mut s.newest_first, n);
+        grow_to(&mut s.z, n);
+        grow_to(&mut s.found, n);
+    }
 }
 
 #[cfg(test)]

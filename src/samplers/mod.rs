@@ -131,6 +131,14 @@ pub trait Stage: StageClone + fmt::Debug + Send {
 
     /// Forgets what [`accept`](Stage::accept) learned, for a new sequence.
     fn reset(&mut self) {}
+
+    /// Grows the state [`accept`](Stage::accept) builds to what a sequence of `tokens`
+    /// accepted tokens can need, so that accepting them and applying the stage allocate
+    /// nothing (a window's history, its counts, the scratch that reads it). Stages with no
+    /// growing state ignore it; it never changes what the stage does.
+    fn reserve(&mut self, tokens: usize) {
+        let _ = tokens;
+    }
 }
 
 /// Cloning a boxed [`Stage`]; implemented for every `Stage + Clone`.

@@ -104,7 +104,7 @@ impl Penalties {
             }
         }
         let capacity = match window {
-            Window::Last(n) => n,
+            Window::Last(n) => n.min(PREALLOCATED),
             Window::All => 0,
         };
         Ok(Penalties {
@@ -214,5 +214,28 @@ impl Stage for Penalties {
         self.history.clear();
         self.head = 0;
         self.counts.clear();
+    }
+
+    /// A `Last(n)` window holds at most `n` tokens and counts (the first `min(n, 2^17)`
+    /// allocated by [`new`](Penalties::new)); an `All` window keeps no history, and one count
+    /// per distinct token accepted, at most `tokens` of them.
+    fn reserve(&mut self, tokens: usize) {
+        let n = match self.window {
+            Window::Last(n) => {
+                grow_to(&mut self.history, tokens.min(n));
+                tokens.min(n)
+            }
+            Window::All => tokens,
+        };
+        grow_to(&mut self.counts, n);
+    }
+}
+/// The largest window for which [`Penalties::new`] allocates the history up front.
+const PREALLOCATED: usize = 1 << 17;
+
+/// Grows `v`'s capacity to at least `n` elements.
+pub(crate) fn grow_to<T>(v: &mut Vec<T>, n: usize) {
+    if v.capacity() < n {
+        v.reserve_exact(n - v.len());
     }
 }
