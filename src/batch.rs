@@ -26,26 +26,30 @@
 //! each thread of the pool keeps one in a thread-local, grown on its first row and reused by
 //! every later row and batch that thread samples, never one per row or per sequence.
 
-use crate::{Error, LogprobSource, Logprobs, Sample, Sampler, Workspace};
+use crate::{
+    element::Values, Element, Error, Logits, LogprobSource, Logprobs, Sample, Sampler, Workspace,
+};
 
-/// `B` rows of `V` logits in one contiguous slice (row `i` is `values[i * V..(i + 1) * V]`),
-/// and optionally one token bitmask per row, also contiguous (see [`Logits`](crate::Logits)
-/// for the bitmask's layout).
+/// `B` rows of `V` logits in one contiguous slice (row `i` is `values[i * V..(i + 1) * V]`) of
+/// any [`Element`] type, and optionally one token bitmask per row, also contiguous (see
+/// [`Logits`] for the bitmask's layout).
 ///
 /// ```
 /// use logits::batch::Rows;
 /// let values = [0.0, 1.0, 2.0, /* row 1 */ 2.0, 1.0, 0.0];
 /// let rows = Rows::new(&values, 3)?;
 /// assert_eq!(rows.len(), 2);
-/// assert_eq!(rows.row(1).values(), &[2.0, 1.0, 0.0]);
+/// let row = rows.row(1).unwrap();
+/// assert_eq!(row.iter().collect::<Vec<f32>>(), vec![2.0, 1.0, 0.0]);
 /// // One mask word per row (3 tokens need one 32-bit word): row 0 allows tokens 0 and 1.
 /// let rows = rows.with_masks(&[0b011, 0b111])?;
-/// assert!(!rows.row(0).allows(2));
+/// assert!(!rows.row(0).unwrap().allows(2));
+/// assert!(rows.row(2).is_none());
 /// # Ok::<(), logits::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Rows<'a> {
-    values: &'a [f32],
+    values: Values<'a>,
     vocabulary: usize,
     masks: Option<&'a [u32]>,
 }
@@ -58,11 +62,11 @@ impl<'a> Rows<'a> {
     ///
     /// ```
     /// use logits::{batch::Rows, Error};
-    /// assert_eq!(Rows::new(&[0.0; 7], 3), Err(Error::LengthMismatch { expected: 9, found: 7 }));
-    /// assert_eq!(Rows::new(&[], 3)?.len(), 0);
+    /// assert_eq!(Rows::new(&[0.0f32; 7], 3), Err(Error::LengthMismatch { expected: 9, found: 7 }));
+    /// assert_eq!(Rows::new(&[] as &[f32], 3)?.len(), 0);
     /// # Ok::<(), Error>(())
     /// ```
-    pub fn new(values: &'a [f32], vocabulary: usize) -> Result<Self, Error> {
+    pub fn new<E: Element>(values: &'a [E], vocabulary: usize) -> Result<Self, Error> {
         if vocabulary == 0 {
             return Err(Error::EmptyLogits);
         }
@@ -73,7 +77,7 @@ impl<'a> Rows<'a> {
             });
         }
         Ok(Rows {
-            values,
+            values: values.into(),
             vocabulary,
             masks: None,
         })
@@ -112,14 +116,15 @@ impl<'a> Rows<'a> {
         self.vocabulary
     }
 
-    /// Row `i` (below [`len`](Self::len)) with its mask, if any.
-    ///
-    /// # Panics
-    ///
-    /// If `i >= self.len()`.
-    pub fn row(&self, i: usize) -> crate::Logits<'a> {
+    /// Row `i` with its mask, if any; `None` if `i >= self.len()`.
+    pub fn row(&self, i: usize) -> Option<Logits<'a>> {
+        (i < self.len()).then(|| self.row_below_len(i))
+    }
+
+    /// Row `i`, which must be below `len()`.
+    fn row_below_len(&self, i: usize) -> Logits<'a> {
         let v = self.vocabulary;
-        let logits = crate::Logits::new(&self.values[i * v..(i + 1) * v]);
+        let logits = Logits::from_values(self.values.slice(i * v..(i + 1) * v));
         match self.masks {
             Some(m) => {
                 let w = self.mask_words();
@@ -187,7 +192,7 @@ pub fn sample_batch(
 ) -> Result<(), Error> {
     rows.check(samplers.len(), out.len())?;
     for (i, (s, o)) in samplers.iter_mut().zip(out.iter_mut()).enumerate() {
-        *o = s.sample_in(rows.row(i), workspace);
+        *o = s.sample_in(rows.row_below_len(i), workspace);
     }
     Ok(())
 }
@@ -226,7 +231,13 @@ pub fn sample_batch_with_logprobs(
     rows.check(logprobs.len(), out.len())?;
     let rows_out = samplers.iter_mut().zip(logprobs.iter_mut()).zip(out);
     for (i, ((s, lp), o)) in rows_out.enumerate() {
-        *o = s.sample_in_with_logprobs(rows.row(i), request.top_n, request.source, workspace, lp);
+        *o = s.sample_in_with_logprobs(
+            rows.row_below_len(i),
+            request.top_n,
+            request.source,
+            workspace,
+            lp,
+        );
     }
     Ok(())
 }
@@ -291,7 +302,7 @@ mod parallel {
             .zip(out.par_iter_mut())
             .enumerate()
             .for_each(|(i, (s, o))| {
-                *o = in_thread_workspace(|w| s.sample_in(rows.row(i), w));
+                *o = in_thread_workspace(|w| s.sample_in(rows.row_below_len(i), w));
             });
         Ok(())
     }
@@ -316,7 +327,13 @@ mod parallel {
             .enumerate()
             .for_each(|(i, ((s, lp), o))| {
                 *o = in_thread_workspace(|w| {
-                    s.sample_in_with_logprobs(rows.row(i), request.top_n, request.source, w, lp)
+                    s.sample_in_with_logprobs(
+                        rows.row_below_len(i),
+                        request.top_n,
+                        request.source,
+                        w,
+                        lp,
+                    )
                 });
             });
         Ok(())
