@@ -82,6 +82,16 @@
 //! however small or large, gives a valid distribution; as `T → ∞` it tends to uniform over the
 //! unmasked tokens, and the entropy ([`entropy_of_logits`]) never decreases as `T` grows.
 //!
+//! **Seen.** The probabilities of the worked example and of a 20-token vocabulary shaped like a
+//! language model's at `T = 0` (greedy), 0.25, 0.5, 1 and 2, then the entropy of both as a
+//! function of `T`: low temperatures pile the mass onto the top token, high ones spread it
+//! towards uniform. (`cargo run --example temperature_plot` draws them into `docs/`.)
+//!
+#![doc = "<div>"]
+#![doc = include_str!("../docs/temperature_pmf.svg")]
+#![doc = include_str!("../docs/temperature_entropy.svg")]
+#![doc = "</div>"]
+//!
 //! # Samplers and their boundary rules
 //!
 //! Ranking means "logit descending, exact ties by lower token id".
