@@ -508,13 +508,45 @@ impl Sampler {
         logits: impl Into<Logits<'a>>,
         rng: &mut R,
     ) -> Result<Sample, Error> {
+        self.sample_drawing(logits.into(), || rng.next_u64())
+    }
+
+    /// Samples a token with a random word the caller made, from any generator (rand 0.8 or 0.9,
+    /// an engine's own, a hardware source): the token whose mass interval holds the word's top
+    /// bits ([`Distribution::draw`]); the word is ignored when one token has all the mass. It
+    /// accepts the token, as [`sample`](Self::sample) does; the sampler's own stream is not
+    /// touched.
+    ///
+    /// **Value stability.** The map from (logits, chain, word) to token is the one
+    /// [`sample`](Self::sample) uses, and is as stable as it is; which word comes next is your
+    /// generator's business. A generator whose words change between versions or platforms
+    /// changes the tokens with them; a counter-based one (such as [`rng::word`]) keeps them.
+    ///
+    /// ```
+    /// use logits::{Sampler, SamplingParams};
+    /// let mut s = Sampler::new(SamplingParams::default())?;
+    /// // Three equal logits: each token holds a third of the 64-bit words.
+    /// assert_eq!(s.sample_with_word(&[0.0, 0.0, 0.0], 0)?.token, 0);
+    /// assert_eq!(s.sample_with_word(&[0.0, 0.0, 0.0], u64::MAX)?.token, 2);
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn sample_with_word<'a>(
+        &mut self,
+        logits: impl Into<Logits<'a>>,
+        word: u64,
+    ) -> Result<Sample, Error> {
+        self.sample_drawing(logits.into(), || word)
+    }
+
+    /// Samples with the word `next` gives, asked for only if the draw needs randomness.
+    fn sample_drawing(
+        &mut self,
+        logits: Logits<'_>,
+        next: impl FnOnce() -> u64,
+    ) -> Result<Sample, Error> {
         let (context, workspace) = (self.context(), &mut self.workspace);
-        let d = distribution_of(&self.chain, self.path, context, logits.into(), workspace)?;
-        let word = if d.needs_randomness() {
-            rng.next_u64()
-        } else {
-            0
-        };
+        let d = distribution_of(&self.chain, self.path, context, logits, workspace)?;
+        let word = if d.needs_randomness() { next() } else { 0 };
         let sample = d.draw(word);
         self.chain.observe(&sample);
         self.chain.accept(sample.token);
