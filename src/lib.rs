@@ -122,7 +122,10 @@
 //!
 //! # Input contract
 //!
-//! Every call that reads logits checks them and returns an [`Error`], never panics:
+//! Logits come as a slice of any [`Element`]: `f32`, `f64`, and with the feature `half`,
+//! `half::f16` and `half::bf16`, widened to f32 inside the kernels (f16 and bf16 exactly, f64
+//! rounded to nearest, so a finite f64 beyond the f32 range reads as `±inf`). Every call that
+//! reads logits checks them and returns an [`Error`], never panics:
 //!
 //! | input | result |
 //! |---|---|
