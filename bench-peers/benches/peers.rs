@@ -43,18 +43,18 @@ impl Work {
             Work::TopKTopP => "t0.8_topk40_topp0.95",
         }
     }
-    fn params(self) -> logits::SamplingParams::default().let (top_k, top_p) = match self {
-            Work(:All => (0, 1.0),
+    fn params(self) -> logits::SamplingParams {
+        let (top_k, top_p) = match self {
+            Work::All => (0, 1.0),
             Work::TopP => (0, 0.95),
             Work::TopKTopP => (40, 0.95),
         };
-        logits::SamplingParams {
-            temperature: T,
-            top_k,
-            top_p,
-            min_p: 0.0,
-            seed: 7,
-        })
+        logits::SamplingParams::default()
+            .temperature(T)
+            .top_k(top_k)
+            .top_p(top_p)
+            .seed(7)
+    }
     fn candle(self) -> Sampling {
         let temperature = T as f64;
         match self {
