@@ -36,7 +36,9 @@ impl Pcg32 {
 
     fn next_u32(&mut self) -> u32 {
         let old = self.state;
-        self.state = old.wrapping_mul(Self::MULTIPLIER).wrapping_add(Self::INCREMENT);
+        self.state = old
+            .wrapping_mul(Self::MULTIPLIER)
+            .wrapping_add(Self::INCREMENT);
         let xorshifted = (((old >> 18) ^ old) >> 27) as u32;
         xorshifted.rotate_right((old >> 59) as u32)
     }
@@ -54,7 +56,11 @@ fn main() -> Result<(), logits::Error> {
     let mut rng = Pcg32::new(2024);
     let mut sampler = Sampler::new(params.clone())?;
     let tokens: Vec<u32> = (0..12)
-        .map(|_| sampler.sample_with_word(&logits, rng.next_u64()).map(|s| s.token))
+        .map(|_| {
+            sampler
+                .sample_with_word(&logits, rng.next_u64())
+                .map(|s| s.token)
+        })
         .collect::<Result<_, _>>()?;
     println!("PCG32 seed 2024:           {tokens:?}");
 
@@ -62,7 +68,11 @@ fn main() -> Result<(), logits::Error> {
     let mut rng = Pcg32::new(2024);
     let mut again = Sampler::new(params.clone())?;
     let repeat: Vec<u32> = (0..12)
-        .map(|_| again.sample_with_word(&logits, rng.next_u64()).map(|s| s.token))
+        .map(|_| {
+            again
+                .sample_with_word(&logits, rng.next_u64())
+                .map(|s| s.token)
+        })
         .collect::<Result<_, _>>()?;
     assert_eq!(tokens, repeat);
 

@@ -608,3 +608,55 @@ fn an_unbounded_last_window_is_built_and_reserved_lazily() {
     });
     assert_eq!(count, 0);
 }
+
+/// Logits of every element type (f64; f16 and bf16 with the feature `half`) are read without a
+/// copy: once sized, every sampler and logprobs request over every shape allocates nothing.
+#[test]
+fn other_element_types_allocate_nothing_once_sized() {
+    for n in [300usize, 32_000] {
+        let shapes = shapes(n);
+        let f64s: Vec<Vec<f64>> = shapes
+            .iter()
+            .map(|s| s.1.iter().map(|&x| f64::from(x)).collect())
+            .collect();
+        #[cfg(feature = "half")]
+        let f16s: Vec<Vec<half::f16>> = shapes
+            .iter()
+            .map(|s| s.1.iter().map(|&x| half::f16::from_f32(x)).collect())
+            .collect();
+        #[cfg(feature = "half")]
+        let bf16s: Vec<Vec<half::bf16>> = shapes
+            .iter()
+            .map(|s| s.1.iter().map(|&x| half::bf16::from_f32(x)).collect())
+            .collect();
+        let mut rows: Vec<Vec<Logits>> = vec![f64s.iter().map(|x| Logits::new(x)).collect()];
+        #[cfg(feature = "half")]
+        rows.push(f16s.iter().map(|x| Logits::new(x)).collect());
+        #[cfg(feature = "half")]
+        rows.push(bf16s.iter().map(|x| Logits::new(x)).collect());
+        let mut workspace = Workspace::with_vocabulary(n);
+        let mut lp = Logprobs::with_capacity(20);
+        for (name, mut s) in every_sampler(n) {
+            s.reserve(n, TOKENS);
+            for row in &rows {
+                let mut ok = 0usize;
+                let count = allocations_of(|| {
+                    for (x, shape) in row.iter().zip(&shapes) {
+                        let x = match &shape.2 {
+                            Some(m) => x.with_mask(m),
+                            None => *x,
+                        };
+                        ok += usize::from(s.sample_in(x, &mut workspace).is_ok());
+                        for source in [LogprobSource::Raw, LogprobSource::Processed] {
+                            let r =
+                                s.sample_in_with_logprobs(x, 20, source, &mut workspace, &mut lp);
+                            ok += usize::from(r.is_ok());
+                        }
+                    }
+                });
+                assert_eq!(count, 0, "n {n}, {name}: {count} allocations");
+                assert!(ok > 0, "n {n}, {name}: some calls succeed");
+            }
+        }
+    }
+}
