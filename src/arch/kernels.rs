@@ -387,41 +387,52 @@ fn weights_of_scaled<E: Element>(
             *cm = 0;
             continue;
         }
-        let xs = widen(xs, &mut buf);
-        // Integer sums are exact in any order: the vectorizer may split them as it likes. A
-        // chunk's parts stay inside the `i32` range (|hi| <= 1024 · 2^20 = 2^30, |lo| <= 2^29),
-        // and summing a chunk rather than a block reduces the vector accumulators a quarter as
-        // often.
-        let (mut hi, mut lo) = (0i32, 0i32);
-        if !mask.is_empty() {
-            // A disallowed token weighs 0: 32 tokens to a mask word.
-            let words = &mask[c * (MASS_CHUNK / 32)..];
-            for ((os, xs), &word) in ws.chunks_mut(32).zip(xs.chunks(32)).zip(words) {
-                for (l, (o, &x)) in os.iter_mut().zip(xs).enumerate() {
-                    let v = f32::from_bits(exp_of_nonpositive(z(x)).to_bits() & lane_mask(word, l));
-                    *o = v;
-                    let (h, l) = mass_parts_biased(v);
-                    hi = hi.wrapping_add(h);
-                    lo = lo.wrapping_add(l);
-                }
+        let words = if mask.is_empty() {
+            &[][..]
+        } else {
+            &mask[c * (MASS_CHUNK / 32)..]
+        };
+        *cm = read_slice!(E, xs, &mut buf, |x| chunk_weights(x, ws, words, &z));
+        total += *cm;
+    }
+    total
+}
+
+/// The weights of one chunk of logits `xs` into `ws`, and their total mass; with mask `words`
+/// (32 tokens to a word; empty: every token allowed), a disallowed token weighs 0.
+#[inline(always)]
+fn chunk_weights<E: Element>(
+    xs: &[E],
+    ws: &mut [f32],
+    words: &[u32],
+    z: &impl Fn(f32) -> f32,
+) -> u64 {
+    // Integer sums are exact in any order: the vectorizer may split them as it likes. A chunk's
+    // parts stay inside the `i32` range (|hi| <= 1024 · 2^20 = 2^30, |lo| <= 2^29), and summing a
+    // chunk rather than a block reduces the vector accumulators a quarter as often.
+    let (mut hi, mut lo) = (0i32, 0i32);
+    if !words.is_empty() {
+        for ((os, xs), &word) in ws.chunks_mut(32).zip(xs.chunks(32)).zip(words) {
+            for (l, (o, x)) in os.iter_mut().zip(xs).enumerate() {
+                let v = exp_of_nonpositive(z(x.to_f32()));
+                let v = f32::from_bits(v.to_bits() & lane_mask(word, l));
+                *o = v;
+                let (h, l) = mass_parts_biased(v);
+                hi = hi.wrapping_add(h);
+                lo = lo.wrapping_add(l);
             }
-            let (hi, lo) = (unbias(hi, xs.len()), unbias(lo, xs.len()));
-            *cm = mass_from_parts(hi as i64, lo as i64);
-            total += *cm;
-            continue;
         }
-        for (o, &x) in ws.iter_mut().zip(xs) {
-            let v = exp_of_nonpositive(z(x));
+    } else {
+        for (o, x) in ws.iter_mut().zip(xs) {
+            let v = exp_of_nonpositive(z(x.to_f32()));
             *o = v;
             let (h, l) = mass_parts_biased(v);
             hi = hi.wrapping_add(h);
             lo = lo.wrapping_add(l);
         }
-        let (hi, lo) = (unbias(hi, xs.len()), unbias(lo, xs.len()));
-        *cm = mass_from_parts(hi as i64, lo as i64);
-        total += *cm;
     }
-    total
+    let (hi, lo) = (unbias(hi, xs.len()), unbias(lo, xs.len()));
+    mass_from_parts(hi as i64, lo as i64)
 }
 
 /// The mass of the weights `ws`.
