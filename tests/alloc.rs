@@ -629,11 +629,13 @@ fn other_element_types_allocate_nothing_once_sized() {
             .iter()
             .map(|s| s.1.iter().map(|&x| half::bf16::from_f32(x)).collect())
             .collect();
-        let mut rows: Vec<Vec<Logits>> = vec![f64s.iter().map(|x| Logits::new(x)).collect()];
-        #[cfg(feature = "half")]
-        rows.push(f16s.iter().map(|x| Logits::new(x)).collect());
-        #[cfg(feature = "half")]
-        rows.push(bf16s.iter().map(|x| Logits::new(x)).collect());
+        let rows: Vec<Vec<Logits>> = vec![
+            f64s.iter().map(|x| Logits::new(x)).collect(),
+            #[cfg(feature = "half")]
+            f16s.iter().map(|x| Logits::new(x)).collect(),
+            #[cfg(feature = "half")]
+            bf16s.iter().map(|x| Logits::new(x)).collect(),
+        ];
         let mut workspace = Workspace::with_vocabulary(n);
         let mut lp = Logprobs::with_capacity(20);
         for (name, mut s) in every_sampler(n) {
