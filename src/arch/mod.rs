@@ -202,6 +202,108 @@ pub(crate) fn widen_f16(xs: &[u16], out: &mut [f32]) {
     }
 }
 
+/// [`scan`], reading f16 logits with F16C in the max pass itself where [`widen_f16`] uses it
+/// (the same results: the maximum, the block maxima and the NaN screen do not depend on the
+/// order of the elements).
+pub(crate) fn scan_logits<'v>(
+    path: SimdPath,
+    logits: impl Into<Values<'v>>,
+    block_max: &mut Vec<f32>,
+) -> ScanOut {
+    let logits = logits.into();
+    #[cfg(all(feature = "half", target_arch = "x86_64"))]
+    if let Values::F16(x) = logits {
+        if uses_f16c() {
+            use half::slice::HalfFloatSliceExt;
+            // SAFETY: `uses_f16c` has checked that this CPU supports AVX and F16C, the features
+            // `max_f16c` is compiled for.
+            return unsafe { max_f16c(x.reinterpret_cast(), Some(block_max)) };
+        }
+    }
+    scan(path, logits, block_max)
+}
+
+/// [`max`], with f16 logits read as [`scan_logits`] reads them.
+pub(crate) fn max_logits<'v>(path: SimdPath, logits: impl Into<Values<'v>>) -> ScanOut {
+    let logits = logits.into();
+    #[cfg(all(feature = "half", target_arch = "x86_64"))]
+    if let Values::F16(x) = logits {
+        if uses_f16c() {
+            use half::slice::HalfFloatSliceExt;
+            // SAFETY: as in `scan_logits`.
+            return unsafe { max_f16c(x.reinterpret_cast(), None) };
+        }
+    }
+    max(path, logits)
+}
+
+/// The maximum pass over f16 bits by F16C (`kernels::scan` when `block_max_out` is given,
+/// `kernels::max` otherwise): eight logits widened per instruction, their maximum (NaN
+/// ignored) and a sum whose lanes turn NaN if any logit is NaN.
+#[cfg(all(feature = "half", target_arch = "x86_64"))]
+#[target_feature(enable = "avx,f16c")]
+fn max_f16c(bits: &[u16], mut block_max_out: Option<&mut Vec<f32>>) -> ScanOut {
+    use core::arch::x86_64::{
+        __m128i, __m256, _mm256_add_ps, _mm256_cvtph_ps, _mm256_max_ps, _mm256_set1_ps,
+        _mm256_setzero_ps, _mm256_storeu_ps, _mm_loadu_si128,
+    };
+    use kernels::BLOCK;
+    if let Some(out) = block_max_out.as_deref_mut() {
+        out.clear();
+        out.resize(bits.len().div_ceil(BLOCK), f32::NEG_INFINITY);
+    }
+    let larger = |a: f32, b: f32| if a > b { a } else { b };
+    let mut sums: [__m256; 4] = [_mm256_setzero_ps(); 4];
+    let mut max = f32::NEG_INFINITY;
+    let (blocks, tail) = bits.as_chunks::<BLOCK>();
+    for (b, block) in blocks.iter().enumerate() {
+        let mut m: [__m256; 4] = [_mm256_set1_ps(f32::NEG_INFINITY); 4];
+        for c in block.as_chunks::<32>().0 {
+            for k in 0..4 {
+                // SAFETY: `c[8 k..8 k + 8]` is 8 u16 (16 bytes) in bounds; the load is unaligned.
+                let v = _mm256_cvtph_ps(unsafe {
+                    _mm_loadu_si128(c[8 * k..].as_ptr().cast::<__m128i>())
+                });
+                // `max_ps(v, m)` is `m` when `v` is NaN: NaN never wins, as in the kernels.
+                m[k] = _mm256_max_ps(v, m[k]);
+                sums[k] = _mm256_add_ps(sums[k], v);
+            }
+        }
+        let mut lanes = [0.0f32; 32];
+        for k in 0..4 {
+            // SAFETY: `lanes[8 k..8 k + 8]` is 8 f32 (32 bytes) in bounds; the store is unaligned.
+            unsafe { _mm256_storeu_ps(lanes[8 * k..].as_mut_ptr(), m[k]) };
+        }
+        let m = lanes.iter().fold(f32::NEG_INFINITY, |a, &x| larger(x, a));
+        if let Some(out) = block_max_out.as_deref_mut() {
+            out[b] = m;
+        }
+        max = larger(m, max);
+    }
+    let mut nan = false;
+    if !tail.is_empty() {
+        let mut m = f32::NEG_INFINITY;
+        for &h in tail {
+            let x = crate::element::f16_bits_to_f32(h);
+            m = larger(x, m);
+            nan |= x.is_nan();
+        }
+        if let Some(out) = block_max_out {
+            out[blocks.len()] = m;
+        }
+        max = larger(m, max);
+    }
+    let mut lanes = [0.0f32; 32];
+    for k in 0..4 {
+        // SAFETY: as above.
+        unsafe { _mm256_storeu_ps(lanes[8 * k..].as_mut_ptr(), sums[k]) };
+    }
+    ScanOut {
+        max,
+        maybe_nan: nan || lanes.iter().any(|s| s.is_nan()),
+    }
+}
+
 /// Whether [`widen_f16`] uses F16C: the CPU has it (with AVX), and [`SimdPath::detect`] did not
 /// choose the portable path.
 #[cfg(all(feature = "half", target_arch = "x86_64"))]
