@@ -36,24 +36,30 @@ pub(crate) mod sealed {
         /// The elements as f32s: `xs` itself for f32, else each widened into `buf` (at least as
         /// long), in a plain loop that vectorizes on its own. Kernels widen a block this way
         /// before they reduce it, which keeps their f32 loops as they are.
-        fn widen<'b>(xs: &'b [Self], buf: &'b mut [f32]) -> &'b [f32];
+        #[inline(always)]
+        fn widen<'b>(xs: &'b [Self], buf: &'b mut [f32]) -> &'b [f32]
+        where
+            Self: super::Element,
+        {
+            let buf = &mut buf[..xs.len()];
+            for (b, &x) in buf.iter_mut().zip(xs) {
+                *b = super::Element::to_f32(x);
+            }
+            buf
+        }
 
         /// [`widen`](Sealed::widen) of an array.
-        fn widen_array<'b, const N: usize>(
-            xs: &'b [Self; N],
-            buf: &'b mut [f32; N],
-        ) -> &'b [f32; N];
+        #[inline(always)]
+        fn widen_array<'b, const N: usize>(xs: &'b [Self; N], buf: &'b mut [f32; N]) -> &'b [f32; N]
+        where
+            Self: super::Element,
+        {
+            for (b, &x) in buf.iter_mut().zip(xs) {
+                *b = super::Element::to_f32(x);
+            }
+            buf
+        }
     }
-}
-
-/// Widens `xs` into `buf` with `f`.
-#[inline(always)]
-fn widen_with<'b, E: Copy>(xs: &[E], buf: &'b mut [f32], f: impl Fn(E) -> f32) -> &'b [f32] {
-    let buf = &mut buf[..xs.len()];
-    for (b, &x) in buf.iter_mut().zip(xs) {
-        *b = f(x);
-    }
-    buf
 }
 
 /// One row of logits, in whichever element type it came.
@@ -165,19 +171,6 @@ impl sealed::Sealed for f64 {
     fn values(slice: &[Self]) -> Values<'_> {
         Values::F64(slice)
     }
-
-    #[inline(always)]
-    fn widen<'b>(xs: &'b [Self], buf: &'b mut [f32]) -> &'b [f32] {
-        widen_with(xs, buf, Element::to_f32)
-    }
-
-    #[inline(always)]
-    fn widen_array<'b, const N: usize>(xs: &'b [Self; N], buf: &'b mut [f32; N]) -> &'b [f32; N] {
-        for (b, &x) in buf.iter_mut().zip(xs) {
-            *b = Element::to_f32(x);
-        }
-        buf
-    }
 }
 
 #[cfg(feature = "half")]
@@ -224,19 +217,6 @@ impl Element for half::bf16 {
 impl sealed::Sealed for half::bf16 {
     fn values(slice: &[Self]) -> Values<'_> {
         Values::Bf16(slice)
-    }
-
-    #[inline(always)]
-    fn widen<'b>(xs: &'b [Self], buf: &'b mut [f32]) -> &'b [f32] {
-        widen_with(xs, buf, Element::to_f32)
-    }
-
-    #[inline(always)]
-    fn widen_array<'b, const N: usize>(xs: &'b [Self; N], buf: &'b mut [f32; N]) -> &'b [f32; N] {
-        for (b, &x) in buf.iter_mut().zip(xs) {
-            *b = Element::to_f32(x);
-        }
-        buf
     }
 }
 
