@@ -10,7 +10,7 @@
 
 use alloc::vec::Vec;
 /// A number type the crate reads logits as: `f32`, `f64`, and with the feature `half`,
-/// [`half::f16`] and [`half::bf16`]. Sealed: the kernels are written for these four.
+/// `half::f16` and `half::bf16`. Sealed: the kernels are written for these four.
 ///
 /// ```
 /// use logits::Element;

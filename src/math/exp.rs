@@ -13,7 +13,7 @@
 //! exhaustive check below said so. `2^n` is built from the integer exponent field, exactly: the
 //! rounding constant leaves `n + 127` in the low bits of `t`, and one shift moves it into place.
 //! The range reduction, the Horner steps of `q` and `r^2 q + r` are fused multiply-adds
-//! ([`f32::mul_add`], one rounding each); `r * r`, the final `+ 1` and the scaling are plain
+//! (`f32::mul_add`, one rounding each); `r * r`, the final `+ 1` and the scaling are plain
 //! `*` and `+`. Every one of these operations is correctly rounded by IEEE 754, so every path
 //! that performs the same operations in the same order (scalar, SSE2, AVX2 + FMA, AVX-512,
 //! NEON) produces identical bits. Rust never fuses or splits them on its own; on a CPU without
