@@ -3,11 +3,12 @@
 //! The kernels in `kernels.rs` are compiled three times on x86-64 — for the baseline (SSE2),
 //! under `#[target_feature(enable = "avx2,fma")]` and under AVX-512 — and the best [`SimdPath`]
 //! the CPU supports is detected once. On AArch64 NEON (with FMA) is part of the baseline, so the
-//! portable path is already vectorized with it. Fused multiply-adds are written out
-//! ([`f32::mul_add`]) where the kernels want them and nowhere else (Rust never contracts
-//! `a*b+c`); the portable x86-64 build, which may run on a CPU without FMA, gets them from the C
-//! library's correctly rounded `fmaf`. Every reduction has a fixed layout, so all paths give
-//! bit-identical results; the tests check that on every path this CPU has.
+//! portable path is already vectorized with it. An x86-64 target without SSE2 (a soft-float
+//! kernel target such as `x86_64-unknown-none`) has the portable path only. Fused multiply-adds
+//! are written out ([`f32::mul_add`]) where the kernels want them and nowhere else (Rust never
+//! contracts `a*b+c`); the portable x86-64 build, which may run on a CPU without FMA, gets them
+//! from the C library's correctly rounded `fmaf`. Every reduction has a fixed layout, so all
+//! paths give bit-identical results; the tests check that on every path this CPU has.
 
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU8, Ordering};
@@ -43,13 +44,13 @@ pub enum SimdPath {
 
 /// Whether this CPU has the x86-64 feature `$f`: detected at run time with `std`, else whether
 /// the build enables it (`-C target-feature` or `-C target-cpu`).
-#[cfg(all(target_arch = "x86_64", feature = "std"))]
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2", feature = "std"))]
 macro_rules! has {
     ($f:tt) => {
         std::arch::is_x86_feature_detected!($f)
     };
 }
-#[cfg(all(target_arch = "x86_64", not(feature = "std")))]
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2", not(feature = "std")))]
 macro_rules! has {
     ($f:tt) => {
         cfg!(target_feature = $f)
@@ -154,9 +155,9 @@ impl SimdPath {
     pub fn is_available(self) -> bool {
         match self {
             SimdPath::Portable => true,
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
             SimdPath::Avx2 => has!("avx2") && has!("fma"),
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
             SimdPath::Avx512 => {
                 has!("avx512f")
                     && has!("avx512bw")
@@ -164,7 +165,7 @@ impl SimdPath {
                     && has!("avx512vl")
                     && has!("fma")
             }
-            #[cfg(not(target_arch = "x86_64"))]
+            #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
             _ => false,
         }
     }
@@ -190,7 +191,7 @@ impl SimdPath {
 #[cfg(feature = "half")]
 pub(crate) fn widen_f16(xs: &[u16], out: &mut [f32]) {
     let out = &mut out[..xs.len()];
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     if uses_f16c() {
         // SAFETY: `uses_f16c` has checked that this CPU supports AVX and F16C, the features
         // `widen_f16_f16c` is compiled for.
@@ -211,7 +212,7 @@ pub(crate) fn scan_logits<'v>(
     block_max: &mut Vec<f32>,
 ) -> ScanOut {
     let logits = logits.into();
-    #[cfg(all(feature = "half", target_arch = "x86_64"))]
+    #[cfg(all(feature = "half", target_arch = "x86_64", target_feature = "sse2"))]
     if let Values::F16(x) = logits {
         if uses_f16c() {
             use half::slice::HalfFloatSliceExt;
@@ -226,7 +227,7 @@ pub(crate) fn scan_logits<'v>(
 /// [`max`], with f16 logits read as [`scan_logits`] reads them.
 pub(crate) fn max_logits<'v>(path: SimdPath, logits: impl Into<Values<'v>>) -> ScanOut {
     let logits = logits.into();
-    #[cfg(all(feature = "half", target_arch = "x86_64"))]
+    #[cfg(all(feature = "half", target_arch = "x86_64", target_feature = "sse2"))]
     if let Values::F16(x) = logits {
         if uses_f16c() {
             use half::slice::HalfFloatSliceExt;
@@ -240,7 +241,7 @@ pub(crate) fn max_logits<'v>(path: SimdPath, logits: impl Into<Values<'v>>) -> S
 /// The maximum pass over f16 bits by F16C (`kernels::scan` when `block_max_out` is given,
 /// `kernels::max` otherwise): eight logits widened per instruction, their maximum (NaN
 /// ignored) and a sum whose lanes turn NaN if any logit is NaN.
-#[cfg(all(feature = "half", target_arch = "x86_64"))]
+#[cfg(all(feature = "half", target_arch = "x86_64", target_feature = "sse2"))]
 #[target_feature(enable = "avx,f16c")]
 fn max_f16c(bits: &[u16], mut block_max_out: Option<&mut Vec<f32>>) -> ScanOut {
     use core::arch::x86_64::{
@@ -306,7 +307,7 @@ fn max_f16c(bits: &[u16], mut block_max_out: Option<&mut Vec<f32>>) -> ScanOut {
 
 /// Whether [`widen_f16`] uses F16C: the CPU has it (with AVX), and [`SimdPath::detect`] did not
 /// choose the portable path.
-#[cfg(all(feature = "half", target_arch = "x86_64"))]
+#[cfg(all(feature = "half", target_arch = "x86_64", target_feature = "sse2"))]
 #[cfg_attr(
     not(feature = "std"),
     allow(
@@ -328,7 +329,7 @@ fn uses_f16c() -> bool {
 }
 
 /// [`widen_f16`] by F16C, eight at a time (`out` as long as `xs`).
-#[cfg(all(feature = "half", target_arch = "x86_64"))]
+#[cfg(all(feature = "half", target_arch = "x86_64", target_feature = "sse2"))]
 #[target_feature(enable = "avx,f16c")]
 fn widen_f16_f16c(xs: &[u16], out: &mut [f32]) {
     use core::arch::x86_64::{__m128i, _mm256_cvtph_ps, _mm256_storeu_ps, _mm_loadu_si128};
@@ -378,7 +379,7 @@ macro_rules! dispatch {
         }
     )*};
     (@body $path:ident, $name:ident $(<$g:ident>)? ($($arg:ident: $ty:ty),*) -> $ret:ty) => {{
-        #[cfg(target_arch = "x86_64")]
+        #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
         {
             #[target_feature(enable = "avx2,fma")]
             fn avx2$(<$g: Element>)?($($arg: $ty),*) -> $ret {

@@ -4,6 +4,9 @@
 
 use super::value::Value;
 use super::RequestParams;
+#[cfg(not(any(feature = "std", test)))]
+#[allow(unused_imports)]
+use crate::float::Float as _;
 use crate::{Preset, SamplingParams, Window};
 use alloc::format;
 use alloc::string::ToString;
@@ -71,8 +74,8 @@ fn integer(name: &str, v: &Value) -> Result<i128, String> {
     match *v {
         Value::Int(i) => Ok(i128::from(i)),
         Value::UInt(u) => Ok(i128::from(u)),
-        Value::Float(f) if f.fract() == 0.0 && f.abs() < 1.8e19 => Ok(f as i128),
-        Value::Float(f) if f.fract() == 0.0 => Err(format!(
+        Value::Float(f) if f.is_finite() && f.floor() == f && f.abs() < 1.8e19 => Ok(f as i128),
+        Value::Float(f) if f.is_finite() && f.floor() == f => Err(format!(
             "{name} = {f:e} is outside the range of a 64-bit integer"
         )),
         _ => Err(format!("{name} must be an integer, got {}", v.kind())),
