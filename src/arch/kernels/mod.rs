@@ -1,7 +1,7 @@
 //! The loops that touch every logit, written once as plain lane-array code.
 //!
-//! Each kernel is `#[inline(always)]` and generic over nothing but the data: the SIMD layer
-//! ([`simd`](crate::simd)) compiles the same source under different `#[target_feature]`s and
+//! Each kernel is `#[inline(always)]` and generic over nothing but the data: the dispatch layer
+//! (`arch`) compiles the same source under different `#[target_feature]`s and
 //! LLVM vectorizes it for SSE2, AVX2 or AVX-512. Every decision they feed is either exact
 //! (comparisons, integer sums) or computed per element by the same IEEE operations in the same
 //! order (the weight), so every instruction set gives bit-identical results.
@@ -15,9 +15,7 @@ use crate::exp::exp_of_nonpositive;
 #[allow(unused_imports)]
 // unused when a dependency links std, which brings the inherent methods
 use crate::float::Float as _;
-use crate::weight::{
-    mass_from_parts, mass_parts, mass_parts_biased, unbias, with_z, Scaling, SUM_LANES,
-};
+use crate::weight::{mass_from_parts, mass_parts, mass_parts_biased, unbias, with_z, Scaling};
 use alloc::vec::Vec;
 
 /// Tokens per block: the unit of the block maxima that later passes skip by. Each block ends in
@@ -32,8 +30,8 @@ const DENSE_LANES: u32 = 8;
 /// A block whose largest scaled logit is below this has mass 0 everywhere:
 /// `e^-29 · (1 + 2^-23) < 2^-41`, and masses round `w · 2^40` to an integer.
 pub(crate) const ZERO_MASS_BELOW: f32 = -29.0;
-/// The number of f64 accumulators of each moment sum (one mask word's worth of tokens).
-pub(crate) const MOMENT_LANES: usize = 32;
+/// Tokens per chunk of the weights pass's and the band passes' partial sums: four blocks.
+pub(crate) const MASS_CHUNK: usize = 4 * BLOCK;
 
 /// `xs` as f32s (`Sealed::widen` of the element module), through `buf`.
 #[inline(always)]
@@ -77,6 +75,14 @@ macro_rules! read_slice {
         }
     };
 }
+
+mod log_softmax;
+mod sums;
+mod weight_bands;
+
+pub(crate) use log_softmax::*;
+pub(crate) use sums::*;
+pub(crate) use weight_bands::*;
 
 /// Result of [`scan`].
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -295,7 +301,7 @@ pub(crate) fn block_max_unedited<E: Element>(
 /// Bit `l` of `word` as a whole lane: all ones if set, else zero (shifts, which vectorize with
 /// constant shift vectors, unlike a test-and-select).
 #[inline(always)]
-fn lane_mask(word: u32, l: usize) -> u32 {
+pub(super) fn lane_mask(word: u32, l: usize) -> u32 {
     ((word << (31 - l)) as i32 >> 31) as u32
 }
 
@@ -468,7 +474,12 @@ pub(crate) fn block_walk(w: &[f32], blocks: core::ops::Range<usize>, t: u64) -> 
 /// flag byte per value (a vectorized compare), then the flags eight at a time, walking only the
 /// words that hold a hit.
 #[inline(always)]
-fn push_flagged(block: &[f32; BLOCK], base: u32, out: &mut Vec<u32>, keep: impl Fn(f32) -> bool) {
+pub(super) fn push_flagged(
+    block: &[f32; BLOCK],
+    base: u32,
+    out: &mut Vec<u32>,
+    keep: impl Fn(f32) -> bool,
+) {
     let mut flags = [0u8; BLOCK];
     for (f, &v) in flags.iter_mut().zip(block) {
         *f = keep(v) as u8;
@@ -596,333 +607,6 @@ pub(crate) fn masses_of(x: &[f32], s: Scaling, out: &mut Vec<u64>) {
     ));
 }
 
-/// The f64 sum of every logit's weight, in the fixed layout of `weight::sum_f64` (element `i`
-/// into lane `i mod 64`, then a fixed pairwise tree).
-#[inline(always)]
-pub(crate) fn weight_f64_sum<E: Element>(logits: &[E], s: Scaling) -> f64 {
-    // Through a buffer of 1024 weights on the stack: as in `weights_f64_sum`, two loops
-    // vectorize better than one fused loop.
-    let mut buffer = [0.0f32; 1024];
-    let mut wide = [0.0f32; 1024];
-    with_z!(s, |z| {
-        let mut acc = [0.0f64; SUM_LANES];
-        for xs in logits.chunks(1024) {
-            let xs = widen(xs, &mut wide);
-            let ws = &mut buffer[..xs.len()];
-            for (w, &x) in ws.iter_mut().zip(xs) {
-                *w = exp_of_nonpositive(z(x));
-            }
-            add_into_lanes(ws, &mut acc);
-        }
-        crate::weight::reduce_lanes(acc)
-    })
-}
-
-/// The f64 sum of `w`, in the layout of [`weight_f64_sum`]: given the weights that function
-/// computes, the same bits.
-#[inline(always)]
-pub(crate) fn weights_sum(w: &[f32]) -> f64 {
-    let mut acc = [0.0f64; SUM_LANES];
-    for ws in w.chunks(1024) {
-        add_into_lanes(ws, &mut acc);
-    }
-    crate::weight::reduce_lanes(acc)
-}
-
-/// The moment sums of the logits `mask` allows (every one if it is empty) that are not `-inf`:
-/// their count, `Σ d` and `Σ d²` with `d = x - shift` in f64, token `i` into lane
-/// `i mod MOMENT_LANES` (in id order), the lanes then reduced by `weight::reduce_lanes`. A token
-/// left out adds nothing (adding `+0.0` leaves a lane sum, never `-0.0`, unchanged), so the sums
-/// equal those of a loop over the counted tokens alone, in id order.
-#[inline(always)]
-pub(crate) fn moment_sums<E: Element>(logits: &[E], mask: &[u32], shift: f64) -> (u64, f64, f64) {
-    if mask.is_empty() {
-        moment_sums_of::<E, false>(logits, mask, shift)
-    } else {
-        moment_sums_of::<E, true>(logits, mask, shift)
-    }
-}
-
-/// [`moment_sums`], with or without a mask.
-#[inline(always)]
-fn moment_sums_of<E: Element, const MASKED: bool>(
-    logits: &[E],
-    mask: &[u32],
-    shift: f64,
-) -> (u64, f64, f64) {
-    let mut count = [0u32; MOMENT_LANES];
-    let mut s1 = [0.0f64; MOMENT_LANES];
-    let mut s2 = [0.0f64; MOMENT_LANES];
-    let word = |c: usize| if MASKED { mask[c] } else { u32::MAX };
-    let mut buf = [0.0f32; MOMENT_LANES];
-    let (full, tail) = logits.as_chunks::<MOMENT_LANES>();
-    for (c, chunk) in full.iter().enumerate() {
-        let chunk = widen_block(chunk, &mut buf);
-        add_moments::<MASKED>(chunk, word(c), shift, &mut count, &mut s1, &mut s2);
-    }
-    if !tail.is_empty() {
-        // Padded with `-inf`, which is never counted.
-        let mut last = [f32::NEG_INFINITY; MOMENT_LANES];
-        last[..tail.len()].copy_from_slice(widen(tail, &mut buf));
-        add_moments::<MASKED>(&last, word(full.len()), shift, &mut count, &mut s1, &mut s2);
-    }
-    let count = count.iter().map(|&c| u64::from(c)).sum();
-    (
-        count,
-        crate::weight::reduce_lanes(s1),
-        crate::weight::reduce_lanes(s2),
-    )
-}
-
-/// One chunk of [`moment_sums_of`].
-#[inline(always)]
-fn add_moments<const MASKED: bool>(
-    chunk: &[f32; MOMENT_LANES],
-    word: u32,
-    shift: f64,
-    count: &mut [u32; MOMENT_LANES],
-    s1: &mut [f64; MOMENT_LANES],
-    s2: &mut [f64; MOMENT_LANES],
-) {
-    for l in 0..MOMENT_LANES {
-        let x = chunk[l];
-        let finite = 0u32.wrapping_sub((x != f32::NEG_INFINITY) as u32);
-        let keep = if MASKED {
-            lane_mask(word, l) & finite
-        } else {
-            finite
-        };
-        let d = x as f64 - shift;
-        let d = if keep != 0 { d } else { 0.0 };
-        count[l] += keep & 1;
-        s1[l] += d;
-        s2[l] += d * d;
-    }
-}
-
-/// The entropy sums of the logits `mask` allows (every one if it is empty) that are not `-inf`:
-/// `Σ w` and `Σ w·z` in f64, with `z = s.z(x)` and `w = s.weight(x)` the crate's f32 values,
-/// token `i` into lane `i mod MOMENT_LANES` in id order, the lanes then reduced by
-/// `weight::reduce_lanes`; as [`moment_sums`], a token left out adds nothing.
-#[inline(always)]
-pub(crate) fn entropy_sums<E: Element>(logits: &[E], mask: &[u32], s: Scaling) -> (f64, f64) {
-    with_z!(s, |z| if mask.is_empty() {
-        entropy_sums_of::<E, false>(logits, mask, z)
-    } else {
-        entropy_sums_of::<E, true>(logits, mask, z)
-    })
-}
-
-/// [`entropy_sums`] with the scaled logit given as a closure, with or without a mask.
-#[inline(always)]
-fn entropy_sums_of<E: Element, const MASKED: bool>(
-    logits: &[E],
-    mask: &[u32],
-    z: impl Fn(f32) -> f32 + Copy,
-) -> (f64, f64) {
-    let mut sw = [0.0f64; MOMENT_LANES];
-    let mut swz = [0.0f64; MOMENT_LANES];
-    let word = |c: usize| if MASKED { mask[c] } else { u32::MAX };
-    let mut buf = [0.0f32; MOMENT_LANES];
-    let (full, tail) = logits.as_chunks::<MOMENT_LANES>();
-    for (c, chunk) in full.iter().enumerate() {
-        let chunk = widen_block(chunk, &mut buf);
-        add_entropy::<MASKED>(chunk, word(c), z, &mut sw, &mut swz);
-    }
-    if !tail.is_empty() {
-        // Padded with `-inf`, which is never counted.
-        let mut last = [f32::NEG_INFINITY; MOMENT_LANES];
-        last[..tail.len()].copy_from_slice(widen(tail, &mut buf));
-        add_entropy::<MASKED>(&last, word(full.len()), z, &mut sw, &mut swz);
-    }
-    (
-        crate::weight::reduce_lanes(sw),
-        crate::weight::reduce_lanes(swz),
-    )
-}
-
-/// One chunk of [`entropy_sums_of`]: the f32 weights first, then the f64 sums (two loops
-/// vectorize at full f32 width).
-#[inline(always)]
-fn add_entropy<const MASKED: bool>(
-    chunk: &[f32; MOMENT_LANES],
-    word: u32,
-    z: impl Fn(f32) -> f32,
-    sw: &mut [f64; MOMENT_LANES],
-    swz: &mut [f64; MOMENT_LANES],
-) {
-    let mut ws = [0.0f32; MOMENT_LANES];
-    let mut ts = [0.0f32; MOMENT_LANES];
-    for l in 0..MOMENT_LANES {
-        let x = chunk[l];
-        let keep = x != f32::NEG_INFINITY && (!MASKED || (word >> l) & 1 != 0);
-        let t = z(x);
-        let w = exp_of_nonpositive(if t > 0.0 { 0.0 } else { t });
-        (ws[l], ts[l]) = if keep { (w, t) } else { (0.0, 0.0) };
-    }
-    for l in 0..MOMENT_LANES {
-        sw[l] += ws[l] as f64;
-        swz[l] += ws[l] as f64 * ts[l] as f64;
-    }
-}
-
-/// Adds `ws[i]` in f64 to `acc[i mod 64]`.
-#[inline(always)]
-fn add_into_lanes(ws: &[f32], acc: &mut [f64; SUM_LANES]) {
-    let (full, tail) = ws.as_chunks::<SUM_LANES>();
-    for c in full {
-        for (a, &v) in acc.iter_mut().zip(c) {
-            *a += v as f64;
-        }
-    }
-    for (a, &v) in acc.iter_mut().zip(tail) {
-        *a += v as f64;
-    }
-}
-
-/// Writes the weight of every logit into `out` and returns their sum in f64, accumulated in the
-/// fixed layout of `weight::sum_f64` (element `i` into lane `i mod 64`, then a fixed pairwise
-/// tree), so every instruction set gives the same bits.
-#[inline(always)]
-pub(crate) fn weights_f64_sum<E: Element>(logits: &[E], s: Scaling, out: &mut [f32]) -> f64 {
-    with_z!(s, |z| weights_f64_sum_of_scaled(logits, out, z))
-}
-
-/// [`weights_f64_sum`] with the scaled logit given as a closure.
-#[inline(always)]
-fn weights_f64_sum_of_scaled<E: Element>(
-    logits: &[E],
-    out: &mut [f32],
-    z: impl Fn(f32) -> f32,
-) -> f64 {
-    // Weights and sums in two loops per block of 1024 (a multiple of 64, so lane = i mod 64):
-    // each vectorizes better than one fused loop.
-    let mut acc = [0.0f64; SUM_LANES];
-    let mut buf = [0.0f32; 1024];
-    for (xs, os) in logits.chunks(1024).zip(out.chunks_mut(1024)) {
-        let xs = widen(xs, &mut buf);
-        for (o, &x) in os.iter_mut().zip(xs) {
-            *o = exp_of_nonpositive(z(x));
-        }
-        add_into_lanes(os, &mut acc);
-    }
-    crate::weight::reduce_lanes(acc)
-}
-
-/// Adds the mass of every weight to the bucket `bits(w) >> 19` (16 buckets per binade; higher
-/// bucket, higher weight), skipping chunks of zero mass. `buckets` must have a bucket for every
-/// weight in `[0, 1]` (`(1.0f32.to_bits() >> 19) + 1` of them).
-#[inline(always)]
-pub(crate) fn mass_histogram(w: &[f32], chunk_mass: &[u64], buckets: &mut [u64]) {
-    let last = buckets.len() - 1;
-    let mut index = [0usize; BLOCK];
-    let mut masses = [0u64; BLOCK];
-    let blocks = w
-        .chunks(MASS_CHUNK)
-        .zip(chunk_mass)
-        .filter(|&(_, &cm)| cm != 0); // else all 0
-    for ws in blocks.flat_map(|(chunk, _)| chunk.chunks(BLOCK)) {
-        // Keys and masses vectorized, then a plain scatter.
-        for ((i, q), &v) in index.iter_mut().zip(masses.iter_mut()).zip(ws) {
-            // `min` is a no-op for weights in [0, 1]; it spares the scatter a bounds check.
-            *i = ((v.to_bits() >> 19) as usize).min(last);
-            let (hi, lo) = mass_parts(v);
-            *q = mass_from_parts(hi as i64, lo as i64);
-        }
-        for (&i, &q) in index.iter().zip(&masses).take(ws.len()) {
-            buckets[i] += q;
-        }
-    }
-}
-
-/// Edges of top-p's wide band (seven buckets), tried when the guess and its neighbours miss.
-pub(crate) const WIDE_EDGES: usize = 8;
-
-/// Tokens per chunk of the weights pass's and the band passes' partial sums: four blocks.
-pub(crate) const MASS_CHUNK: usize = 4 * BLOCK;
-
-/// The mass of the weights at or above each edge, in one pass; also the same for every
-/// [`MASS_CHUNK`] weights, chunk by chunk (`E` values a chunk), into `chunk_masses`.
-#[inline(always)]
-fn masses_at_or_above<const E: usize>(
-    w: &[f32],
-    edges: &[f32; E],
-    chunk_masses: &mut Vec<u64>,
-) -> [u64; E] {
-    let mut out = [0u64; E];
-    chunk_masses.clear();
-    // Sums of i32 parts stay below 2^30 over 1,024 weights (`|hi| <= 2^20`, `|lo| <= 2^19`),
-    // and reducing the 16 vector accumulators once per 1,024 rather than per block halves the
-    // cost of the pass.
-    for ws in w.chunks(MASS_CHUNK) {
-        let mut hi = [0i32; E];
-        let mut lo = [0i32; E];
-        for &v in ws {
-            let (h, l) = mass_parts(v);
-            for e in 0..E {
-                let at_or_above = v >= edges[e];
-                hi[e] += if at_or_above { h } else { 0 };
-                lo[e] += if at_or_above { l } else { 0 };
-            }
-        }
-        for e in 0..E {
-            let m = mass_from_parts(hi[e] as i64, lo[e] as i64);
-            chunk_masses.push(m);
-            out[e] += m;
-        }
-    }
-    out
-}
-
-/// [`masses_at_or_above`] at one edge.
-#[inline(always)]
-pub(crate) fn masses_at_or_above_one(
-    w: &[f32],
-    edges: &[f32; 1],
-    chunk_masses: &mut Vec<u64>,
-) -> [u64; 1] {
-    masses_at_or_above(w, edges, chunk_masses)
-}
-
-/// [`masses_at_or_above`] at two edges (a bucket's).
-#[inline(always)]
-pub(crate) fn masses_at_or_above_two(
-    w: &[f32],
-    edges: &[f32; 2],
-    chunk_masses: &mut Vec<u64>,
-) -> [u64; 2] {
-    masses_at_or_above(w, edges, chunk_masses)
-}
-
-/// [`masses_at_or_above`] at the wide band's edges.
-#[inline(always)]
-pub(crate) fn masses_at_or_above_wide(
-    w: &[f32],
-    edges: &[f32; WIDE_EDGES],
-    chunk_masses: &mut Vec<u64>,
-) -> [u64; WIDE_EDGES] {
-    masses_at_or_above(w, edges, chunk_masses)
-}
-
-/// Appends, in ascending order, the ids of the weights whose bits lie in `lo..hi`.
-#[inline(always)]
-pub(crate) fn collect_weight_bits(w: &[f32], lo: u32, hi: u32, out: &mut Vec<u32>) {
-    let (blocks, tail) = w.as_chunks::<BLOCK>();
-    // Weights are non-negative, so float order is bit order: float compares vectorize everywhere.
-    let (lo, hi) = (f32::from_bits(lo), f32::from_bits(hi));
-    let keep = |v: f32| v >= lo && v < hi;
-    for (b, block) in blocks.iter().enumerate() {
-        // A bucket holds few tokens, but they are spread over most blocks.
-        push_flagged(block, (b * BLOCK) as u32, out, keep);
-    }
-    let start = blocks.len() * BLOCK;
-    for (i, &v) in tail.iter().enumerate() {
-        if keep(v) {
-            out.push((start + i) as u32);
-        }
-    }
-}
-
 /// The mass of the weights `ws` whose logits `xs` satisfy `keep`.
 #[inline(always)]
 fn kept_mass(xs: &[f32], ws: &[f32], keep: impl Fn(f32) -> bool) -> u64 {
@@ -1044,76 +728,6 @@ fn lanes_before(
         // All ones where the token is allowed and ranked before.
         let keep = lane_mask(word, l) & 0u32.wrapping_sub(before(chunk[l]) as u32);
         count[l] += keep & 1;
-    }
-}
-
-/// Writes `x - max` of every logit into `out` and returns the f64 sum of their exponentials:
-/// the sum [`weight_f64_sum`] gives at `T = 1`, the same bits.
-#[inline(always)]
-pub(crate) fn centered_weights_f64_sum<E: Element>(logits: &[E], max: f32, out: &mut [f32]) -> f64 {
-    let mut buffer = [0.0f32; 1024];
-    let mut wide = [0.0f32; 1024];
-    let mut acc = [0.0f64; SUM_LANES];
-    for (xs, os) in logits.chunks(1024).zip(out.chunks_mut(1024)) {
-        let xs = widen(xs, &mut wide);
-        let ws = &mut buffer[..xs.len()];
-        for ((o, w), &x) in os.iter_mut().zip(ws.iter_mut()).zip(xs) {
-            let z = x - max;
-            *o = z;
-            *w = exp_of_nonpositive(z);
-        }
-        add_into_lanes(ws, &mut acc);
-    }
-    crate::weight::reduce_lanes(acc)
-}
-
-/// `out[i] = out[i] - l`.
-#[inline(always)]
-pub(crate) fn subtract(out: &mut [f32], l: f32) {
-    for o in out.iter_mut() {
-        *o -= l;
-    }
-}
-
-/// Writes [`log_softmax_of`] of every logit into `out`.
-#[inline(always)]
-pub(crate) fn log_softmax_write<E: Element>(logits: &[E], max: f32, log_sum: f64, out: &mut [f32]) {
-    let l = log_sum as f32;
-    let mut buf = [0.0f32; 1024];
-    for (xs, os) in logits.chunks(1024).zip(out.chunks_mut(1024)) {
-        for (o, &x) in os.iter_mut().zip(widen(xs, &mut buf)) {
-            *o = log_softmax_of(x, max, l);
-        }
-    }
-}
-
-/// With `max` and `l` below `2^100`, `(x - max) - l` is at least `-f32::MAX` for every finite
-/// `x >= -f32::MAX` (each subtraction is less than half an ulp of `f32::MAX`, `2^103`, from
-/// it), so [`log_softmax_of`] needs no clamp.
-pub(crate) const NO_OVERFLOW_BELOW: f32 = 1.2676506e30; // 2^100
-
-/// `(x - max) - l` in f32, with `l` the normalizer's log rounded to f32: both terms are at most
-/// 0, so the two roundings leave the result within `2^-23` of it, relatively, however small.
-/// A value below the f32 range is `f32::MIN`; `-inf` stays `-inf`.
-#[inline(always)]
-pub(crate) fn log_softmax_of(x: f32, max: f32, l: f32) -> f32 {
-    let v = (x - max) - l;
-    let v = if v < f32::MIN { f32::MIN } else { v };
-    if x == f32::NEG_INFINITY {
-        x
-    } else {
-        v
-    }
-}
-
-/// `out[i] = out[i] · scale` rounded once to f32, with `scale` (in f64) split in two f32 parts
-/// `hi + lo`: `fma(out[i], hi, out[i] · lo)`.
-#[inline(always)]
-pub(crate) fn scale(out: &mut [f32], scale: f64) {
-    let hi = scale as f32;
-    let lo = (scale - hi as f64) as f32;
-    for o in out.iter_mut() {
-        *o = o.mul_add(hi, *o * lo);
     }
 }
 
