@@ -243,3 +243,70 @@ proptest! {
         prop_assert!(subset(&min_p(&x, 0.8, mhi).unwrap(), &min_p(&x, 0.8, mlo).unwrap()));
     }
 }
+
+/// Logits where ties are most of the vocabulary (every token equal; 16 levels; a plateau of
+/// near-equal tokens; small integers with `-inf` among them), with and without a token bitmask:
+/// top-k under both tie rules, top-p and min-p keep the oracle's set, at real vocabulary sizes.
+#[test]
+fn tie_heavy_vocabularies_against_the_oracle() {
+    use logits::{Candidates, Logits, TopK, Workspace};
+    let mut workspace = Workspace::new();
+    for &n in &[32_000usize, 128_256] {
+        let quantized: Vec<f32> = common::flat(n, 3).iter().map(|v| v.round()).collect();
+        let mut plateau: Vec<f32> = common::flat(n, 4).iter().map(|v| v - 12.0).collect();
+        for (i, v) in plateau.iter_mut().enumerate().step_by(97) {
+            *v = (i % 3) as f32 * 1e-6;
+        }
+        let shapes = [vec![0.5f32; n], quantized, plateau, common::ties(n, 5)];
+        let mut d = common::Data::new(6);
+        let mask: Vec<u32> = (0..n.div_ceil(32)).map(|_| d.u64() as u32).collect();
+        for x in &shapes {
+            for masked in [false, true] {
+                // The oracle sees a masked token as `-inf`.
+                let seen: Vec<f32> = (0..n)
+                    .map(|i| match masked && mask[i / 32] >> (i % 32) & 1 == 0 {
+                        true => f32::NEG_INFINITY,
+                        false => x[i],
+                    })
+                    .collect();
+                let input = match masked {
+                    true => Logits::new(x).with_mask(&mask),
+                    false => Logits::new(x),
+                };
+                for k in [1usize, 2, 40, 1000, n / 2] {
+                    let want = reference::top_k(&seen, k).unwrap();
+                    let mut c = Candidates::new(input, &mut workspace).unwrap();
+                    c.apply(&TopK::new(k));
+                    assert_eq!(c.ids().collect::<Vec<_>>(), want, "n {n} k {k}");
+                    // Hugging Face's rule: every token tied with the k-th as well.
+                    let kth = want
+                        .iter()
+                        .map(|&i| seen[i as usize])
+                        .fold(f32::INFINITY, f32::min);
+                    let want: Vec<u32> = (0..n as u32)
+                        .filter(|&i| {
+                            seen[i as usize] >= kth && seen[i as usize] > f32::NEG_INFINITY
+                        })
+                        .collect();
+                    let mut c = Candidates::new(input, &mut workspace).unwrap();
+                    c.apply(&TopK::new(k).keep_ties());
+                    assert_eq!(c.ids().collect::<Vec<_>>(), want, "n {n} k {k} ties");
+                }
+                for p in [0.1f32, 0.95] {
+                    assert_eq!(
+                        top_p(&seen, 1.0, p).unwrap(),
+                        reference::top_p(&seen, 1.0, p).unwrap(),
+                        "n {n} p {p}"
+                    );
+                }
+                for m in [0.05f32, 0.9] {
+                    assert_eq!(
+                        min_p(&seen, 1.0, m).unwrap(),
+                        reference::min_p(&seen, 1.0, m).unwrap(),
+                        "n {n} min_p {m}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -38,44 +38,35 @@ impl Candidates<'_> {
         }
         self.settle();
         let (scaling, path, top) = (self.scaling, self.path, self.top);
-        let s = &mut *self.s;
-        let view = View::new(self.logits, self.mask, &s.edits);
-        // The weights pass's stored weights when it has run at this scaling: the same bits,
-        // but 0 for a chunk below `ZERO_MASS_BELOW`, so only for ratios above every such weight.
-        let stored = self.total_all.is_some() && ratio >= STORED_RATIO_MIN;
-        let w = |id: u32| match stored {
-            true => s.w[id as usize],
-            false => arch::weight_of(path, view.get(id), scaling),
-        };
         // A set that may be wide is kept as the ranked prefix it is, from one pass over the
         // stored weights, rather than as a list of much of the vocabulary. Every survivor
         // weighs at least `ratio`, so there are at most `S / ratio` of them (`S` the total
         // weight); a list is made when that bound is an eighth of the vocabulary or less.
-        let z_min = ((ratio as f64).ln() - 1e-4) as f32;
+        let n = self.logits.len();
         let wide = |total: u64| {
             let most = total as f64 / MASS_ONE as f64 / ratio as f64;
-            most > (self.logits.len() / 8) as f64
+            most > (n / 8) as f64
         };
-        match self.set {
-            Set::All if stored && s.edits.is_empty() && wide(self.total_all.unwrap_or(0)) => {
-                // The last-ranked survivor: the lowest logit, the highest id among its ties
-                // (every weight of a larger logit is at least as large).
-                let (mut total, mut low, mut boundary) = (0u64, f32::INFINITY, top);
-                for (i, &v) in s.w.iter().enumerate() {
-                    if v >= ratio {
-                        let x = self.logits.get(i);
-                        total += mass(v);
-                        if x <= low {
-                            (low, boundary) = (x, i as u32);
-                        }
-                    }
+        // The weights pass's stored weights when it has run at this scaling: the same bits,
+        // but 0 for a chunk below `ZERO_MASS_BELOW`, so only for ratios above every such weight.
+        let storable = ratio >= STORED_RATIO_MIN && self.s.edits.is_empty();
+        if self.set == Set::All && storable {
+            if let Some(total) = self.total_all {
+                if wide(total) {
+                    self.keep_stored_weight_at_least(ratio);
+                    return;
                 }
-                self.set = Set::Prefix {
-                    boundary,
-                    total,
-                    chunked: false,
-                };
             }
+        }
+        let stored = self.total_all.is_some() && ratio >= STORED_RATIO_MIN;
+        let s = &mut *self.s;
+        let view = View::new(self.logits, self.mask, &s.edits);
+        let w = |id: u32| match stored {
+            true => s.w[id as usize],
+            false => arch::weight_of(path, view.get(id), scaling),
+        };
+        let z_min = ((ratio as f64).ln() - 1e-4) as f32;
+        match self.set {
             Set::All | Set::Prefix { .. } => {
                 // The top candidate has weight 1: keep w >= ratio. Prefilter in logit space:
                 // w >= ratio implies z >= ln ratio - 3e-7 (the weight is within one ulp of e^z),
@@ -91,6 +82,13 @@ impl Candidates<'_> {
                 );
                 let keep = |x: f32| scaling.z(x) >= z_min;
                 view.fix_collected(&mut s.ids, 0, keep, |_| true, &mut s.merge);
+                if self.set == Set::All && storable && s.ids.len() > n / 8 {
+                    // Most of the vocabulary passes the prefilter: weigh every token (the draw
+                    // needs their weights anyway) and keep the prefix in one pass.
+                    self.weights_of_all();
+                    self.keep_stored_weight_at_least(ratio);
+                    return;
+                }
                 s.ids.retain(|&id| w(id) >= ratio);
                 self.set = Set::List;
             }
@@ -99,6 +97,28 @@ impl Candidates<'_> {
                 s.ids.retain(|&id| w(id) >= threshold);
             }
         }
+    }
+
+    /// [`keep_weight_at_least`](Self::keep_weight_at_least) of every token, unedited, from the
+    /// stored weights: the survivors are a prefix of the ranking, whose last token is the
+    /// lowest logit among them (the highest id among its ties: every weight of a larger logit
+    /// is at least as large), found in one pass.
+    fn keep_stored_weight_at_least(&mut self, ratio: f32) {
+        let (mut total, mut low, mut boundary) = (0u64, f32::INFINITY, self.top);
+        for (i, &v) in self.s.w.iter().enumerate() {
+            if v >= ratio {
+                let x = self.logits.get(i);
+                total += mass(v);
+                if x <= low {
+                    (low, boundary) = (x, i as u32);
+                }
+            }
+        }
+        self.set = Set::Prefix {
+            boundary,
+            total,
+            chunked: false,
+        };
     }
 
     /// Keeps the candidates whose logit is at least `threshold` (a threshold on logits, before

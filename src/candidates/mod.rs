@@ -49,6 +49,7 @@ mod measures;
 mod nearest;
 mod nucleus;
 mod rank;
+mod top;
 mod view;
 mod workspace;
 
@@ -60,7 +61,7 @@ pub(crate) use nearest::distance;
 use crate::element::{each_values, Element, Values};
 
 use measures::{masses_of, self_mass};
-use rank::{descending_key, from_descending_key, rank_cmp, rank_le};
+use rank::{rank_cmp, rank_le};
 use view::View;
 
 use crate::{
@@ -406,75 +407,6 @@ impl<'a> Candidates<'a> {
         self.list_prefix();
         self.temperature = product;
         self.rescale();
-    }
-
-    /// Keeps the first `n` candidates of the ranking (exact ties broken by the lower id); `n = 0`
-    /// keeps them all. The primitive of [top-k](mod@crate::top_k).
-    ///
-    /// ```
-    /// use logits::{Candidates, Workspace};
-    /// let mut workspace = Workspace::new();
-    /// let mut c = Candidates::new(&[3.0, 1.0, 3.0, 2.0], &mut workspace)?;
-    /// c.keep_top(2);
-    /// assert_eq!(c.ids().collect::<Vec<_>>(), vec![0, 2]);
-    /// # Ok::<(), logits::Error>(())
-    /// ```
-    pub fn keep_top(&mut self, n: usize) {
-        self.settle();
-        if n == 0 || self.error.is_some() {
-            return;
-        }
-        if n == 1 {
-            self.s.ids.clear();
-            self.s.ids.push(self.top);
-            self.set = Set::List;
-            return;
-        }
-        self.list_prefix();
-        if self.set == Set::All {
-            // At least n blocks have a maximum >= the n-th largest block maximum, so the n best
-            // tokens (and every token tied with the n-th) are all >= it.
-            let threshold = self.kth_block_max(n);
-            self.collect_at_least(threshold);
-        }
-        self.keep_ranked_prefix(n);
-    }
-
-    /// Keeps the first `n` candidates of the ranking and every candidate tied with the `n`-th
-    /// (logit equal to its): the tie rule of Hugging Face, vLLM and FlashInfer's top-k. `n = 0`
-    /// keeps them all.
-    ///
-    /// ```
-    /// use logits::{Candidates, Workspace};
-    /// let mut workspace = Workspace::new();
-    /// let mut c = Candidates::new(&[3.0, 1.0, 2.0, 2.0, 2.0], &mut workspace)?;
-    /// c.keep_top_with_ties(2);
-    /// assert_eq!(c.ids().collect::<Vec<_>>(), vec![0, 2, 3, 4]);
-    /// # Ok::<(), logits::Error>(())
-    /// ```
-    pub fn keep_top_with_ties(&mut self, n: usize) {
-        self.settle();
-        if n == 0 || self.error.is_some() {
-            return;
-        }
-        self.list_prefix();
-        if self.set == Set::All {
-            // As in `keep_top`: every token tied with the n-th is >= the n-th block maximum.
-            let threshold = self.kth_block_max(n);
-            self.collect_at_least(threshold);
-        }
-        let s = &mut *self.s;
-        if s.ids.len() <= n {
-            return;
-        }
-        let view = View::new(self.logits, self.mask, &s.edits);
-        s.tmp.clear();
-        s.tmp.extend_from_slice(&s.ids);
-        let (_, &mut nth, _) = s
-            .tmp
-            .select_nth_unstable_by(n - 1, |&a, &b| rank_cmp(view, a, b));
-        let x = view.get(nth);
-        s.ids.retain(|&i| view.get(i) >= x);
     }
 
     /// Runs `op` (an operation that keeps a prefix of the ranking, as every truncation stage
@@ -926,37 +858,6 @@ impl<'a> Candidates<'a> {
         let keep = |x: f32| x >= threshold && x != f32::NEG_INFINITY;
         view.fix_collected(&mut s.ids, 0, keep, |_| true, &mut s.merge);
         self.set = Set::List;
-    }
-
-    /// The k-th largest block maximum, or `-inf` if there are fewer than `k` blocks.
-    fn kth_block_max(&mut self, k: usize) -> f32 {
-        self.settle();
-        let s = &mut *self.s;
-        if k > s.block_max.len() {
-            return f32::NEG_INFINITY;
-        }
-        // Integer keys whose ascending order is the maxima's descending order: a selection on
-        // them compares plain integers.
-        s.maxes.clear();
-        s.maxes
-            .extend(s.block_max.iter().map(|&m| descending_key(m)));
-        let (_, kth, _) = s.maxes.select_nth_unstable(k - 1);
-        from_descending_key(*kth)
-    }
-
-    /// Keeps the first `k` of the ranking among the listed survivors.
-    fn keep_ranked_prefix(&mut self, k: usize) {
-        let s = &mut *self.s;
-        if s.ids.len() <= k {
-            return;
-        }
-        let view = View::new(self.logits, self.mask, &s.edits);
-        s.tmp.clear();
-        s.tmp.extend_from_slice(&s.ids);
-        let (_, &mut boundary, _) = s
-            .tmp
-            .select_nth_unstable_by(k - 1, |&a, &b| rank_cmp(view, a, b));
-        s.ids.retain(|&i| rank_le(view, i, boundary));
     }
 }
 
