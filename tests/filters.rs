@@ -310,3 +310,39 @@ fn tie_heavy_vocabularies_against_the_oracle() {
         }
     }
 }
+
+/// Nuclei of tens to thousands of tokens (Zipf-shaped logits `-s ln r`, shuffled, with a little
+/// noise and some masked tokens): top-p keeps the oracle's set, whichever of its searches finds
+/// the boundary.
+#[test]
+fn mid_sized_nuclei_against_the_oracle() {
+    let mut sizes = Vec::new();
+    for &n in &[50_257usize, 131_072] {
+        for (i, s) in [0.9f32, 1.05, 1.2, 1.5, 2.0].into_iter().enumerate() {
+            let mut d = common::Data::new(i as u64 + 40);
+            let mut x: Vec<f32> = (1..=n)
+                .map(|r| -s * (r as f32).ln() + 0.02 * d.uniform(-1.0, 1.0))
+                .collect();
+            for j in (1..n).rev() {
+                x.swap(j, d.below(j + 1));
+            }
+            for _ in 0..n / 100 {
+                x[d.below(n)] = f32::NEG_INFINITY;
+            }
+            for t in [0.7f32, 1.0, 1.3] {
+                for p in [0.9f32, 0.95, 0.99] {
+                    let want = reference::top_p(&x, t, p).unwrap();
+                    assert_eq!(top_p(&x, t, p).unwrap(), want, "n {n} s {s} T {t} p {p}");
+                    sizes.push(want.len());
+                }
+            }
+        }
+    }
+    // The sweep covers every regime: a handful of tokens, hundreds, thousands, tens of thousands.
+    for (lo, hi) in [(1, 20), (100, 1000), (1000, 5000), (10_000, 200_000)] {
+        assert!(
+            sizes.iter().any(|&k| (lo..hi).contains(&k)),
+            "no nucleus in {lo}..{hi}: {sizes:?}"
+        );
+    }
+}

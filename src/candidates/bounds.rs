@@ -1,6 +1,7 @@
 //! Thresholds: the candidates whose weight, or logit, is at or above a bound.
 
 use super::{Candidates, Set, View, STORED_RATIO_MIN};
+use crate::element::{each_values, Element};
 #[cfg(not(any(feature = "std", test)))]
 #[allow(unused_imports)]
 // unused when a dependency links std, which brings the inherent methods
@@ -104,16 +105,9 @@ impl Candidates<'_> {
     /// lowest logit among them (the highest id among its ties: every weight of a larger logit
     /// is at least as large), found in one pass.
     fn keep_stored_weight_at_least(&mut self, ratio: f32) {
-        let (mut total, mut low, mut boundary) = (0u64, f32::INFINITY, self.top);
-        for (i, &v) in self.s.w.iter().enumerate() {
-            if v >= ratio {
-                let x = self.logits.get(i);
-                total += mass(v);
-                if x <= low {
-                    (low, boundary) = (x, i as u32);
-                }
-            }
-        }
+        let (total, boundary) = each_values!(self.logits, x => {
+            stored_weight_prefix(x, &self.s.w, ratio, self.top)
+        });
         self.set = Set::Prefix {
             boundary,
             total,
@@ -150,4 +144,20 @@ impl Candidates<'_> {
             }
         }
     }
+}
+
+/// The total mass of the weights `w >= ratio`, and the last-ranked of their tokens (`top` if
+/// none): the lowest logit, the highest id among its ties.
+fn stored_weight_prefix<E: Element>(logits: &[E], w: &[f32], ratio: f32, top: u32) -> (u64, u32) {
+    let (mut total, mut low, mut boundary) = (0u64, f32::INFINITY, top);
+    for (i, (&v, x)) in w.iter().zip(logits).enumerate() {
+        if v >= ratio {
+            let x = x.to_f32();
+            total += mass(v);
+            if x <= low {
+                (low, boundary) = (x, i as u32);
+            }
+        }
+    }
+    (total, boundary)
 }

@@ -1,18 +1,25 @@
 //! Keeping a mass prefix (top-p's primitive) without sorting the vocabulary.
 //!
 //! The nucleus is usually inside the few best blocks: their tokens are ranked and accumulated.
-//! If not (a flat distribution), the weight bucket where the cumulative mass crosses the target
-//! is guessed from a sample of the weights, checked by exact passes at bucket edges (or found by
-//! a histogram of every weight), and only that bucket is ranked. A wide nucleus is kept as
-//! "every token ranked at or before the boundary", never listed.
+//! If not, the weight bucket where the cumulative mass crosses the target is guessed from a
+//! sample of the weights. A nucleus of up to some thousands of tokens is then listed whole (every
+//! weight down to well below the guess), ranked and accumulated; a wider one (a flat
+//! distribution) is found by its crossing bucket, checked by exact passes at bucket edges (or
+//! found by a histogram of every weight), and only that bucket is ranked. A wide nucleus is kept
+//! as "every token ranked at or before the boundary", never listed.
 
 use super::{
     masses_of,
     rank::{from_descending_key, rank_le, sort_by_rank},
     view::View,
-    Candidates, Set,
+    Candidates, Set, STORED_RATIO_MIN,
 };
-use crate::{arch, arch::kernels::MASS_CHUNK, samplers::top_p::nucleus_target, weight::mass};
+use crate::{
+    arch,
+    arch::kernels::MASS_CHUNK,
+    samplers::top_p::nucleus_target,
+    weight::{mass, MASS_ONE},
+};
 use alloc::vec::Vec;
 
 /// Top-p first examines the tokens of the `TOP_P_PREFIX` best blocks (by maximum, and at most a
@@ -30,6 +37,15 @@ const SAMPLE_STRIDE: usize = 16;
 /// The sample size beyond which the stride grows, so that the sample stays about this size at
 /// any vocabulary.
 const SAMPLE_MIN: usize = 8192;
+/// Top-p lists the tokens down to this many buckets (`2^(-LIST_MARGIN/16)` in weight) below the
+/// guessed crossing: the guess errs most on nuclei whose tokens near the boundary are few and
+/// heavy, which the sample sees rarely.
+const LIST_MARGIN: u32 = 24;
+/// Top-p lists at most a `1/LIST_SHARE` of the vocabulary (at least `LIST_MIN` tokens), as
+/// estimated from the sample, and sorts at most twice that.
+const LIST_SHARE: usize = 32;
+/// See [`LIST_SHARE`].
+const LIST_MIN: usize = 512;
 
 impl Candidates<'_> {
     /// Keeps the shortest prefix of the ranking whose mass reaches `p` of the candidates' total
@@ -125,30 +141,21 @@ impl Candidates<'_> {
         let logits = View::new(self.logits, self.mask, &s.edits);
         let keep = |x: f32| x >= threshold && x != f32::NEG_INFINITY;
         logits.fix_collected(&mut s.tmp, 0, keep, |_| true, &mut s.merge);
-        sort_by_rank(logits, &mut s.tmp, &mut s.keys);
         // The collected tokens are a prefix of the ranking (every logit >= threshold).
-        let mut cum = 0u64;
-        let mut end = None;
-        for (j, &id) in s.tmp.iter().enumerate() {
-            cum += mass(s.w[id as usize]);
-            if cum >= target {
-                end = Some(j + 1);
-                break;
-            }
-        }
-        if let Some(end) = end {
-            // Copy, not swap: swapping would alternate the buffers' capacities, and they would
-            // keep growing (allocating) for several calls after the first.
-            s.ids.clear();
-            s.ids.extend_from_slice(&s.tmp[..end]);
-            s.ids.sort_unstable();
-            self.set = Set::List;
+        if let Some((end, cum)) = prefix_end(logits, &mut s.tmp, &s.w, target, &mut s.keys) {
+            self.keep_ranked_tmp(end, cum);
             return;
         }
         // Weight buckets: `bits(w) >> 19`, 16 per binade. A higher bucket means a higher weight,
-        // hence a higher logit, so buckets walked from the top follow the ranking. Find the
-        // bucket where the cumulative mass crosses the target, and the mass above it.
-        let (mut cum, chunked) = match self.crossing_from_sample(total, target) {
+        // hence a higher logit, so buckets walked from the top follow the ranking. Guess the
+        // bucket where the cumulative mass crosses the target from a sample. A nucleus of up to
+        // some thousands of tokens is then listed whole; a wider one is found by its crossing
+        // bucket, and the mass above it.
+        let guess = self.sampled_guess(total, target);
+        if self.keep_listed_prefix(guess, target) {
+            return;
+        }
+        let (mut cum, chunked) = match self.crossing_from_sample(guess, target) {
             Some(above) => (above, true),
             None => (self.crossing_from_histogram(target), false),
         };
@@ -181,7 +188,7 @@ impl Candidates<'_> {
                 s.chunk_kept[id as usize / MASS_CHUNK] += mass(v);
             }
         }
-        sort_by_rank(logits, &mut s.ids, &mut s.keys);
+        rank_in_place(logits, &mut s.ids, &mut s.keys);
         let mut boundary = self.top;
         for &id in &s.ids {
             let m = mass(s.w[id as usize]);
@@ -207,18 +214,101 @@ impl Candidates<'_> {
     }
 
     /// Leaves the ids of the crossing bucket in `s.tmp`, and in `s.chunk_kept` the mass above it
-    /// per `MASS_CHUNK` tokens, and returns the mass above it. The bucket is guessed from a
-    /// sample of the weights, then checked exactly: the guess and one neighbour
+    /// per `MASS_CHUNK` tokens, and returns the mass above it. The bucket `guess` (from a
+    /// sample of the weights) is checked exactly: the guess and one neighbour
     /// ([`crossing_near`](Self::crossing_near)), then the 7 buckets around the guess; `None`
     /// if the crossing is in none of them.
-    fn crossing_from_sample(&mut self, total: u64, target: u64) -> Option<u64> {
+    fn crossing_from_sample(&mut self, guess: u32, target: u64) -> Option<u64> {
+        let (crossing, above) = match self.crossing_near(guess, target) {
+            Some(found) => found,
+            None => {
+                let s = &mut *self.s;
+                band_crossing(&s.w, guess, target, &mut s.chunk_kept, |w, e, c| {
+                    arch::masses_at_or_above_wide(self.path, w, e, c)
+                })?
+            }
+        };
+        let s = &mut *self.s;
+        s.tmp.clear();
+        let (lo, hi) = (crossing << 19, (crossing + 1) << 19);
+        arch::collect_weight_bits(self.path, &s.w, lo, hi, &mut s.tmp);
+        Some(above)
+    }
+
+    /// Top-p's second attempt, for a nucleus of some hundreds to a few thousand tokens: lists
+    /// every token whose weight is at least the edge of the bucket [`LIST_MARGIN`] below the
+    /// guessed crossing (a prefix of the ranking: the weight is monotone in the logit), if the
+    /// sample says they are few, then ranks them and accumulates their masses. `false`, the set
+    /// unchanged, if they are many or their mass falls short of the target (the guess was too
+    /// low).
+    fn keep_listed_prefix(&mut self, guess: u32, target: u64) -> bool {
+        let edge = bucket_edge(guess.saturating_sub(LIST_MARGIN));
+        // A chunk of zero mass stores weight 0 for weights below this: the edge lies above.
+        if edge < STORED_RATIO_MIN {
+            return false;
+        }
+        let s = &mut *self.s;
+        let n = s.w.len();
+        let most = (n / LIST_SHARE).max(LIST_MIN);
+        // The sample's count at or above the edge, from its bucket masses (a bucket's weights
+        // are within a factor `2^(1/16)` of its lower edge).
+        let lo = guess.saturating_sub(LIST_MARGIN) as usize;
+        let sampled: f64 = (lo..=MAX_BUCKET)
+            .filter(|&b| s.buckets[b] > 0)
+            .map(|b| s.buckets[b] as f64 / mass_f64(bucket_edge(b as u32)))
+            .sum();
+        if sampled * sample_stride(n) as f64 > most as f64 {
+            return false;
+        }
+        s.tmp.clear();
+        let one = 1.0f32.to_bits();
+        arch::collect_weight_bits(self.path, &s.w, edge.to_bits(), one + 1, &mut s.tmp);
+        if s.tmp.len() > 2 * most {
+            return false;
+        }
+        let logits = View::new(self.logits, self.mask, &s.edits);
+        let Some((end, cum)) = prefix_end(logits, &mut s.tmp, &s.w, target, &mut s.keys) else {
+            return false;
+        };
+        self.keep_ranked_tmp(end, cum);
+        true
+    }
+
+    /// Keeps the first `end` tokens of `s.tmp`, in rank order, whose mass is `cum`: as a list,
+    /// or if they are more than an eighth of the vocabulary, as the prefix they are.
+    fn keep_ranked_tmp(&mut self, end: usize, cum: u64) {
+        let s = &mut *self.s;
+        if end > s.w.len() / 8 {
+            self.set = Set::Prefix {
+                boundary: s.tmp[end - 1],
+                total: cum,
+                chunked: false,
+            };
+            if !s.edits.is_empty() {
+                // The draw's walk over a prefix reads the raw logits: list the edited set.
+                self.list_prefix();
+            }
+            return;
+        }
+        // Copy, not swap: swapping would alternate the buffers' capacities, and they would
+        // keep growing (allocating) for several calls after the first.
+        s.ids.clear();
+        s.ids.extend_from_slice(&s.tmp[..end]);
+        s.ids.sort_unstable();
+        self.set = Set::List;
+    }
+
+    /// The weight bucket where the cumulative mass, walked from the top, is guessed to cross
+    /// `target`, from every `stride`-th weight (see [`SAMPLE_STRIDE`]); `s.buckets` keeps the
+    /// sample's mass per bucket.
+    fn sampled_guess(&mut self, total: u64, target: u64) -> u32 {
         let s = &mut *self.s;
         s.buckets.clear();
         s.buckets.resize(MAX_BUCKET + 1, 0);
         // The guess is as good as the sample is large, whatever the vocabulary: past
         // `SAMPLE_MIN * SAMPLE_STRIDE` tokens the stride grows so that the sample stays near
         // `SAMPLE_MIN` weights.
-        let stride = SAMPLE_STRIDE.max(s.w.len() / SAMPLE_MIN);
+        let stride = sample_stride(s.w.len());
         // Local borrows of the two fields, so that the loop keeps both pointers in registers.
         let (w, buckets) = (&s.w[..], &mut s.buckets[..]);
         let mut lowest = MAX_BUCKET;
@@ -240,20 +330,7 @@ impl Candidates<'_> {
                 break;
             }
         }
-        let (crossing, above) = match self.crossing_near(guess, target) {
-            Some(found) => found,
-            None => {
-                let s = &mut *self.s;
-                band_crossing(&s.w, guess, target, &mut s.chunk_kept, |w, e, c| {
-                    arch::masses_at_or_above_wide(self.path, w, e, c)
-                })?
-            }
-        };
-        let s = &mut *self.s;
-        s.tmp.clear();
-        let (lo, hi) = (crossing << 19, (crossing + 1) << 19);
-        arch::collect_weight_bits(self.path, &s.w, lo, hi, &mut s.tmp);
-        Some(above)
+        guess
     }
 
     /// The crossing bucket and the mass above it, if the crossing is the guessed bucket or one
@@ -341,6 +418,53 @@ fn keep_chunk_column<const E: usize>(chunks: &mut Vec<u64>, e: usize) {
         chunks[c] = chunks[c * E + e];
     }
     chunks.truncate(n);
+}
+
+/// The sampling stride at `n` tokens: [`SAMPLE_STRIDE`], longer past [`SAMPLE_MIN`] samples.
+fn sample_stride(n: usize) -> usize {
+    SAMPLE_STRIDE.max(n / SAMPLE_MIN)
+}
+
+/// Of `ids`, ascending, a prefix of the ranking: the length of the shortest ranked prefix
+/// whose mass (by the weights `w`) reaches `target`, and that mass, with `ids` put into rank
+/// order; `None`, without ranking them, if all of them fall short.
+fn prefix_end(
+    logits: View,
+    ids: &mut [u32],
+    w: &[f32],
+    target: u64,
+    keys: &mut Vec<u64>,
+) -> Option<(usize, u64)> {
+    let listed: u64 = ids.iter().map(|&id| mass(w[id as usize])).sum();
+    if listed < target {
+        return None;
+    }
+    rank_in_place(logits, ids, keys);
+    let mut cum = 0u64;
+    for (j, &id) in ids.iter().enumerate() {
+        cum += mass(w[id as usize]);
+        if cum >= target {
+            return Some((j + 1, cum));
+        }
+    }
+    None
+}
+
+/// Puts `ids`, ascending, into rank order: already so if they share one logit (ties rank by
+/// id), as every token of a uniform or quantized vocabulary at a boundary does; else sorted.
+fn rank_in_place(logits: View, ids: &mut [u32], keys: &mut Vec<u64>) {
+    let Some(&first) = ids.first() else {
+        return;
+    };
+    let x = logits.get(first);
+    if ids.iter().any(|&id| logits.get(id) != x) {
+        sort_by_rank(logits, ids, keys);
+    }
+}
+
+/// The mass of weight `w`, unrounded.
+fn mass_f64(w: f32) -> f64 {
+    w as f64 * MASS_ONE as f64
 }
 
 /// The lowest weight of bucket `b` (for `b = MAX_BUCKET + 1`, a weight above 1: no weight is at
