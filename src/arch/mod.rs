@@ -432,6 +432,7 @@ dispatch! {
     fn block_walk(w: &[f32], blocks: core::ops::Range<usize>, t: u64) -> (usize, u64);
     fn weight_of(x: f32, s: Scaling) -> f32;
     fn masses_of(x: &[f32], s: Scaling, out: &mut Vec<u64>) -> ();
+    fn weights_in_place(x: &mut [f32], s: Scaling) -> ();
     fn subtract(out: &mut [f32], l: f32) -> ();
     fn weights_sum(w: &[f32]) -> f64;
     fn scale(out: &mut [f32], scale: f64) -> ();

@@ -90,7 +90,20 @@ impl Candidates<'_> {
                     self.keep_stored_weight_at_least(ratio);
                     return;
                 }
-                s.ids.retain(|&id| w(id) >= ratio);
+                if stored {
+                    s.ids.retain(|&id| w(id) >= ratio);
+                } else {
+                    // Weigh the survivors of the prefilter together (vectorized), then keep
+                    // those at or above the ratio.
+                    s.list_x.clear();
+                    s.list_x.extend(s.ids.iter().map(|&id| view.get(id)));
+                    arch::weights_in_place(path, &mut s.list_x, scaling);
+                    let mut j = 0;
+                    s.ids.retain(|_| {
+                        j += 1;
+                        s.list_x[j - 1] >= ratio
+                    });
+                }
                 self.set = Set::List;
             }
             Set::List => {

@@ -598,6 +598,14 @@ pub(crate) fn weight_of(x: f32, s: Scaling) -> f32 {
     s.weight_below_max(x)
 }
 
+/// Replaces every logit of `x` (each `<= max`) by its weight: [`weight_of`] of each.
+#[inline(always)]
+pub(crate) fn weights_in_place(x: &mut [f32], s: Scaling) {
+    with_z!(s, |z| for v in x.iter_mut() {
+        *v = exp_of_nonpositive(z(*v));
+    });
+}
+
 /// Appends the mass of every logit of `x` (each `<= max`) to `out`.
 #[inline(always)]
 pub(crate) fn masses_of(x: &[f32], s: Scaling, out: &mut Vec<u64>) {
