@@ -1,6 +1,7 @@
 //! Thresholds: the candidates whose weight, or logit, is at or above a bound.
 
 use super::{Candidates, Set, View, STORED_RATIO_MIN};
+use crate::arch::kernels::BLOCK;
 use crate::element::{each_values, Element};
 #[cfg(not(any(feature = "std", test)))]
 #[allow(unused_imports)]
@@ -10,6 +11,9 @@ use crate::{
     arch,
     weight::{mass, MASS_ONE},
 };
+
+/// The stride of [`Candidates::likely_wide`]'s sample: one logit in four cache lines.
+const WIDE_SAMPLE_STRIDE: usize = 64;
 
 impl Candidates<'_> {
     /// Keeps the candidates whose weight is at least `ratio` times the top candidate's
@@ -51,12 +55,21 @@ impl Candidates<'_> {
         // The weights pass's stored weights when it has run at this scaling: the same bits,
         // but 0 for a chunk below `ZERO_MASS_BELOW`, so only for ratios above every such weight.
         let storable = ratio >= STORED_RATIO_MIN && self.s.edits.is_empty();
+        let z_min = ((ratio as f64).ln() - 1e-4) as f32;
         if self.set == Set::All && storable {
-            if let Some(total) = self.total_all {
-                if wide(total) {
+            match self.total_all {
+                Some(total) if wide(total) => {
                     self.keep_stored_weight_at_least(ratio);
                     return;
                 }
+                None if self.likely_wide(z_min) => {
+                    // Most of the vocabulary passes: weigh every token (the draw needs their
+                    // weights anyway) and keep the prefix in one pass, listing nothing.
+                    self.weights_of_all();
+                    self.keep_stored_weight_at_least(ratio);
+                    return;
+                }
+                _ => {}
             }
         }
         let stored = self.total_all.is_some() && ratio >= STORED_RATIO_MIN;
@@ -66,7 +79,6 @@ impl Candidates<'_> {
             true => s.w[id as usize],
             false => arch::weight_of(path, view.get(id), scaling),
         };
-        let z_min = ((ratio as f64).ln() - 1e-4) as f32;
         match self.set {
             Set::All | Set::Prefix { .. } => {
                 // The top candidate has weight 1: keep w >= ratio. Prefilter in logit space:
@@ -111,6 +123,24 @@ impl Candidates<'_> {
                 s.ids.retain(|&id| w(id) >= threshold);
             }
         }
+    }
+
+    /// Whether more than a quarter of the tokens seem to have a scaled logit `>= z_min`: only if
+    /// the blocks whose maximum does could hold more than an eighth of the vocabulary, and
+    /// then as estimated from every `WIDE_SAMPLE_STRIDE`-th logit (the mask aside). A guess:
+    /// either answer keeps the same set, one as a list, the other as a ranked prefix.
+    fn likely_wide(&self, z_min: f32) -> bool {
+        let n = self.logits.len();
+        let scaling = self.scaling;
+        let passing = |x: f32| scaling.z(x) >= z_min;
+        let blocks = self.s.block_max.iter().filter(|&&m| passing(m)).count();
+        if blocks * BLOCK <= n / 8 {
+            return false;
+        }
+        let sampled = each_values!(self.logits, x => {
+            x.iter().step_by(WIDE_SAMPLE_STRIDE).filter(|v| passing(v.to_f32())).count()
+        });
+        sampled * WIDE_SAMPLE_STRIDE > n / 4
     }
 
     /// [`keep_weight_at_least`](Self::keep_weight_at_least) of every token, unedited, from the
