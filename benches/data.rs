@@ -113,6 +113,11 @@ pub fn nucleus_size(x: &[f32], mask: Option<&[u32]>) -> usize {
         .collect();
     v.sort_by(|a, b| b.total_cmp(a));
     let weights: Vec<f64> = v.iter().map(|&z| (z - v[0]).exp()).collect();
+    nucleus_of_ranked(&weights)
+}
+
+/// The length of the shortest prefix of `weights` (descending) that holds 0.95 of their sum.
+fn nucleus_of_ranked(weights: &[f64]) -> usize {
     let total: f64 = weights.iter().sum();
     let mut cum = 0.0;
     for (k, w) in weights.iter().enumerate() {
@@ -121,7 +126,7 @@ pub fn nucleus_size(x: &[f32], mask: Option<&[u32]>) -> usize {
             return k + 1;
         }
     }
-    v.len()
+    weights.len()
 }
 
 /// Zipf-shaped logits `x = -s ln r` (rank `r`), with `s` chosen so that top-p 0.95 at T = 1
@@ -129,15 +134,7 @@ pub fn nucleus_size(x: &[f32], mask: Option<&[u32]>) -> usize {
 fn zipf_with_nucleus(n: usize, nucleus: usize, rng: &mut SplitMix64) -> Vec<f32> {
     let at = |s: f64| -> usize {
         let w: Vec<f64> = (1..=n).map(|r| (r as f64).powf(-s)).collect();
-        let total: f64 = w.iter().sum();
-        let mut cum = 0.0;
-        for (k, v) in w.iter().enumerate() {
-            cum += v;
-            if cum >= 0.95 * total {
-                return k + 1;
-            }
-        }
-        n
+        nucleus_of_ranked(&w)
     };
     // A larger exponent, a smaller nucleus.
     let (mut lo, mut hi) = (0.01f64, 20.0f64);
