@@ -347,6 +347,14 @@ impl Candidates {
         self.update_logit(id, |_| value);
     }
 
+    /// [`update_logit`](Self::update_logit) of every `(id, a)` in `edits`, in order, with `x`
+    /// set to `f(x, a)`.
+    pub fn update_logits<A: Copy>(&mut self, edits: &[(u32, A)], f: impl Fn(f32, A) -> f32) {
+        for &(id, a) in edits {
+            self.update_logit(id, |x| f(x, a));
+        }
+    }
+
     /// Sets the logit `x` of candidate `id` to `f(x)`, with [`edit_logit`](Self::edit_logit)'s
     /// rules.
     pub fn update_logit(&mut self, id: u32, f: impl FnOnce(f32) -> f32) {

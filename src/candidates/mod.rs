@@ -630,7 +630,61 @@ impl<'a> Candidates<'a> {
             return;
         }
         self.list_prefix();
-        let old = self.view().get(id);
+        let raw = self.logits.get(id as usize);
+        self.update_read(id, raw, f);
+    }
+
+    /// [`update_logit`](Self::update_logit) of every `(id, a)` in `edits`, in order, with `x`
+    /// set to `f(x, a)`: what a stage that edits many logits (a logit bias, penalties) calls.
+    /// The result is that of the calls one by one; the logits are read a batch ahead, so that
+    /// their reads overlap rather than wait on one another.
+    ///
+    /// ```
+    /// use logits::{Candidates, Workspace};
+    /// let mut workspace = Workspace::new();
+    /// let mut c = Candidates::new(&[2.0, -1.0, 0.5], &mut workspace)?;
+    /// c.update_logits(&[(0, 1.5), (1, 1.5), (0, 2.0)], |x, r| if x > 0.0 { x / r } else { x * r });
+    /// assert_eq!((c.logit(0), c.logit(1), c.logit(2)), (2.0 / 1.5 / 2.0, -1.5, 0.5));
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn update_logits<A: Copy>(&mut self, edits: &[(u32, A)], f: impl Fn(f32, A) -> f32) {
+        /// Logits read ahead at a time.
+        const AHEAD: usize = 32;
+        if self.error.is_some() {
+            return;
+        }
+        self.list_prefix();
+        let n = self.logits.len();
+        for batch in edits.chunks(AHEAD) {
+            let mut raw = [0.0f32; AHEAD];
+            for (r, &(id, _)) in raw.iter_mut().zip(batch) {
+                if (id as usize) < n {
+                    *r = self.logits.get(id as usize);
+                }
+            }
+            for (&(id, a), &r) in batch.iter().zip(&raw) {
+                if self.error.is_some() {
+                    return;
+                }
+                if id as usize >= n {
+                    self.error = Some(Error::TokenOutOfRange { token: id, len: n });
+                    return;
+                }
+                self.update_read(id, r, |x| f(x, a));
+            }
+        }
+    }
+
+    /// [`update_logit`](Self::update_logit) once the checks are made and `id`'s raw logit
+    /// `raw` is read.
+    #[inline(always)]
+    fn update_read(&mut self, id: u32, raw: f32, f: impl FnOnce(f32) -> f32) {
+        let n = self.logits.len();
+        let old = if !self.view().allows(id) {
+            f32::NEG_INFINITY
+        } else {
+            self.s.edits.get(id).unwrap_or(raw)
+        };
         let candidate = match self.set {
             Set::List => self.s.ids.binary_search(&id).is_ok(),
             _ => old != f32::NEG_INFINITY,

@@ -14,23 +14,14 @@ use crate::{
 use alloc::vec::Vec;
 
 /// The edited logits of one candidate set: a list of `(id, value)`, a bit per token saying
-/// which are edited (what the kernels read: 1/32 of the logits' size), and a small hash table
-/// from id to list entry (what a scalar read of an edited token uses). Nothing in it is
-/// vocabulary-sized but the bits, and starting over costs what the last set's edits cost.
+/// which are edited (what the kernels read: 1/32 of the logits' size), and each edited token's
+/// place in the list (what a scalar read of an edited token uses; the places of unedited tokens
+/// are stale). Starting over costs what the last set's edits cost.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Edits {
     list: Vec<(u32, f32)>,
     bits: Vec<u64>,
-    /// Open addressing, a power-of-two length; an entry is live if it has this generation.
-    table: Vec<Entry>,
-    generation: u32,
-}
-
-#[derive(Clone, Copy, Debug, Default)]
-struct Entry {
-    id: u32,
-    generation: u32,
-    index: u32,
+    index: Vec<u32>,
 }
 
 impl Edits {
@@ -40,11 +31,6 @@ impl Edits {
             self.bits[id as usize / 64] &= !(1 << (id % 64));
         }
         self.list.clear();
-        self.generation = self.generation.wrapping_add(1);
-        if self.generation == 0 {
-            self.table.fill(Entry::default());
-            self.generation = 1;
-        }
     }
 
     #[inline(always)]
@@ -68,79 +54,43 @@ impl Edits {
         !self.list.is_empty() && (self.bits[id as usize / 64] >> (id % 64)) & 1 != 0
     }
 
-    /// The table slot of `id`: its entry, or the empty one where it would go.
-    #[inline]
-    fn probe(&self, id: u32) -> usize {
-        let mask = self.table.len() - 1;
-        let mut k = (id.wrapping_mul(0x9E37_79B1) as usize) & mask;
-        loop {
-            let e = self.table[k];
-            if e.generation != self.generation || e.id == id {
-                return k;
-            }
-            k = (k + 1) & mask;
-        }
-    }
-
     /// The edited value of `id`, if it is edited.
     #[inline]
     pub(super) fn get(&self, id: u32) -> Option<f32> {
         if !self.contains(id) {
             return None;
         }
-        let e = self.table[self.probe(id)];
-        Some(self.list[e.index as usize].1)
+        Some(self.list[self.index[id as usize] as usize].1)
     }
 
     /// Sets the value of `id` (below `n`, the number of tokens).
+    #[inline]
     pub(super) fn set(&mut self, id: u32, value: f32, n: usize) {
-        if self.bits.len() < n.div_ceil(64) {
-            self.bits.resize(n.div_ceil(64), 0);
-        }
-        if self.generation == 0 {
-            self.generation = 1;
+        if self.index.len() < n {
+            self.grow(n);
         }
         if self.contains(id) {
-            let k = self.probe(id);
-            self.list[self.table[k].index as usize].1 = value;
+            self.list[self.index[id as usize] as usize].1 = value;
             return;
         }
-        if 2 * (self.list.len() + 1) > self.table.len() {
-            self.grow();
-        }
-        let k = self.probe(id);
-        self.table[k] = Entry {
-            id,
-            generation: self.generation,
-            index: self.list.len() as u32,
-        };
+        self.index[id as usize] = self.list.len() as u32;
         self.list.push((id, value));
         self.bits[id as usize / 64] |= 1 << (id % 64);
     }
 
-    /// Grows every buffer to what edits of `n` tokens can need: `n` entries, a bit per token,
-    /// and the largest table [`grow`](Self::grow) makes for `n` entries (kept at most half
-    /// full).
+    /// Grows the bits and the places to cover `n` tokens.
+    #[cold]
+    fn grow(&mut self, n: usize) {
+        self.bits.resize(self.bits.len().max(n.div_ceil(64)), 0);
+        self.index.resize(n, 0);
+    }
+
+    /// Grows every buffer to what edits of `n` tokens can need: `n` entries, a bit and a place
+    /// per token.
     pub(super) fn reserve(&mut self, n: usize) {
         super::workspace::at_least(&mut self.list, n);
         super::workspace::at_least(&mut self.bits, n.div_ceil(64));
-        let table = n.saturating_mul(2).next_power_of_two().max(64);
-        super::workspace::at_least(&mut self.table, table);
-    }
-
-    /// Doubles the table (at least 64 entries) and puts the live entries back.
-    fn grow(&mut self) {
-        let len = (self.table.len() * 2).max(64);
-        self.table.clear();
-        self.table.resize(len, Entry::default());
-        for (index, &(id, _)) in self.list.iter().enumerate() {
-            let k = self.probe(id);
-            self.table[k] = Entry {
-                id,
-                generation: self.generation,
-                index: index as u32,
-            };
-        }
+        super::workspace::at_least(&mut self.index, n);
     }
 }
 

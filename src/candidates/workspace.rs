@@ -123,7 +123,7 @@ impl Workspace {
     /// | chunk masses | `C` | one per chunk |
     /// | band sums (two lists) | `8 C` each | at most 8 edges per chunk |
     /// | mass buckets, distance bins | 2,033 and 1,024 | fixed |
-    /// | edits | `n` entries, `ceil(n / 64)` bit words, a table of `max(64, 2^ceil(log2 2n))` slots | a token is listed once however often it is edited; the table is kept at most half full |
+    /// | edits | `n` entries, `ceil(n / 64)` bit words, `n` places | a token is listed once however often it is edited |
     ///
     /// That is about 150 bytes a token (20 MB for 128,256 tokens), 72 of them the distance
     /// entries that only [`keep_nearest`](crate::Candidates::keep_nearest) (typical sampling)

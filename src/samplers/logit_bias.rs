@@ -84,14 +84,10 @@ impl Stage for LogitBias {
     }
 
     fn apply(&self, candidates: &mut Candidates<'_>, _: &Context) {
-        for &(token, bias) in &self.entries {
-            candidates.update_logit(token, |x| x + bias);
-        }
+        candidates.update_logits(&self.entries, |x, bias| x + bias);
     }
 
     fn apply_reference(&self, candidates: &mut reference::Candidates, _: &Context) {
-        for &(token, bias) in &self.entries {
-            candidates.update_logit(token, |x| x + bias);
-        }
+        candidates.update_logits(&self.entries, |x, bias| x + bias);
     }
 }

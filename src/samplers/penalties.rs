@@ -182,18 +182,14 @@ impl Stage for Penalties {
         if self.is_disabled() {
             return;
         }
-        for &(token, count) in &self.counts {
-            candidates.update_logit(token, |x| self.penalize(x, count));
-        }
+        candidates.update_logits(&self.counts, |x, count| self.penalize(x, count));
     }
 
     fn apply_reference(&self, candidates: &mut reference::Candidates, _: &Context) {
         if self.is_disabled() {
             return;
         }
-        for &(token, count) in &self.counts {
-            candidates.update_logit(token, |x| self.penalize(x, count));
-        }
+        candidates.update_logits(&self.counts, |x, count| self.penalize(x, count));
     }
 
     fn accept(&mut self, token: u32) {
