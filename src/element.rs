@@ -48,6 +48,19 @@ pub(crate) mod sealed {
             buf
         }
 
+        /// For a 16-bit type (`f16`, `bf16`), the elements as their bit patterns; else `None`.
+        #[inline(always)]
+        fn bits16(_: &[Self]) -> Option<&[u16]> {
+            None
+        }
+
+        /// The f32 of a 16-bit pattern of this type; only called where
+        /// [`bits16`](Sealed::bits16) gives `Some`.
+        #[inline(always)]
+        fn widen_bits16(_: u16) -> f32 {
+            f32::NAN
+        }
+
         /// [`widen`](Sealed::widen) of an array.
         #[inline(always)]
         fn widen_array<'b, const N: usize>(xs: &'b [Self; N], buf: &'b mut [f32; N]) -> &'b [f32; N]
@@ -190,6 +203,17 @@ impl sealed::Sealed for half::f16 {
     }
 
     #[inline(always)]
+    fn bits16(xs: &[Self]) -> Option<&[u16]> {
+        use half::slice::HalfFloatSliceExt;
+        Some(xs.reinterpret_cast())
+    }
+
+    #[inline(always)]
+    fn widen_bits16(h: u16) -> f32 {
+        f16_bits_to_f32(h)
+    }
+
+    #[inline(always)]
     fn widen<'b>(xs: &'b [Self], buf: &'b mut [f32]) -> &'b [f32] {
         use half::slice::HalfFloatSliceExt;
         crate::arch::widen_f16(xs.reinterpret_cast(), buf);
@@ -217,6 +241,17 @@ impl Element for half::bf16 {
 impl sealed::Sealed for half::bf16 {
     fn values(slice: &[Self]) -> Values<'_> {
         Values::Bf16(slice)
+    }
+
+    #[inline(always)]
+    fn bits16(xs: &[Self]) -> Option<&[u16]> {
+        use half::slice::HalfFloatSliceExt;
+        Some(xs.reinterpret_cast())
+    }
+
+    #[inline(always)]
+    fn widen_bits16(h: u16) -> f32 {
+        Element::to_f32(half::bf16::from_bits(h))
     }
 }
 

@@ -330,6 +330,40 @@ mod half_types {
         }
     }
 
+    /// A NaN of either sign and any payload, anywhere (in a whole block or the tail), or a
+    /// `+inf`, is reported at its index, as for the same logits widened to f32; zeros of both
+    /// signs and `-inf` around them change nothing.
+    #[test]
+    fn nan_and_inf_found_at_their_index() {
+        fn check<E: Element>(x: &[E]) {
+            let y = widened(x);
+            assert_eq!(
+                logits::argmax(x),
+                logits::argmax(&y),
+                "argmax, n {}",
+                x.len()
+            );
+            let (mut a, mut b) = (
+                Sampler::new(SamplingParams::default()).unwrap(),
+                Sampler::new(SamplingParams::default()).unwrap(),
+            );
+            assert_eq!(a.sample(x), b.sample(&y[..]), "sample, n {}", x.len());
+        }
+        let specials = [0x7c01u16, 0xfe00, 0x7fff, 0xffc1, 0x7f81, 0x7c00, 0x7f80];
+        for n in [1usize, 2, 255, 256, 257, 511, 600, 5_000] {
+            for at in [0, n / 3, n.saturating_sub(1)] {
+                for &special in &specials {
+                    let mut h: Vec<u16> = (0..n)
+                        .map(|i| [0x0000, 0x8000, 0xfc00, 0x3c00][i % 4])
+                        .collect();
+                    h[at] = special;
+                    check(&h.iter().map(|&b| f16::from_bits(b)).collect::<Vec<_>>());
+                    check(&h.iter().map(|&b| bf16::from_bits(b)).collect::<Vec<_>>());
+                }
+            }
+        }
+    }
+
     /// The input contract holds for half logits, with the index of the offending element.
     #[test]
     fn errors_name_the_element() {

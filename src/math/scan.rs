@@ -19,7 +19,7 @@ pub(crate) struct Scan {
 /// [`MAX_LOGITS`] entries -> [`Error::TooManyLogits`]. A NaN anywhere wins over a `+inf` anywhere.
 pub(crate) fn scan(logits: Values<'_>, path: SimdPath) -> Result<Scan, Error> {
     check_len(logits)?;
-    let out = arch::max_logits(path, logits);
+    let out = arch::max(path, logits);
     check(logits, out)?;
     let argmax = arch::first_equal(path, logits, out.max);
     Ok(Scan {
@@ -31,7 +31,7 @@ pub(crate) fn scan(logits: Values<'_>, path: SimdPath) -> Result<Scan, Error> {
 /// The validated maximum alone: [`scan`] without the search for its index.
 pub(crate) fn scan_max(logits: Values<'_>, path: SimdPath) -> Result<f32, Error> {
     check_len(logits)?;
-    let out = arch::max_logits(path, logits);
+    let out = arch::max(path, logits);
     check(logits, out)?;
     Ok(out.max)
 }
@@ -49,7 +49,7 @@ pub(crate) fn scan_blocks(
 ) -> Result<Scan, Error> {
     check_len(logits)?;
     let out = match mask {
-        None => arch::scan_logits(path, logits, block_max),
+        None => arch::scan(path, logits, block_max),
         Some(mask) => {
             let words = logits.len().div_ceil(32);
             if mask.len() < words {

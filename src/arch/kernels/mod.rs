@@ -77,6 +77,7 @@ macro_rules! read_slice {
 }
 
 mod log_softmax;
+mod max16;
 mod sums;
 mod weight_bands;
 
@@ -145,9 +146,13 @@ fn maybe_nan(sums: &[f32; MAX_LANES]) -> bool {
 }
 
 /// One pass: the maximum, a NaN flag, and the maximum of every block (written to
-/// `block_max_out`, resized to `ceil(n / BLOCK)`).
+/// `block_max_out`, resized to `ceil(n / BLOCK)`). 16-bit logits are read as integer keys
+/// (`max16`) unless one is NaN.
 #[inline(always)]
 pub(crate) fn scan<E: Element>(logits: &[E], block_max_out: &mut Vec<f32>) -> ScanOut {
+    if let Some(out) = E::bits16(logits).and_then(|b| max16::max16::<E>(b, Some(block_max_out))) {
+        return out;
+    }
     block_max_out.clear();
     block_max_out.resize(logits.len().div_ceil(BLOCK), f32::NEG_INFINITY);
     let mut sums = [0.0f32; MAX_LANES];
@@ -305,9 +310,12 @@ pub(super) fn lane_mask(word: u32, l: usize) -> u32 {
     ((word << (31 - l)) as i32 >> 31) as u32
 }
 
-/// One pass: the maximum and a NaN flag, without block maxima.
+/// One pass: the maximum and a NaN flag, without block maxima (16-bit logits as in [`scan`]).
 #[inline(always)]
 pub(crate) fn max<E: Element>(logits: &[E]) -> ScanOut {
+    if let Some(out) = E::bits16(logits).and_then(|b| max16::max16::<E>(b, None)) {
+        return out;
+    }
     let mut sums = [0.0f32; MAX_LANES];
     let mut max = f32::NEG_INFINITY;
     let mut buf = [0.0f32; BLOCK];
