@@ -6,7 +6,7 @@ use super::{
     view::View,
     Candidates, Set,
 };
-use crate::arch::kernels::BLOCK;
+use crate::arch::{self, kernels::BLOCK};
 
 impl Candidates<'_> {
     /// Keeps the first `n` candidates of the ranking (exact ties broken by the lower id); `n = 0`
@@ -101,21 +101,38 @@ impl Candidates<'_> {
         // maximum (of the logits as seen, edits included) is below `t`.
         let s = &mut *self.s;
         let view = View::new(self.logits, self.mask, &s.edits);
-        let mut need = n - above;
+        let need = n - above;
         s.tmp.clear();
-        'blocks: for (b, &m) in s.block_max.iter().enumerate() {
+        for (b, &m) in s.block_max.iter().enumerate() {
             if m < t {
                 continue;
             }
             let start = b * BLOCK;
-            for i in start..(start + BLOCK).min(view.len()) {
-                if view.get(i as u32) == t {
-                    s.tmp.push(i as u32);
-                    need -= 1;
-                    if need == 0 {
-                        break 'blocks;
+            let end = (start + BLOCK).min(view.len());
+            if s.edits.is_empty() {
+                // The block's raw logits `>= t` by the vectorized kernel, in id order; those
+                // above `t` are listed already, and the bitmask drops the disallowed.
+                let from = s.tmp.len();
+                let block = self.logits.slice(start..end);
+                arch::collect_at_least(self.path, block, &s.block_max[b..=b], t, &mut s.tmp);
+                let mut kept = from;
+                for r in from..s.tmp.len() {
+                    let id = s.tmp[r] + start as u32;
+                    if kept < need && view.get(id) == t {
+                        s.tmp[kept] = id;
+                        kept += 1;
                     }
                 }
+                s.tmp.truncate(kept);
+            } else {
+                for i in start as u32..end as u32 {
+                    if s.tmp.len() < need && view.get(i) == t {
+                        s.tmp.push(i);
+                    }
+                }
+            }
+            if s.tmp.len() == need {
+                break;
             }
         }
         s.ids.extend_from_slice(&s.tmp);
