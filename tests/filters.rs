@@ -311,6 +311,32 @@ fn tie_heavy_vocabularies_against_the_oracle() {
     }
 }
 
+/// A wide nucleus whose crossing weight bucket holds two close logits (weights 0.6065 and
+/// 0.6005, one bucket), interleaved by id or in runs, or one logit with a few others in its
+/// bucket: ranked by logit first, not by id, so top-p keeps the oracle's set only if it tells
+/// a bucket of one logit from these.
+#[test]
+fn crossing_bucket_of_close_logits_against_the_oracle() {
+    for &n in &[32_000usize, 128_256] {
+        let interleaved: Vec<f32> = (0..n).map(|i| [-0.5, -0.51][i % 2]).collect();
+        let runs: Vec<f32> = (0..n).map(|i| [-0.5, -0.51][(i / 700) % 2]).collect();
+        let mut few: Vec<f32> = vec![-0.5; n];
+        for i in (5..n).step_by(4093) {
+            few[i] = -0.505;
+        }
+        for mut x in [interleaved, runs, few] {
+            x[n / 3] = 0.0;
+            for p in [0.3f32, 0.7, 0.95, 0.999] {
+                assert_eq!(
+                    top_p(&x, 1.0, p).unwrap(),
+                    reference::top_p(&x, 1.0, p).unwrap(),
+                    "n {n} p {p}"
+                );
+            }
+        }
+    }
+}
+
 /// Nuclei of tens to thousands of tokens (Zipf-shaped logits `-s ln r`, shuffled, with a little
 /// noise and some masked tokens): top-p keeps the oracle's set, whichever of its searches finds
 /// the boundary.

@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     arch,
-    arch::kernels::MASS_CHUNK,
+    arch::kernels::{BLOCK, MASS_CHUNK},
     samplers::top_p::nucleus_target,
     weight::{mass, MASS_ONE},
 };
@@ -135,6 +135,8 @@ impl Candidates<'_> {
         let target = nucleus_target(p, total);
         let prefix_blocks = TOP_P_PREFIX.min(self.s.block_max.len().div_ceil(4));
         let threshold = self.prefix_threshold(prefix_blocks, target);
+        // Every collected logit lies in `[threshold, top]`: one value if those are equal.
+        let one_logit = threshold >= self.logit(self.top);
         let s = &mut *self.s;
         s.tmp.clear();
         arch::collect_at_least(self.path, self.logits, &s.block_max, threshold, &mut s.tmp);
@@ -142,7 +144,8 @@ impl Candidates<'_> {
         let keep = |x: f32| x >= threshold && x != f32::NEG_INFINITY;
         logits.fix_collected(&mut s.tmp, 0, keep, |_| true, &mut s.merge);
         // The collected tokens are a prefix of the ranking (every logit >= threshold).
-        if let Some((end, cum)) = prefix_end(logits, &mut s.tmp, &s.w, target, &mut s.keys) {
+        let listed = (&mut s.tmp[..], one_logit);
+        if let Some((end, cum)) = prefix_end(logits, listed, &s.w, target, &mut s.keys) {
             self.keep_ranked_tmp(end, cum);
             return;
         }
@@ -156,7 +159,16 @@ impl Candidates<'_> {
             return;
         }
         let (mut cum, chunked) = match self.crossing_from_sample(guess, target) {
-            Some(above) => (above, true),
+            Some((crossing, above)) => {
+                if self.keep_tied_bucket(crossing, above, target) {
+                    return;
+                }
+                let s = &mut *self.s;
+                s.tmp.clear();
+                let (lo, hi) = (crossing << 19, (crossing + 1) << 19);
+                arch::collect_weight_bits(self.path, &s.w, lo, hi, &mut s.tmp);
+                (above, true)
+            }
             None => (self.crossing_from_histogram(target), false),
         };
         let s = &mut *self.s;
@@ -188,17 +200,37 @@ impl Candidates<'_> {
                 s.chunk_kept[id as usize / MASS_CHUNK] += mass(v);
             }
         }
-        rank_in_place(logits, &mut s.ids, &mut s.keys);
+        let x = s.ids.first().map(|&id| logits.get(id));
         let mut boundary = self.top;
-        for &id in &s.ids {
-            let m = mass(s.w[id as usize]);
-            cum += m;
+        if x.is_some() && s.ids.iter().all(|&id| Some(logits.get(id)) == x) {
+            // One logit (a quantized vocabulary): ranked by id, each of the same mass `m`, so
+            // the boundary is the `ceil((target - cum) / m)`-th (`cum < target` here), or the
+            // last if they fall short, as the walk below would find.
+            let m = mass(s.w[s.ids[0] as usize]);
+            let need = match m {
+                0 => s.ids.len() as u64,
+                m => (target - cum).div_ceil(m),
+            };
+            let kept = &s.ids[..(need as usize).min(s.ids.len())];
             if chunked {
-                s.chunk_kept[id as usize / MASS_CHUNK] += m;
+                for &id in kept {
+                    s.chunk_kept[id as usize / MASS_CHUNK] += m;
+                }
             }
-            boundary = id;
-            if cum >= target {
-                break;
+            cum += kept.len() as u64 * m;
+            boundary = *kept.last().unwrap_or(&boundary);
+        } else {
+            sort_by_rank(logits, &mut s.ids, &mut s.keys);
+            for &id in &s.ids {
+                let m = mass(s.w[id as usize]);
+                cum += m;
+                if chunked {
+                    s.chunk_kept[id as usize / MASS_CHUNK] += m;
+                }
+                boundary = id;
+                if cum >= target {
+                    break;
+                }
             }
         }
         // `cum` is now the mass of every token ranked at or before the boundary.
@@ -213,26 +245,111 @@ impl Candidates<'_> {
         }
     }
 
-    /// Leaves the ids of the crossing bucket in `s.tmp`, and in `s.chunk_kept` the mass above it
-    /// per `MASS_CHUNK` tokens, and returns the mass above it. The bucket `guess` (from a
-    /// sample of the weights) is checked exactly: the guess and one neighbour
-    /// ([`crossing_near`](Self::crossing_near)), then the 7 buckets around the guess; `None`
-    /// if the crossing is in none of them.
-    fn crossing_from_sample(&mut self, guess: u32, target: u64) -> Option<u64> {
-        let (crossing, above) = match self.crossing_near(guess, target) {
-            Some(found) => found,
+    /// The crossing bucket and the mass above it, leaving in `s.chunk_kept` the mass above it
+    /// per `MASS_CHUNK` tokens. The bucket `guess` (from a sample of the weights) is checked
+    /// exactly: the guess and one neighbour ([`crossing_near`](Self::crossing_near)), then the
+    /// 7 buckets around the guess; `None` if the crossing is in none of them.
+    fn crossing_from_sample(&mut self, guess: u32, target: u64) -> Option<(u32, u64)> {
+        match self.crossing_near(guess, target) {
+            Some(found) => Some(found),
             None => {
                 let s = &mut *self.s;
                 band_crossing(&s.w, guess, target, &mut s.chunk_kept, |w, e, c| {
                     arch::masses_at_or_above_wide(self.path, w, e, c)
-                })?
+                })
             }
-        };
-        let s = &mut *self.s;
-        s.tmp.clear();
+        }
+    }
+
+    /// Keeps the prefix when every token of the crossing bucket has one logit `x` (quantized
+    /// logits, a uniform vocabulary): they rank by id and weigh the same mass `m`, so the
+    /// boundary is the `ceil((target - above) / m)`-th of them in id order, and only those are
+    /// listed. `above` is the mass above the bucket, `s.chunk_kept` the same per chunk. Proved
+    /// before anything is kept, with `v` the weight of the bucket's first token: no mass lies
+    /// in `(v, hi)` (the mass above `v` is `above`), and the tokens at logit `x`, counted
+    /// exactly, hold the whole mass of the bucket (`m >= 2`, so every weight of the bucket,
+    /// within a factor `2^(1/16)` of `v`, has a mass of at least 1). `false`, the set
+    /// unchanged, otherwise.
+    fn keep_tied_bucket(&mut self, crossing: u32, above: u64, target: u64) -> bool {
+        let (path, s) = (self.path, &mut *self.s);
         let (lo, hi) = (crossing << 19, (crossing + 1) << 19);
-        arch::collect_weight_bits(self.path, &s.w, lo, hi, &mut s.tmp);
-        Some(above)
+        let n = s.w.len();
+        // The bucket's first token, block by block.
+        s.tmp.clear();
+        let mut b = 0;
+        while s.tmp.is_empty() && b * BLOCK < n {
+            let block = &s.w[b * BLOCK..((b + 1) * BLOCK).min(n)];
+            arch::collect_weight_bits(path, block, lo, hi, &mut s.tmp);
+            b += 1;
+        }
+        let Some(&first) = s.tmp.first() else {
+            return false;
+        };
+        let first = first + ((b - 1) * BLOCK) as u32;
+        let v = s.w[first as usize];
+        let m = mass(v);
+        if m < 2 {
+            return false;
+        }
+        let [at_lo, beyond_v] = arch::masses_at_or_above_two(
+            path,
+            &s.w,
+            &[f32::from_bits(lo), v.next_up()],
+            &mut s.chunk_band,
+        );
+        if beyond_v != above {
+            return false;
+        }
+        let logits = View::new(self.logits, self.mask, &s.edits);
+        let x = logits.get(first);
+        let tied = logits.count_ranked_before(path, &s.block_max, x, n as u32)
+            - logits.count_ranked_before(path, &s.block_max, x, 0);
+        if tied.checked_mul(m) != Some(at_lo - above) {
+            return false;
+        }
+        // `above < target <= above + tied m`: the boundary is the `need`-th tied token. Each
+        // chunk's tied tokens are counted from its masses at the two edges (nothing lies in
+        // `(v, hi)`, so the mass beyond `v` is the mass above the bucket); only the chunk that
+        // holds the boundary is listed.
+        let need = (target - above).div_ceil(m);
+        let count = |edges: &[u64; 2]| (edges[0] - edges[1]) / m;
+        let mut kept = 0u64;
+        let mut crossing = None;
+        for (c, edges) in s.chunk_band.as_chunks::<2>().0.iter().enumerate() {
+            if kept + count(edges) >= need {
+                crossing = Some(c);
+                break;
+            }
+            kept += count(edges);
+        }
+        let Some(c) = crossing else {
+            return false; // cannot happen: the bucket holds `tied >= need` tokens
+        };
+        let start = c * MASS_CHUNK;
+        s.tmp.clear();
+        let chunk = &s.w[start..(start + MASS_CHUNK).min(n)];
+        arch::collect_weight_bits(path, chunk, lo, hi, &mut s.tmp);
+        let Some(&last) = s.tmp.get((need - kept) as usize - 1) else {
+            return false; // cannot happen: the chunk holds `count >= need - kept` of them
+        };
+        let boundary = last + start as u32;
+        for (kept_mass, edges) in s.chunk_kept[..c]
+            .iter_mut()
+            .zip(s.chunk_band.as_chunks::<2>().0)
+        {
+            *kept_mass += count(edges) * m;
+        }
+        s.chunk_kept[c] += (need - kept) * m;
+        self.set = Set::Prefix {
+            boundary,
+            total: above + need * m,
+            chunked: true,
+        };
+        if !s.edits.is_empty() {
+            // The draw's walk over a prefix reads the raw logits: list the edited set.
+            self.list_prefix();
+        }
+        true
     }
 
     /// Top-p's second attempt, for a nucleus of some hundreds to a few thousand tokens: lists
@@ -267,7 +384,8 @@ impl Candidates<'_> {
             return false;
         }
         let logits = View::new(self.logits, self.mask, &s.edits);
-        let Some((end, cum)) = prefix_end(logits, &mut s.tmp, &s.w, target, &mut s.keys) else {
+        let listed = (&mut s.tmp[..], false);
+        let Some((end, cum)) = prefix_end(logits, listed, &s.w, target, &mut s.keys) else {
             return false;
         };
         self.keep_ranked_tmp(end, cum);
@@ -427,19 +545,32 @@ fn sample_stride(n: usize) -> usize {
 
 /// Of `ids`, ascending, a prefix of the ranking: the length of the shortest ranked prefix
 /// whose mass (by the weights `w`) reaches `target`, and that mass, with `ids` put into rank
-/// order; `None`, without ranking them, if all of them fall short.
+/// order; `None`, without ranking them, if all of them fall short. `one_logit`: the caller
+/// knows that every id has the same logit (else it is checked).
 fn prefix_end(
     logits: View,
-    ids: &mut [u32],
+    (ids, one_logit): (&mut [u32], bool),
     w: &[f32],
     target: u64,
     keys: &mut Vec<u64>,
 ) -> Option<(usize, u64)> {
+    let &first = ids.first()?;
+    let x = logits.get(first);
+    if one_logit || ids.iter().all(|&id| logits.get(id) == x) {
+        // One logit (a uniform or quantized vocabulary): ranked by id already, and every mass
+        // is the same `m`, so the prefix is the first `ceil(target / m)` (at least one).
+        let m = mass(w[first as usize]);
+        if (ids.len() as u64) * m < target {
+            return None;
+        }
+        let end = if target == 0 { 1 } else { target.div_ceil(m) };
+        return Some((end as usize, end * m));
+    }
     let listed: u64 = ids.iter().map(|&id| mass(w[id as usize])).sum();
     if listed < target {
         return None;
     }
-    rank_in_place(logits, ids, keys);
+    sort_by_rank(logits, ids, keys);
     let mut cum = 0u64;
     for (j, &id) in ids.iter().enumerate() {
         cum += mass(w[id as usize]);
@@ -448,18 +579,6 @@ fn prefix_end(
         }
     }
     None
-}
-
-/// Puts `ids`, ascending, into rank order: already so if they share one logit (ties rank by
-/// id), as every token of a uniform or quantized vocabulary at a boundary does; else sorted.
-fn rank_in_place(logits: View, ids: &mut [u32], keys: &mut Vec<u64>) {
-    let Some(&first) = ids.first() else {
-        return;
-    };
-    let x = logits.get(first);
-    if ids.iter().any(|&id| logits.get(id) != x) {
-        sort_by_rank(logits, ids, keys);
-    }
 }
 
 /// The mass of weight `w`, unrounded.

@@ -479,8 +479,9 @@ pub(crate) fn block_walk(w: &[f32], blocks: core::ops::Range<usize>, t: u64) -> 
 }
 
 /// Appends to `out`, in ascending order, `base + i` for every `block[i]` satisfying `keep`: one
-/// flag byte per value (a vectorized compare), then the flags eight at a time, walking only the
-/// words that hold a hit.
+/// flag byte per value (a vectorized compare), then, by how many pass: every id at once (all
+/// pass), every id written to a stack array with the write position advanced by its flag (a
+/// quarter or more: no branch per id), or the flags eight at a time (fewer).
 #[inline(always)]
 pub(super) fn push_flagged(
     block: &[f32; BLOCK],
@@ -492,12 +493,32 @@ pub(super) fn push_flagged(
     for (f, &v) in flags.iter_mut().zip(block) {
         *f = keep(v) as u8;
     }
-    for (g, word) in flags.as_chunks::<8>().0.iter().enumerate() {
-        // Little-endian: byte `j` of the word is value `8 g + j`, so lower ids come first.
-        let mut word = u64::from_le_bytes(*word);
-        while word != 0 {
-            out.push(base + (g * 8) as u32 + word.trailing_zeros() / 8);
-            word &= word - 1; // each byte is 0 or 1: this clears the lowest hit
+    let passing: usize = flags
+        .as_chunks::<8>()
+        .0
+        .iter()
+        .map(|w| u64::from_le_bytes(*w).count_ones() as usize)
+        .sum();
+    if passing == BLOCK {
+        out.extend(base..base + BLOCK as u32);
+    } else if passing >= BLOCK / 4 {
+        let mut ids = [0u32; BLOCK];
+        let mut k = 0;
+        for (i, &f) in flags.iter().enumerate() {
+            // `k <= i < BLOCK`: the mask only spares the bounds check.
+            ids[k & (BLOCK - 1)] = base + i as u32;
+            k += f as usize;
+        }
+        out.extend_from_slice(&ids[..k]);
+    } else {
+        // Few: eight flags at a time, walking only the words that hold a hit.
+        for (g, word) in flags.as_chunks::<8>().0.iter().enumerate() {
+            // Little-endian: byte `j` of the word is value `8 g + j`, so lower ids come first.
+            let mut word = u64::from_le_bytes(*word);
+            while word != 0 {
+                out.push(base + (g * 8) as u32 + word.trailing_zeros() / 8);
+                word &= word - 1; // each byte is 0 or 1: this clears the lowest hit
+            }
         }
     }
 }
