@@ -311,6 +311,7 @@ dispatch! {
     fn scan<E>(logits, block_max: &mut Vec<f32>) -> ScanOut;
     fn scan_masked<E>(logits, mask: &[u32], block_max: &mut Vec<f32>) -> ScanOut;
     fn block_max_unedited<E>(logits, edited: &[u64], mask: &[u32], start: usize) -> f32;
+    fn stored_weight_prefix<E>(logits, w: &[f32], ratio: f32, top: u32, chunk_masses: &mut Vec<u64>) -> (u64, u32);
     fn max<E>(logits) -> ScanOut;
     fn first_equal<E>(logits, value: f32) -> usize;
     fn weights<E>(logits, block_max: &[f32], s: Scaling, clamp: bool, mask: &[u32], w: &mut Vec<f32>, chunk_mass: &mut Vec<u64>) -> u64;

@@ -7,10 +7,7 @@ use crate::element::{each_values, Element};
 #[allow(unused_imports)]
 // unused when a dependency links std, which brings the inherent methods
 use crate::float::Float as _;
-use crate::{
-    arch,
-    weight::{mass, MASS_ONE},
-};
+use crate::{arch, weight::MASS_ONE};
 
 /// The stride of [`Candidates::likely_wide`]'s sample: one logit in four cache lines.
 const WIDE_SAMPLE_STRIDE: usize = 64;
@@ -148,9 +145,15 @@ impl Candidates<'_> {
     /// lowest logit among them (the highest id among its ties: every weight of a larger logit
     /// is at least as large), found in one pass.
     fn keep_stored_weight_at_least(&mut self, ratio: f32) {
-        let (total, boundary) = each_values!(self.logits, x => {
-            stored_weight_prefix(x, &self.s.w, ratio, self.top)
-        });
+        let s = &mut *self.s;
+        let (total, boundary) = arch::stored_weight_prefix(
+            self.path,
+            self.logits,
+            &s.w,
+            ratio,
+            self.top,
+            &mut s.chunk_band,
+        );
         self.set = Set::Prefix {
             boundary,
             total,
@@ -187,20 +190,4 @@ impl Candidates<'_> {
             }
         }
     }
-}
-
-/// The total mass of the weights `w >= ratio`, and the last-ranked of their tokens (`top` if
-/// none): the lowest logit, the highest id among its ties.
-fn stored_weight_prefix<E: Element>(logits: &[E], w: &[f32], ratio: f32, top: u32) -> (u64, u32) {
-    let (mut total, mut low, mut boundary) = (0u64, f32::INFINITY, top);
-    for (i, (&v, x)) in w.iter().zip(logits).enumerate() {
-        if v >= ratio {
-            let x = x.to_f32();
-            total += mass(v);
-            if x <= low {
-                (low, boundary) = (x, i as u32);
-            }
-        }
-    }
-    (total, boundary)
 }

@@ -78,10 +78,12 @@ macro_rules! read_slice {
 
 mod log_softmax;
 mod max16;
+mod stored_prefix;
 mod sums;
 mod weight_bands;
 
 pub(crate) use log_softmax::*;
+pub(crate) use stored_prefix::*;
 pub(crate) use sums::*;
 pub(crate) use weight_bands::*;
 

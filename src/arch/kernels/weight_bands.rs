@@ -37,7 +37,7 @@ pub(crate) const WIDE_EDGES: usize = 8;
 /// The mass of the weights at or above each edge, in one pass; also the same for every
 /// [`MASS_CHUNK`] weights, chunk by chunk (`E` values a chunk), into `chunk_masses`.
 #[inline(always)]
-fn masses_at_or_above<const E: usize>(
+pub(super) fn masses_at_or_above<const E: usize>(
     w: &[f32],
     edges: &[f32; E],
     chunk_masses: &mut Vec<u64>,
