@@ -144,8 +144,9 @@ impl Candidates<'_> {
         let keep = |x: f32| x >= threshold && x != f32::NEG_INFINITY;
         logits.fix_collected(&mut s.tmp, 0, keep, |_| true, &mut s.merge);
         // The collected tokens are a prefix of the ranking (every logit >= threshold).
-        let listed = (&mut s.tmp[..], one_logit);
-        if let Some((end, cum)) = prefix_end(logits, listed, &s.w, target, &mut s.keys) {
+        if let Some((end, cum)) =
+            prefix_end(logits, &mut s.tmp, one_logit, &s.w, target, &mut s.keys)
+        {
             self.keep_ranked_tmp(end, cum);
             return;
         }
@@ -250,15 +251,13 @@ impl Candidates<'_> {
     /// exactly: the guess and one neighbour ([`crossing_near`](Self::crossing_near)), then the
     /// 7 buckets around the guess; `None` if the crossing is in none of them.
     fn crossing_from_sample(&mut self, guess: u32, target: u64) -> Option<(u32, u64)> {
-        match self.crossing_near(guess, target) {
-            Some(found) => Some(found),
-            None => {
-                let s = &mut *self.s;
-                band_crossing(&s.w, guess, target, &mut s.chunk_kept, |w, e, c| {
-                    arch::masses_at_or_above_wide(self.path, w, e, c)
-                })
-            }
+        if let Some(found) = self.crossing_near(guess, target) {
+            return Some(found);
         }
+        let (path, s) = (self.path, &mut *self.s);
+        band_crossing(&s.w, guess, target, &mut s.chunk_kept, |w, e, c| {
+            arch::masses_at_or_above_wide(path, w, e, c)
+        })
     }
 
     /// Keeps the prefix when every token of the crossing bucket has one logit `x` (quantized
@@ -384,8 +383,8 @@ impl Candidates<'_> {
             return false;
         }
         let logits = View::new(self.logits, self.mask, &s.edits);
-        let listed = (&mut s.tmp[..], false);
-        let Some((end, cum)) = prefix_end(logits, listed, &s.w, target, &mut s.keys) else {
+        let Some((end, cum)) = prefix_end(logits, &mut s.tmp, false, &s.w, target, &mut s.keys)
+        else {
             return false;
         };
         self.keep_ranked_tmp(end, cum);
@@ -549,7 +548,8 @@ fn sample_stride(n: usize) -> usize {
 /// knows that every id has the same logit (else it is checked).
 fn prefix_end(
     logits: View,
-    (ids, one_logit): (&mut [u32], bool),
+    ids: &mut [u32],
+    one_logit: bool,
     w: &[f32],
     target: u64,
     keys: &mut Vec<u64>,
