@@ -26,8 +26,10 @@ pub(crate) mod sealed {
     /// The crate's access to a slice of an [`Element`](super::Element) type.
     pub trait Sealed: Sized {
         /// Whether the kernels' widest loops widen this type element by element, in registers
-        /// (`f32`, `f64`, `bf16`), rather than a block at a time into a buffer first (`f16`,
-        /// whose widening is a pass of its own: the F16C instruction where the CPU has it).
+        /// (`f32`, `f64`, `bf16`), rather than a block at a time into a buffer first (`f16` on
+        /// the portable path, whose widening is a pass of its own: the F16C instruction where
+        /// the CPU has it; the AVX2 and AVX-512 paths read f16 as `arch`'s `F16c`, which widens
+        /// in registers).
         const IN_REGISTERS: bool = true;
 
         /// The slice as [`Values`](super::Values).

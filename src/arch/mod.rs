@@ -1,7 +1,7 @@
 //! Instruction-set dispatch: the only `unsafe` in the crate.
 //!
 //! The kernels in `kernels.rs` are compiled three times on x86-64 — for the baseline (SSE2),
-//! under `#[target_feature(enable = "avx2,fma")]` and under AVX-512 — and the best [`SimdPath`]
+//! under `#[target_feature(enable = "avx2,fma,f16c")]` and under AVX-512 — and the best [`SimdPath`]
 //! the CPU supports is detected once. On AArch64 NEON (with FMA) is part of the baseline, so the
 //! portable path is already vectorized with it. An x86-64 target without SSE2 (a soft-float
 //! kernel target such as `x86_64-unknown-none`) has the portable path only. Fused multiply-adds
@@ -36,9 +36,9 @@ pub(crate) mod kernels;
 pub enum SimdPath {
     /// Plain Rust for the target's baseline (SSE2 on x86-64, NEON on AArch64).
     Portable,
-    /// x86-64 with AVX2 and FMA (every AVX2 CPU from Intel and AMD has both).
+    /// x86-64 with AVX2, FMA and F16C (every AVX2 CPU from Intel and AMD has all three).
     Avx2,
-    /// x86-64 with AVX-512 (F, BW, DQ, VL).
+    /// x86-64 with AVX-512 (F, BW, DQ, VL), FMA and F16C.
     Avx512,
 }
 
@@ -56,6 +56,11 @@ macro_rules! has {
         cfg!(target_feature = $f)
     };
 }
+
+#[cfg(feature = "half")]
+mod f16c;
+#[cfg(feature = "half")]
+pub(crate) use f16c::widen_f16;
 
 /// The path the environment variable `LOGITS_SIMD_PATH` names, if any (never without `std`).
 fn named_by_environment() -> Option<SimdPath> {
@@ -156,7 +161,7 @@ impl SimdPath {
         match self {
             SimdPath::Portable => true,
             #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-            SimdPath::Avx2 => has!("avx2") && has!("fma"),
+            SimdPath::Avx2 => has!("avx2") && has!("fma") && has!("f16c"),
             #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
             SimdPath::Avx512 => {
                 has!("avx512f")
@@ -164,6 +169,7 @@ impl SimdPath {
                     && has!("avx512dq")
                     && has!("avx512vl")
                     && has!("fma")
+                    && has!("f16c")
             }
             #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
             _ => false,
@@ -181,68 +187,6 @@ impl SimdPath {
         } else {
             Err(Error::SimdPathUnavailable { path: self })
         }
-    }
-}
-
-/// Widens IEEE binary16 bits to f32 into `out[..xs.len()]` (`out` at least as long): with the
-/// F16C instruction where the CPU has it and the detected path is not the portable one, else
-/// with the portable selects of `element::f16_bits_to_f32`. Widening is exact, so both give the
-/// same values (a NaN stays a NaN).
-#[cfg(feature = "half")]
-pub(crate) fn widen_f16(xs: &[u16], out: &mut [f32]) {
-    let out = &mut out[..xs.len()];
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    if uses_f16c() {
-        // SAFETY: `uses_f16c` has checked that this CPU supports AVX and F16C, the features
-        // `widen_f16_f16c` is compiled for.
-        unsafe { widen_f16_f16c(xs, out) };
-        return;
-    }
-    for (o, &x) in out.iter_mut().zip(xs) {
-        *o = crate::element::f16_bits_to_f32(x);
-    }
-}
-
-/// Whether [`widen_f16`] uses F16C: the CPU has it (with AVX), and [`SimdPath::detect`] did not
-/// choose the portable path.
-#[cfg(all(feature = "half", target_arch = "x86_64", target_feature = "sse2"))]
-#[cfg_attr(
-    not(feature = "std"),
-    allow(
-        clippy::nonminimal_bool,
-        clippy::overly_complex_bool_expr,
-        clippy::eq_op
-    )
-)]
-fn uses_f16c() -> bool {
-    static F16C: AtomicU8 = AtomicU8::new(UNKNOWN);
-    match F16C.load(Ordering::Relaxed) {
-        UNKNOWN => {
-            let yes = SimdPath::detect() != SimdPath::Portable && has!("avx") && has!("f16c");
-            F16C.store(yes as u8, Ordering::Relaxed);
-            yes
-        }
-        v => v == 1,
-    }
-}
-
-/// [`widen_f16`] by F16C, eight at a time (`out` as long as `xs`).
-#[cfg(all(feature = "half", target_arch = "x86_64", target_feature = "sse2"))]
-#[target_feature(enable = "avx,f16c")]
-fn widen_f16_f16c(xs: &[u16], out: &mut [f32]) {
-    use core::arch::x86_64::{__m128i, _mm256_cvtph_ps, _mm256_storeu_ps, _mm_loadu_si128};
-    let (xc, xt) = xs.as_chunks::<8>();
-    let (oc, ot) = out.as_chunks_mut::<8>();
-    for (x, o) in xc.iter().zip(oc) {
-        // SAFETY: `x` is 8 u16 (16 bytes) and `o` 8 f32 (32 bytes), both in bounds; the load and
-        // the store are unaligned.
-        unsafe {
-            let v = _mm_loadu_si128(x.as_ptr().cast::<__m128i>());
-            _mm256_storeu_ps(o.as_mut_ptr(), _mm256_cvtph_ps(v));
-        }
-    }
-    for (o, &x) in ot.iter_mut().zip(xt) {
-        *o = crate::element::f16_bits_to_f32(x);
     }
 }
 
@@ -273,30 +217,37 @@ macro_rules! dispatch {
             fn typed<E: Element>(path: SimdPath, logits: &[E], $($arg: $ty),*) -> $ret {
                 dispatch!(@body path, $name<E>(logits: &[E] $(, $arg: $ty)*) -> $ret)
             }
-            each_values!(logits.into(), x => typed(path, x, $($arg),*))
+            let values: Values<'v> = logits.into();
+            #[cfg(all(feature = "half", target_arch = "x86_64", target_feature = "sse2"))]
+            if let Values::F16(x) = values {
+                if let Some(x) = f16c::in_registers(path, x) {
+                    return typed(path, x, $($arg),*);
+                }
+            }
+            each_values!(values, x => typed(path, x, $($arg),*))
         }
     )*};
     (@body $path:ident, $name:ident $(<$g:ident>)? ($($arg:ident: $ty:ty),*) -> $ret:ty) => {{
         #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
         {
-            #[target_feature(enable = "avx2,fma")]
+            #[target_feature(enable = "avx2,fma,f16c")]
             fn avx2$(<$g: Element>)?($($arg: $ty),*) -> $ret {
                 kernels::$name($($arg),*)
             }
-            #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+            #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")]
             fn avx512$(<$g: Element>)?($($arg: $ty),*) -> $ret {
                 kernels::$name($($arg),*)
             }
             match $path {
                 SimdPath::Avx512 if $path.is_available() => {
                     // SAFETY: `is_available` has just checked that this CPU supports
-                    // AVX-512 F/BW/DQ/VL and FMA (AVX-512 F implies AVX2), the features
+                    // AVX-512 F/BW/DQ/VL, FMA and F16C (AVX-512 F implies AVX2), the features
                     // `avx512` is compiled for.
                     return unsafe { avx512($($arg),*) };
                 }
                 SimdPath::Avx2 if $path.is_available() => {
-                    // SAFETY: `is_available` has just checked that this CPU supports AVX2 and
-                    // FMA, the features `avx2` is compiled for.
+                    // SAFETY: `is_available` has just checked that this CPU supports AVX2, FMA
+                    // and F16C, the features `avx2` is compiled for.
                     return unsafe { avx2($($arg),*) };
                 }
                 _ => {}

@@ -32,19 +32,6 @@ fn widen_key<E: Element>(k: i16) -> f32 {
     E::widen_bits16(key(k as u16) as u16)
 }
 
-/// The largest of `keys`, by a pairwise tree (which vectorizes).
-#[inline(always)]
-fn tree(mut keys: [i16; LANES], pick: impl Fn(i16, i16) -> i16) -> i16 {
-    let mut width = LANES / 2;
-    while width > 0 {
-        for l in 0..width {
-            keys[l] = pick(keys[l], keys[l + width]);
-        }
-        width /= 2;
-    }
-    keys[0]
-}
-
 /// `kernels::scan` (block maxima into `block_max_out`) or `kernels::max` (`None`) of the
 /// 16-bit logits `bits` of type `E`; `None` if a logit is NaN (the caller then runs the
 /// generic pass).
@@ -69,7 +56,7 @@ pub(crate) fn max16<E: Element>(
                 low[l] = low[l].min(k);
             }
         }
-        let m = tree(high, i16::max);
+        let m = high.into_iter().fold(i16::MIN, i16::max);
         if let Some(out) = block_max_out.as_deref_mut() {
             out[b] = widen_key::<E>(m);
         }
@@ -87,7 +74,7 @@ pub(crate) fn max16<E: Element>(
         }
         hi = hi.max(m);
     }
-    lo = lo.min(tree(low, i16::min));
+    lo = lo.min(low.into_iter().fold(i16::MAX, i16::min));
     let max = widen_key::<E>(hi);
     if max.is_nan() || widen_key::<E>(lo).is_nan() {
         return None;
