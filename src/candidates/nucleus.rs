@@ -160,8 +160,12 @@ impl Candidates<'_> {
             return;
         }
         let (mut cum, chunked) = match self.crossing_from_sample(guess, target) {
-            Some((crossing, above)) => {
-                if self.keep_tied_bucket(crossing, above, target) {
+            Some(Crossing {
+                bucket: crossing,
+                above,
+                at_or_above,
+            }) => {
+                if self.keep_tied_bucket(crossing, above, at_or_above, target) {
                     return;
                 }
                 let s = &mut *self.s;
@@ -246,11 +250,11 @@ impl Candidates<'_> {
         }
     }
 
-    /// The crossing bucket and the mass above it, leaving in `s.chunk_kept` the mass above it
-    /// per `MASS_CHUNK` tokens. The bucket `guess` (from a sample of the weights) is checked
-    /// exactly: the guess and one neighbour ([`crossing_near`](Self::crossing_near)), then the
-    /// 7 buckets around the guess; `None` if the crossing is in none of them.
-    fn crossing_from_sample(&mut self, guess: u32, target: u64) -> Option<(u32, u64)> {
+    /// The crossing bucket and the masses above and within it, leaving in `s.chunk_kept` the
+    /// mass above it per `MASS_CHUNK` tokens. The bucket `guess` (from a sample of the weights)
+    /// is checked exactly: the guess and one neighbour ([`crossing_near`](Self::crossing_near)),
+    /// then the 7 buckets around the guess; `None` if the crossing is in none of them.
+    fn crossing_from_sample(&mut self, guess: u32, target: u64) -> Option<Crossing> {
         if let Some(found) = self.crossing_near(guess, target) {
             return Some(found);
         }
@@ -263,13 +267,20 @@ impl Candidates<'_> {
     /// Keeps the prefix when every token of the crossing bucket has one logit `x` (quantized
     /// logits, a uniform vocabulary): they rank by id and weigh the same mass `m`, so the
     /// boundary is the `ceil((target - above) / m)`-th of them in id order, and only those are
-    /// listed. `above` is the mass above the bucket, `s.chunk_kept` the same per chunk. Proved
-    /// before anything is kept, with `v` the weight of the bucket's first token: no mass lies
-    /// in `(v, hi)` (the mass above `v` is `above`), and the tokens at logit `x`, counted
-    /// exactly, hold the whole mass of the bucket (`m >= 2`, so every weight of the bucket,
-    /// within a factor `2^(1/16)` of `v`, has a mass of at least 1). `false`, the set
-    /// unchanged, otherwise.
-    fn keep_tied_bucket(&mut self, crossing: u32, above: u64, target: u64) -> bool {
+    /// listed. `above` is the mass above the bucket, `at_or_above` the mass from its lower edge
+    /// up, `s.chunk_kept` the mass above it per chunk. Proved before anything is kept, with `v`
+    /// the weight of the bucket's first token: no mass lies in `(v, hi)` (the mass above `v` is
+    /// `above`), and the tokens at logit `x`, counted exactly, hold the whole mass of the
+    /// bucket (`m >= 2`, so every weight of the bucket, within a factor `2^(1/16)` of `v`, has a
+    /// mass of at least 1). A bucket whose mass is not a multiple of `m` fails that proof at
+    /// once, before any pass. `false`, the set unchanged, otherwise.
+    fn keep_tied_bucket(
+        &mut self,
+        crossing: u32,
+        above: u64,
+        at_or_above: u64,
+        target: u64,
+    ) -> bool {
         let (path, s) = (self.path, &mut *self.s);
         let (lo, hi) = (crossing << 19, (crossing + 1) << 19);
         let n = s.w.len();
@@ -287,7 +298,7 @@ impl Candidates<'_> {
         let first = first + ((b - 1) * BLOCK) as u32;
         let v = s.w[first as usize];
         let m = mass(v);
-        if m < 2 {
+        if m < 2 || !(at_or_above - above).is_multiple_of(m) {
             return false;
         }
         let [at_lo, beyond_v] = arch::masses_at_or_above_two(
@@ -450,11 +461,11 @@ impl Candidates<'_> {
         guess
     }
 
-    /// The crossing bucket and the mass above it, if the crossing is the guessed bucket or one
-    /// of its two neighbours; then `s.chunk_kept` holds the mass above it per `MASS_CHUNK`
-    /// tokens. One pass measures the mass at or above the guess's two edges; if the crossing is
-    /// not the guess, that says on which side it is, and a second pass measures one more edge.
-    fn crossing_near(&mut self, guess: u32, target: u64) -> Option<(u32, u64)> {
+    /// The crossing bucket, if it is the guessed bucket or one of its two neighbours; then
+    /// `s.chunk_kept` holds the mass above it per `MASS_CHUNK` tokens. One pass measures the
+    /// mass at or above the guess's two edges; if the crossing is not the guess, that says on
+    /// which side it is, and a second pass measures one more edge.
+    fn crossing_near(&mut self, guess: u32, target: u64) -> Option<Crossing> {
         let (path, s) = (self.path, &mut *self.s);
         let g = guess.min(MAX_BUCKET as u32);
         let [at_g, at_next] = arch::masses_at_or_above_two(
@@ -465,7 +476,11 @@ impl Candidates<'_> {
         );
         if at_next < target && target <= at_g {
             keep_chunk_column::<2>(&mut s.chunk_kept, 1);
-            Some((g, at_next))
+            Some(Crossing {
+                bucket: g,
+                above: at_next,
+                at_or_above: at_g,
+            })
         } else if at_g < target {
             // Lower: the bucket below, if the mass from its lower edge up reaches the target.
             let g = g.checked_sub(1)?;
@@ -473,7 +488,11 @@ impl Candidates<'_> {
                 arch::masses_at_or_above_one(path, &s.w, &[bucket_edge(g)], &mut s.chunk_band);
             (at >= target).then(|| {
                 keep_chunk_column::<2>(&mut s.chunk_kept, 0);
-                (g, at_g)
+                Crossing {
+                    bucket: g,
+                    above: at_g,
+                    at_or_above: at,
+                }
             })
         } else {
             // Higher: the bucket above, if the mass above it falls short of the target.
@@ -482,7 +501,11 @@ impl Candidates<'_> {
             (at < target).then(|| {
                 s.chunk_kept.clear();
                 s.chunk_kept.extend_from_slice(&s.chunk_band);
-                (g + 1, at)
+                Crossing {
+                    bucket: g + 1,
+                    above: at,
+                    at_or_above: at_next,
+                }
             })
         }
     }
@@ -502,8 +525,8 @@ impl Candidates<'_> {
     }
 }
 
-/// The crossing bucket and the mass above it, if the crossing lies in the band of `E - 1` buckets
-/// centred on `guess`; then `chunks` holds the mass above it per `MASS_CHUNK` tokens.
+/// The crossing bucket, if it lies in the band of `E - 1` buckets centred on `guess`; then
+/// `chunks` holds the mass above it per `MASS_CHUNK` tokens.
 /// `at_or_above(w, edges, chunks)` measures the mass at or above each edge, in all and per chunk
 /// (`E` values a chunk).
 fn band_crossing<const E: usize>(
@@ -512,7 +535,7 @@ fn band_crossing<const E: usize>(
     target: u64,
     chunks: &mut Vec<u64>,
     at_or_above: impl FnOnce(&[f32], &[f32; E], &mut Vec<u64>) -> [u64; E],
-) -> Option<(u32, u64)> {
+) -> Option<Crossing> {
     // Buckets `low .. low + E - 1`; `masses[e]` is the mass of every bucket from `low + e` up.
     let low = guess
         .saturating_sub(E as u32 / 2 - 1)
@@ -525,7 +548,22 @@ fn band_crossing<const E: usize>(
     // The highest bucket whose mass and all above it reach the target.
     let e = (0..E - 1).rev().find(|&e| masses[e] >= target)?;
     keep_chunk_column::<E>(chunks, e + 1);
-    Some((low + e as u32, masses[e + 1]))
+    Some(Crossing {
+        bucket: low + e as u32,
+        above: masses[e + 1],
+        at_or_above: masses[e],
+    })
+}
+
+/// The weight bucket where the cumulative mass, from the top, reaches top-p's target.
+#[derive(Clone, Copy, Debug)]
+struct Crossing {
+    /// The bucket.
+    bucket: u32,
+    /// The mass of every weight above it.
+    above: u64,
+    /// The mass of every weight at or above its lower edge (the bucket's own and `above`).
+    at_or_above: u64,
 }
 
 /// Of per-chunk sums at `E` edges (`E` values a chunk), keeps those at edge `e`, one a chunk.
