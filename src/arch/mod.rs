@@ -1,6 +1,6 @@
-//! Instruction-set dispatch: the only `unsafe` in the crate.
+//! Instruction-set dispatch: with the F16C widening in `f16c.rs`, the only `unsafe` in the crate.
 //!
-//! The kernels in `kernels.rs` are compiled three times on x86-64 — for the baseline (SSE2),
+//! The kernels in `kernels/` are compiled three times on x86-64 — for the baseline (SSE2),
 //! under `#[target_feature(enable = "avx2,fma,f16c")]` and under AVX-512 — and the best [`SimdPath`]
 //! the CPU supports is detected once. On AArch64 NEON (with FMA) is part of the baseline, so the
 //! portable path is already vectorized with it. An x86-64 target without SSE2 (a soft-float
