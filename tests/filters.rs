@@ -372,3 +372,38 @@ fn mid_sized_nuclei_against_the_oracle() {
         );
     }
 }
+
+/// A wide nucleus is drawn from through per-chunk kept masses (never a list): the words whose
+/// draw lands on a token's first and last unit of mass, for tokens spread over the nucleus,
+/// land on exactly that token, as the oracle's masses say. Flat logits, Zipf-shaped ones with
+/// nuclei of thousands, and near-equal pairs that put the boundary inside one weight bucket.
+#[test]
+fn wide_nucleus_draws_land_on_the_oracle_tokens() {
+    use logits::{Sampler, SamplingParams};
+    let n = 128_256;
+    let mut d = common::Data::new(7);
+    let zipf: Vec<f32> = (1..=n)
+        .map(|r| -0.9 * (r as f32).ln() + 0.02 * d.uniform(-1.0, 1.0))
+        .collect();
+    let runs: Vec<f32> = (0..n).map(|i| [-0.5, -0.5001][(i / 700) % 2]).collect();
+    for x in [common::flat(n, 3), zipf, runs] {
+        for p in [0.5f32, 0.95, 0.999] {
+            let params = SamplingParams::default().temperature(1.0).top_p(p);
+            let oracle = reference::masses_of_params(&x, &params).unwrap();
+            let total: u64 = oracle.iter().map(|&(_, q)| q).sum();
+            let mut s = Sampler::new(params).unwrap();
+            let dist = s.distribution(&x[..]).unwrap();
+            let step = (oracle.len() / 200).max(1);
+            let mut cum = 0u64;
+            for (i, &(id, q)) in oracle.iter().enumerate() {
+                if q > 0 && (i % step == 0 || i + 1 == oracle.len()) {
+                    for unit in [cum, cum + q - 1] {
+                        let word = ((unit as u128) << 64).div_ceil(total as u128) as u64;
+                        assert_eq!(dist.draw(word).token, id, "p {p}: unit {unit} of {total}");
+                    }
+                }
+                cum += q;
+            }
+        }
+    }
+}
