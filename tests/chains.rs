@@ -54,24 +54,9 @@ fn check<'a>(x: impl Into<Logits<'a>>, chain: &Chain, what: &str) {
         for word in [0, 1 << 62, 0x9E37_79B9_7F4A_7C15, u64::MAX] {
             assert_eq!(d.draw(word).token, reference::draw(oracle, word), "{what}");
         }
-        // Both ends of the mass of up to 64 tokens spread over the kept set: the words whose
-        // draw lands on a token's first and last unit of mass. The walk over per-chunk and
-        // per-block sums must land on exactly that token.
-        let step = (oracle.len() / 64).max(1);
-        let mut cum = 0u64;
-        for (i, &(id, q)) in oracle.iter().enumerate() {
-            if q > 0 && (i % step == 0 || i + 1 == oracle.len()) {
-                for unit in [cum, cum + q - 1] {
-                    let word = ((unit as u128) << 64).div_ceil(total as u128) as u64;
-                    assert_eq!(
-                        d.draw(word).token,
-                        id,
-                        "{what}: unit {unit} of {total}, {path:?}"
-                    );
-                }
-            }
-            cum += q;
-        }
+        // The walk over per-chunk and per-block sums lands on exactly the oracle's tokens.
+        let what = format!("{what}, {path:?}");
+        common::assert_draws_at_mass_ends(|w| d.draw(w).token, oracle, 64, &what);
     }
 }
 

@@ -7,7 +7,7 @@
 //! loop; no f32 copy of a block is made. F16C widens exactly, as
 //! [`f16_bits_to_f32`](crate::element::f16_bits_to_f32) does, so every path gives the same bits.
 
-use super::{SimdPath, UNKNOWN};
+use super::SimdPath;
 use crate::element::{f16_bits_to_f32, sealed::Sealed, Element, Values};
 
 /// Widens IEEE binary16 bits to f32 into `out[..xs.len()]` (`out` at least as long): with the
@@ -28,28 +28,11 @@ pub(crate) fn widen_f16(xs: &[u16], out: &mut [f32]) {
     }
 }
 
-/// Whether [`widen_f16`] uses F16C: the CPU has it (with AVX), and [`SimdPath::detect`] did not
-/// choose the portable path.
+/// Whether [`widen_f16`] uses F16C: [`SimdPath::detect`] chose an AVX2 or AVX-512 path, which
+/// this CPU can run only if it has F16C (and AVX).
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-#[cfg_attr(
-    not(feature = "std"),
-    allow(
-        clippy::nonminimal_bool,
-        clippy::overly_complex_bool_expr,
-        clippy::eq_op
-    )
-)]
 fn uses_f16c() -> bool {
-    use core::sync::atomic::{AtomicU8, Ordering};
-    static F16C: AtomicU8 = AtomicU8::new(UNKNOWN);
-    match F16C.load(Ordering::Relaxed) {
-        UNKNOWN => {
-            let yes = SimdPath::detect() != SimdPath::Portable && has!("avx") && has!("f16c");
-            F16C.store(yes as u8, Ordering::Relaxed);
-            yes
-        }
-        v => v == 1,
-    }
+    SimdPath::detect() != SimdPath::Portable
 }
 
 /// [`widen_f16`] by F16C, eight at a time (`out` as long as `xs`).
@@ -85,7 +68,7 @@ pub(crate) struct F16c(half::f16);
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline]
 pub(crate) fn in_registers(path: SimdPath, xs: &[half::f16]) -> Option<&[F16c]> {
-    if path == SimdPath::Portable || !path.is_available() || !has!("f16c") {
+    if path == SimdPath::Portable || !path.is_available() {
         return None;
     }
     // SAFETY: `F16c` is `repr(transparent)` over `half::f16`, so the slices have the same

@@ -121,3 +121,26 @@ pub fn raw_logits(max_len: usize) -> impl Strategy<Value = Vec<f32>> {
         x
     })
 }
+
+/// Asserts that `draw` lands on the oracle's token at both ends of its mass, for up to `spread`
+/// tokens spread over the `(id, mass)` pairs (ascending ids): the word
+/// `ceil(unit * 2^64 / total)` is the first whose draw is mass unit `unit`.
+pub fn assert_draws_at_mass_ends(
+    draw: impl Fn(u64) -> u32,
+    oracle: &[(u32, u64)],
+    spread: usize,
+    what: &str,
+) {
+    let total: u64 = oracle.iter().map(|&(_, q)| q).sum();
+    let step = (oracle.len() / spread).max(1);
+    let mut cum = 0u64;
+    for (i, &(id, q)) in oracle.iter().enumerate() {
+        if q > 0 && (i % step == 0 || i + 1 == oracle.len()) {
+            for unit in [cum, cum + q - 1] {
+                let word = ((unit as u128) << 64).div_ceil(total as u128) as u64;
+                assert_eq!(draw(word), id, "{what}: unit {unit} of {total}");
+            }
+        }
+        cum += q;
+    }
+}
