@@ -483,7 +483,8 @@ pub(crate) fn block_walk(w: &[f32], blocks: core::ops::Range<usize>, t: u64) -> 
 /// Appends to `out`, in ascending order, `base + i` for every `block[i]` satisfying `keep`: one
 /// flag byte per value (a vectorized compare), then, by how many pass: every id at once (all
 /// pass), every id written to a stack array with the write position advanced by its flag (a
-/// quarter or more: no branch per id), or the flags eight at a time (fewer).
+/// quarter or more: no branch per id), or the flags packed into one bit each and the set bits
+/// walked (fewer: a branch per id, none per value).
 #[inline(always)]
 pub(super) fn push_flagged(
     block: &[f32; BLOCK],
@@ -495,12 +496,18 @@ pub(super) fn push_flagged(
     for (f, &v) in flags.iter_mut().zip(block) {
         *f = keep(v) as u8;
     }
-    let passing: usize = flags
-        .as_chunks::<8>()
-        .0
-        .iter()
-        .map(|w| u64::from_le_bytes(*w).count_ones() as usize)
-        .sum();
+    // Bit `i % 64` of `bits[i / 64]` is flag `i`: each eight flags (bytes of 0 or 1, little
+    // endian) times `PACK` carry flag `j` to bit `56 + j` with no carry between them.
+    const PACK: u64 = 0x0102_0408_1020_4080;
+    let mut bits = [0u64; BLOCK / 64];
+    for (b, group) in bits.iter_mut().zip(flags.as_chunks::<64>().0) {
+        let mut m = 0u64;
+        for (j, word) in group.as_chunks::<8>().0.iter().enumerate() {
+            m |= (u64::from_le_bytes(*word).wrapping_mul(PACK) >> 56) << (8 * j);
+        }
+        *b = m;
+    }
+    let passing: usize = bits.iter().map(|w| w.count_ones() as usize).sum();
     if passing == BLOCK {
         out.extend(base..base + BLOCK as u32);
     } else if passing >= BLOCK / 4 {
@@ -513,13 +520,12 @@ pub(super) fn push_flagged(
         }
         out.extend_from_slice(&ids[..k]);
     } else {
-        // Few: eight flags at a time, walking only the words that hold a hit.
-        for (g, word) in flags.as_chunks::<8>().0.iter().enumerate() {
-            // Little-endian: byte `j` of the word is value `8 g + j`, so lower ids come first.
-            let mut word = u64::from_le_bytes(*word);
+        out.reserve(passing);
+        for (q, &word) in bits.iter().enumerate() {
+            let mut word = word;
             while word != 0 {
-                out.push(base + (g * 8) as u32 + word.trailing_zeros() / 8);
-                word &= word - 1; // each byte is 0 or 1: this clears the lowest hit
+                out.push(base + (q * 64) as u32 + word.trailing_zeros());
+                word &= word - 1;
             }
         }
     }
