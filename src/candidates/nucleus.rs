@@ -144,9 +144,15 @@ impl Candidates<'_> {
         let keep = |x: f32| x >= threshold && x != f32::NEG_INFINITY;
         logits.fix_collected(&mut s.tmp, 0, keep, |_| true, &mut s.merge);
         // The collected tokens are a prefix of the ranking (every logit >= threshold).
-        if let Some((end, cum)) =
-            prefix_end(logits, &mut s.tmp, one_logit, &s.w, target, &mut s.keys)
-        {
+        if let Some((end, cum)) = prefix_end(
+            logits,
+            &mut s.tmp,
+            one_logit,
+            &s.w,
+            target,
+            &mut s.keys,
+            &mut s.buckets,
+        ) {
             self.keep_ranked_tmp(end, cum);
             return;
         }
@@ -394,8 +400,16 @@ impl Candidates<'_> {
             return false;
         }
         let logits = View::new(self.logits, self.mask, &s.edits);
-        let Some((end, cum)) = prefix_end(logits, &mut s.tmp, false, &s.w, target, &mut s.keys)
-        else {
+        let ranked = prefix_end(
+            logits,
+            &mut s.tmp,
+            false,
+            &s.w,
+            target,
+            &mut s.keys,
+            &mut s.buckets,
+        );
+        let Some((end, cum)) = ranked else {
             return false;
         };
         self.keep_ranked_tmp(end, cum);
@@ -580,10 +594,14 @@ fn sample_stride(n: usize) -> usize {
     SAMPLE_STRIDE.max(n / SAMPLE_MIN)
 }
 
-/// Of `ids`, ascending, a prefix of the ranking: the length of the shortest ranked prefix
-/// whose mass (by the weights `w`) reaches `target`, and that mass, with `ids` put into rank
-/// order; `None`, without ranking them, if all of them fall short. `one_logit`: the caller
-/// knows that every id has the same logit (else it is checked).
+/// Of `ids`, ascending, a prefix of the ranking: the length `end` of the shortest ranked prefix
+/// whose mass (by the weights `w`) reaches `target`, and that mass, with that prefix moved to
+/// `ids[..end]` and its lowest-ranked token last; `None` if all of them fall short.
+/// `one_logit`: the caller knows that every id has the same logit (else it is checked).
+///
+/// Tokens in a higher weight bucket rank higher (the weight is monotone in the logit), so only
+/// the tokens of the bucket where the cumulative mass crosses the target are ranked; the buckets'
+/// masses are summed in `buckets`.
 fn prefix_end(
     logits: View,
     ids: &mut [u32],
@@ -591,6 +609,7 @@ fn prefix_end(
     w: &[f32],
     target: u64,
     keys: &mut Vec<u64>,
+    buckets: &mut Vec<u64>,
 ) -> Option<(usize, u64)> {
     let &first = ids.first()?;
     let x = logits.get(first);
@@ -604,20 +623,54 @@ fn prefix_end(
         let end = if target == 0 { 1 } else { target.div_ceil(m) };
         return Some((end as usize, end * m));
     }
-    let listed: u64 = ids.iter().map(|&id| mass(w[id as usize])).sum();
+    let weight = |id: u32| w[id as usize];
+    let listed: u64 = ids.iter().map(|&id| mass(weight(id))).sum();
     if listed < target {
         return None;
     }
-    sort_by_rank(logits, ids, keys);
-    let mut cum = 0u64;
-    for (j, &id) in ids.iter().enumerate() {
-        cum += mass(w[id as usize]);
+    // The ids from `head` on are to be ranked, from `above` (the mass ranked before them) on.
+    let (mut head, mut above) = (0, 0);
+    let mut tail = ids.len();
+    // A positive target crosses in a bucket of positive mass.
+    if ids.len() > RANK_ALL_MAX && target > 0 {
+        let lowest = ids.iter().map(|&id| bucket_of(weight(id))).min()?;
+        buckets.clear();
+        buckets.resize(MAX_BUCKET + 1 - lowest, 0);
+        for &id in ids.iter() {
+            buckets[bucket_of(weight(id)) - lowest] += mass(weight(id));
+        }
+        let (cum, crossing) = crossing_bucket(buckets, target);
+        let crossing = crossing as usize + lowest;
+        // The tokens above the crossing bucket first, then those in it.
+        for j in 0..ids.len() {
+            if bucket_of(weight(ids[j])) > crossing {
+                ids.swap(head, j);
+                head += 1;
+            }
+        }
+        tail = head;
+        for j in head..ids.len() {
+            if bucket_of(weight(ids[j])) == crossing {
+                ids.swap(tail, j);
+                tail += 1;
+            }
+        }
+        above = cum;
+    }
+    let ranked = &mut ids[head..tail];
+    sort_by_rank(logits, ranked, keys);
+    let mut cum = above;
+    for (j, &id) in ranked.iter().enumerate() {
+        cum += mass(weight(id));
         if cum >= target {
-            return Some((j + 1, cum));
+            return Some((head + j + 1, cum));
         }
     }
     None
 }
+
+/// Up to this many listed tokens, [`prefix_end`] ranks them all rather than by bucket first.
+const RANK_ALL_MAX: usize = 64;
 
 /// The mass of weight `w`, unrounded.
 fn mass_f64(w: f32) -> f64 {
