@@ -393,9 +393,14 @@ impl Candidates<'_> {
         if sampled * sample_stride(n) as f64 > most as f64 {
             return false;
         }
+        // The weight of each block's maximum bounds the block's weights (the weight is
+        // monotone in the logit): blocks below the edge are not read.
+        s.list_x.clear();
+        s.list_x.extend_from_slice(&s.block_max);
+        arch::weights_in_place(self.path, &mut s.list_x, self.scaling);
         s.tmp.clear();
-        let one = 1.0f32.to_bits();
-        arch::collect_weight_bits(self.path, &s.w, edge.to_bits(), one + 1, &mut s.tmp);
+        let (lo, hi) = (edge.to_bits(), 1.0f32.to_bits() + 1);
+        arch::collect_weight_bits_below_top(self.path, &s.w, &s.list_x, lo, hi, &mut s.tmp);
         if s.tmp.len() > 2 * most {
             return false;
         }

@@ -100,18 +100,49 @@ pub(crate) fn masses_at_or_above_wide(
 /// Appends, in ascending order, the ids of the weights whose bits lie in `lo..hi`.
 #[inline(always)]
 pub(crate) fn collect_weight_bits(w: &[f32], lo: u32, hi: u32, out: &mut Vec<u32>) {
+    collect_weight_bits_of(w, None, lo, hi, out);
+}
+
+/// [`collect_weight_bits`] reading only the blocks whose largest weight, `block_top[b]` (an
+/// upper bound of the weights of block `b`), is at least `lo`: the others hold no weight in
+/// `[lo, hi)`.
+#[inline(always)]
+pub(crate) fn collect_weight_bits_below_top(
+    w: &[f32],
+    block_top: &[f32],
+    lo: u32,
+    hi: u32,
+    out: &mut Vec<u32>,
+) {
+    collect_weight_bits_of(w, Some(block_top), lo, hi, out);
+}
+
+/// [`collect_weight_bits`], skipping the blocks whose `block_top` is below `lo` if given.
+#[inline(always)]
+fn collect_weight_bits_of(
+    w: &[f32],
+    block_top: Option<&[f32]>,
+    lo: u32,
+    hi: u32,
+    out: &mut Vec<u32>,
+) {
     let (blocks, tail) = w.as_chunks::<BLOCK>();
     // Weights are non-negative, so float order is bit order: float compares vectorize everywhere.
     let (lo, hi) = (f32::from_bits(lo), f32::from_bits(hi));
     let keep = |v: f32| v >= lo && v < hi;
+    let read = |b: usize| block_top.is_none_or(|top| top.get(b).is_none_or(|&t| t >= lo));
     for (b, block) in blocks.iter().enumerate() {
         // A bucket holds few tokens, but they are spread over most blocks.
-        push_flagged(block, (b * BLOCK) as u32, out, keep);
+        if read(b) {
+            push_flagged(block, (b * BLOCK) as u32, out, keep);
+        }
     }
     let start = blocks.len() * BLOCK;
-    for (i, &v) in tail.iter().enumerate() {
-        if keep(v) {
-            out.push((start + i) as u32);
+    if read(blocks.len()) {
+        for (i, &v) in tail.iter().enumerate() {
+            if keep(v) {
+                out.push((start + i) as u32);
+            }
         }
     }
 }
