@@ -10,7 +10,7 @@
 
 use super::{
     masses_of,
-    rank::{from_descending_key, rank_le, sort_by_rank},
+    rank::{from_descending_key, rank_key, rank_le, sort_by_rank},
     view::View,
     Candidates, Set, STORED_RATIO_MIN,
 };
@@ -45,7 +45,7 @@ const LIST_MARGIN: u32 = 24;
 /// estimated from the sample, and sorts at most twice that.
 const LIST_SHARE: usize = 32;
 /// See [`LIST_SHARE`].
-const LIST_MIN: usize = 512;
+const LIST_MIN: usize = 2048;
 
 impl Candidates<'_> {
     /// Keeps the shortest prefix of the ranking whose mass reaches `p` of the candidates' total
@@ -663,13 +663,84 @@ fn prefix_end(
         above = cum;
     }
     let ranked = &mut ids[head..tail];
-    sort_by_rank(logits, ranked, keys);
-    let mut cum = above;
-    for (j, &id) in ranked.iter().enumerate() {
-        cum += mass(weight(id));
-        if cum >= target {
-            return Some((head + j + 1, cum));
+    if ranked.len() <= RANK_ALL_MAX || target <= above {
+        sort_by_rank(logits, ranked, keys);
+        let mut cum = above;
+        for (j, &id) in ranked.iter().enumerate() {
+            cum += mass(weight(id));
+            if cum >= target {
+                return Some((head + j + 1, cum));
+            }
         }
+        return None;
+    }
+    keys.clear();
+    keys.extend(ranked.iter().map(|&id| rank_key(logits, id)));
+    let (end, cum) = select_prefix(keys, target - above, |key| mass(weight(key as u32)))?;
+    for (id, &key) in ranked.iter_mut().zip(keys.iter()) {
+        *id = key as u32;
+    }
+    Some((head + end, above + cum))
+}
+
+/// Of the distinct rank `keys` (ascending key, higher rank), each of mass `mass_of(key)`, moves
+/// the shortest ranked prefix whose mass reaches `need > 0` to `keys[..end]`, its lowest-ranked
+/// key last, and returns `end` and the prefix's mass; `None` if all of them fall short. A
+/// selection (quickselect by mass): no sort of the whole.
+fn select_prefix(
+    keys: &mut [u64],
+    mut need: u64,
+    mass_of: impl Fn(u64) -> u64,
+) -> Option<(usize, u64)> {
+    // `keys[..lo]` are in the prefix, of mass `taken`; the boundary is in `keys[lo..hi]`.
+    let (mut lo, mut hi, mut taken) = (0, keys.len(), 0u64);
+    while hi - lo > RANK_ALL_MAX {
+        let part = &mut keys[lo..hi];
+        let last = part.len() - 1;
+        // The median of three as the pivot, moved to the end; the keys below it to the front.
+        let (a, b, c) = (part[0], part[last / 2], part[last]);
+        let pivot_at = if (a < b) == (b < c) {
+            last / 2
+        } else if (b < a) == (a < c) {
+            0
+        } else {
+            last
+        };
+        part.swap(pivot_at, last);
+        let pivot = part[last];
+        let (mut below, mut mass_below) = (0, 0u64);
+        for j in 0..last {
+            if part[j] < pivot {
+                mass_below += mass_of(part[j]);
+                part.swap(below, j);
+                below += 1;
+            }
+        }
+        part.swap(below, last);
+        if mass_below >= need {
+            hi = lo + below;
+            continue;
+        }
+        need -= mass_below;
+        taken += mass_below;
+        lo += below;
+        // The pivot, now at `lo`, is next in rank.
+        let m = mass_of(pivot);
+        taken += m;
+        lo += 1;
+        if m >= need {
+            return Some((lo, taken));
+        }
+        need -= m;
+    }
+    keys[lo..hi].sort_unstable();
+    for (j, &key) in keys[lo..hi].iter().enumerate() {
+        let m = mass_of(key);
+        taken += m;
+        if m >= need {
+            return Some((lo + j + 1, taken));
+        }
+        need -= m;
     }
     None
 }
@@ -715,4 +786,57 @@ fn crossing_bucket(buckets: &[u64], target: u64) -> (u64, u32) {
         cum += m;
     }
     (cum, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::word;
+
+    /// `select_prefix` against its definition: sort the keys, walk their masses until they reach
+    /// the need. Distinct keys of random order, masses with zeros and ties, needs from 1 to past
+    /// the total, at lengths around the point where it stops selecting and sorts.
+    #[test]
+    fn select_prefix_is_the_sorted_walk() {
+        let mut step = 0;
+        let mut next = || {
+            step += 1;
+            word(11, step)
+        };
+        for len in [1, 2, RANK_ALL_MAX, RANK_ALL_MAX + 1, 100, 1000, 4000] {
+            for _ in 0..20 {
+                // Keys: a random high half, the index as the low half (distinct).
+                let keys: Vec<u64> = (0..len as u64).map(|i| ((next() % 64) << 32) | i).collect();
+                let masses: Vec<u64> = (0..len).map(|_| next() % 4 * (next() % 1000)).collect();
+                let mass_of = |key: u64| masses[key as u32 as usize];
+                let total: u64 = masses.iter().sum();
+                let mut sorted = keys.clone();
+                sorted.sort_unstable();
+                // Needs met exactly by a prefix (the boundary's own mass completes it) and
+                // needs one above such a sum.
+                let prefix_sum = |j: usize| sorted[..j].iter().map(|&k| mass_of(k)).sum::<u64>();
+                let exact = [len / 7, len / 2, len - 1].map(|j| prefix_sum(j + 1));
+                let needs = [1, total / 3 + 1, total / 2, total, total + 1];
+                for need in needs.into_iter().chain(exact).chain(exact.map(|m| m + 1)) {
+                    let need = need.max(1);
+                    let mut cum = 0;
+                    let expected = sorted.iter().enumerate().find_map(|(j, &k)| {
+                        cum += mass_of(k);
+                        (cum >= need).then_some((j + 1, cum))
+                    });
+                    let mut got = keys.clone();
+                    let result = select_prefix(&mut got, need, mass_of);
+                    assert_eq!(result, expected, "len {len} need {need}");
+                    if let Some((end, _)) = result {
+                        let mut prefix = got[..end].to_vec();
+                        prefix.sort_unstable();
+                        assert_eq!(prefix, sorted[..end], "len {len} need {need}");
+                        assert_eq!(got[end - 1], sorted[end - 1], "the boundary is last");
+                        got.sort_unstable();
+                        assert_eq!(got, sorted, "a permutation");
+                    }
+                }
+            }
+        }
+    }
 }
