@@ -3,10 +3,12 @@
 //! The nucleus is usually inside the few best blocks: their tokens are ranked and accumulated.
 //! If not, the weight bucket where the cumulative mass crosses the target is guessed from a
 //! sample of the weights. A nucleus of up to some thousands of tokens is then listed whole (every
-//! weight down to well below the guess), ranked and accumulated; a wider one (a flat
-//! distribution) is found by its crossing bucket, checked by exact passes at bucket edges (or
-//! found by a histogram of every weight), and only that bucket is ranked. A wide nucleus is kept
-//! as "every token ranked at or before the boundary", never listed.
+//! weight down to well below the guess, from the blocks whose maximum reaches that far); a wider
+//! one (a flat distribution) is found by its crossing bucket, checked by exact passes at bucket
+//! edges (or found by a histogram of every weight). Either way only the tokens of the crossing
+//! bucket are ranked (every token of a higher bucket ranks higher); in a listing, only as far as
+//! the boundary (a selection by mass, not a sort). A wide nucleus is kept as "every token ranked
+//! at or before the boundary", never listed.
 
 use super::{
     masses_of,
