@@ -665,16 +665,11 @@ fn prefix_end(
         above = cum;
     }
     let ranked = &mut ids[head..tail];
-    if ranked.len() <= RANK_ALL_MAX || target <= above {
-        sort_by_rank(logits, ranked, keys);
-        let mut cum = above;
-        for (j, &id) in ranked.iter().enumerate() {
-            cum += mass(weight(id));
-            if cum >= target {
-                return Some((head + j + 1, cum));
-            }
-        }
-        return None;
+    if target <= above {
+        // Only a target of 0 (a positive one crosses in the bucket): the first in rank.
+        let first = (0..ranked.len()).min_by_key(|&j| rank_key(logits, ranked[j]))?;
+        ranked.swap(0, first);
+        return Some((head + 1, above + mass(weight(ranked[0]))));
     }
     keys.clear();
     keys.extend(ranked.iter().map(|&id| rank_key(logits, id)));
@@ -747,7 +742,8 @@ fn select_prefix(
     None
 }
 
-/// Up to this many listed tokens, [`prefix_end`] ranks them all rather than by bucket first.
+/// Up to this many tokens, [`prefix_end`] ranks them all rather than by bucket first, and
+/// [`select_prefix`] sorts them rather than selecting.
 const RANK_ALL_MAX: usize = 64;
 
 /// The mass of weight `w`, unrounded.
