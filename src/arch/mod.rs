@@ -1,4 +1,5 @@
-//! Instruction-set dispatch: with the F16C widening in `f16c.rs`, the only `unsafe` in the crate.
+//! Instruction-set dispatch: with the F16C widening in `f16c.rs` and the AVX-512 loops in
+//! `kernels/zmm.rs`, the only `unsafe` in the crate.
 //!
 //! The kernels in `kernels/` are compiled three times on x86-64 — for the baseline (SSE2),
 //! under `#[target_feature(enable = "avx2,fma,f16c")]` and under AVX-512 — and the best [`SimdPath`]
@@ -195,7 +196,8 @@ impl SimdPath {
 ///
 /// A kernel written with a leading `logits` argument reads logits of any [`Element`] type: its
 /// `$name` takes them as [`Values`] (or anything that converts into them, such as `&[f32]`)
-/// and runs the kernel monomorphized for their element type.
+/// and runs the kernel monomorphized for their element type. Declared as `fn name<E, ZMM>`, the
+/// kernel also takes `const ZMM: bool`, `true` on the AVX-512 path only (`kernels/zmm.rs`).
 macro_rules! dispatch {
     ($(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {$(
         #[inline]
@@ -204,7 +206,7 @@ macro_rules! dispatch {
             dispatch!(@body path, $name($($arg: $ty),*) -> $ret)
         }
     )*};
-    ($(fn $name:ident<E>(logits $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {$(
+    ($(fn $name:ident<E $(, $zmm:ident)?>(logits $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {$(
         #[inline]
         #[allow(clippy::too_many_arguments)] // the kernel's arguments, and the path
         pub(crate) fn $name<'v>(
@@ -215,7 +217,7 @@ macro_rules! dispatch {
             #[inline(always)]
             #[allow(clippy::too_many_arguments)]
             fn typed<E: Element>(path: SimdPath, logits: &[E], $($arg: $ty),*) -> $ret {
-                dispatch!(@body path, $name<E>(logits: &[E] $(, $arg: $ty)*) -> $ret)
+                dispatch!(@body path, $name<E $(, $zmm)?>(logits: &[E] $(, $arg: $ty)*) -> $ret)
             }
             let values: Values<'v> = logits.into();
             #[cfg(all(feature = "half", target_arch = "x86_64", target_feature = "sse2"))]
@@ -227,16 +229,18 @@ macro_rules! dispatch {
             each_values!(values, x => typed(path, x, $($arg),*))
         }
     )*};
-    (@body $path:ident, $name:ident $(<$g:ident>)? ($($arg:ident: $ty:ty),*) -> $ret:ty) => {{
+    (@body $path:ident, $name:ident $(<$g:ident $(, $zmm:ident)?>)? ($($arg:ident: $ty:ty),*) -> $ret:ty) => {{
         #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
         {
             #[target_feature(enable = "avx2,fma,f16c")]
             fn avx2$(<$g: Element>)?($($arg: $ty),*) -> $ret {
-                kernels::$name($($arg),*)
+                $($(const $zmm: bool = false;)?)?
+                kernels::$name$(::<$g $(, $zmm)?>)?($($arg),*)
             }
             #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")]
             fn avx512$(<$g: Element>)?($($arg: $ty),*) -> $ret {
-                kernels::$name($($arg),*)
+                $($(const $zmm: bool = true;)?)?
+                kernels::$name$(::<$g $(, $zmm)?>)?($($arg),*)
             }
             match $path {
                 SimdPath::Avx512 if $path.is_available() => {
@@ -254,18 +258,19 @@ macro_rules! dispatch {
             }
         }
         let _ = $path;
-        kernels::$name($($arg),*)
+        $($(const $zmm: bool = false;)?)?
+        kernels::$name$(::<$g $(, $zmm)?>)?($($arg),*)
     }};
 }
 
 dispatch! {
-    fn scan<E>(logits, block_max: &mut Vec<f32>) -> ScanOut;
-    fn scan_masked<E>(logits, mask: &[u32], block_max: &mut Vec<f32>) -> ScanOut;
-    fn block_max_unedited<E>(logits, edited: &[u64], mask: &[u32], start: usize) -> f32;
+    fn scan<E, ZMM>(logits, block_max: &mut Vec<f32>) -> ScanOut;
+    fn scan_masked<E, ZMM>(logits, mask: &[u32], block_max: &mut Vec<f32>) -> ScanOut;
+    fn block_max_unedited<E, ZMM>(logits, edited: &[u64], mask: &[u32], start: usize) -> f32;
     fn stored_weight_prefix<E>(logits, w: &[f32], ratio: f32, top: u32, chunk_masses: &mut Vec<u64>) -> (u64, u32);
-    fn max<E>(logits) -> ScanOut;
+    fn max<E, ZMM>(logits) -> ScanOut;
     fn first_equal<E>(logits, value: f32) -> usize;
-    fn weights<E>(logits, block_max: &[f32], s: Scaling, clamp: bool, mask: &[u32], w: &mut Vec<f32>, chunk_mass: &mut Vec<u64>) -> u64;
+    fn weights<E, ZMM>(logits, block_max: &[f32], s: Scaling, clamp: bool, mask: &[u32], w: &mut Vec<f32>, chunk_mass: &mut Vec<u64>) -> u64;
     fn collect_at_least<E>(logits, block_max: &[f32], threshold: f32, out: &mut Vec<u32>) -> ();
     fn collect_scaled_at_least<E>(logits, block_max: &[f32], s: Scaling, z_min: f32, out: &mut Vec<u32>) -> ();
     fn weight_f64_sum<E>(logits, s: Scaling) -> f64;

@@ -41,19 +41,19 @@ use crate::float::Float as _;
 /// ```
 pub const EXP_CUTOFF: f32 = -87.0;
 
-const LOG2_E: f32 = core::f32::consts::LOG2_E;
+pub(crate) const LOG2_E: f32 = core::f32::consts::LOG2_E;
 /// `ln 2` rounded to 9 significant bits: `n * LN2_HI` is exact for `|n| <= 2^15`.
-const LN2_HI: f32 = f32::from_bits(0x3F31_8000); // 0.693359375 = 355/512
+pub(crate) const LN2_HI: f32 = f32::from_bits(0x3F31_8000); // 0.693359375 = 355/512
 /// `ln 2 - LN2_HI`.
-const LN2_LO: f32 = -2.121_944_4e-4;
+pub(crate) const LN2_LO: f32 = -2.121_944_4e-4;
 /// `1.5 * 2^23 + 127`: adding it rounds a float of magnitude `< 2^22` to an integer `n` (ties to
 /// even) and leaves `n + 127`, the biased exponent of `2^n`, in the low mantissa bits.
-const ROUND_MAGIC: f32 = 12_583_039.0;
-const C2: f32 = 0.499_999_94;
-const C3: f32 = 0.166_664_63;
-const C4: f32 = 0.041_668_616;
-const C5: f32 = 0.008_374_347;
-const C6: f32 = 0.001_380_271_5;
+pub(crate) const ROUND_MAGIC: f32 = 12_583_039.0;
+pub(crate) const C2: f32 = 0.499_999_94;
+pub(crate) const C3: f32 = 0.166_664_63;
+pub(crate) const C4: f32 = 0.041_668_616;
+pub(crate) const C5: f32 = 0.008_374_347;
+pub(crate) const C6: f32 = 0.001_380_271_5;
 
 /// `e^x` for `x <= 0`, identical on every platform and code path.
 ///

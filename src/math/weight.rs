@@ -230,17 +230,21 @@ pub(crate) fn mass_parts(w: f32) -> (i32, i32) {
 /// ([`unbias`]): the true sums are far inside the `i32` range, so the wrapped result is exact.
 #[inline(always)]
 pub(crate) fn mass_parts_biased(w: f32) -> (i32, i32) {
-    const SCALE: f32 = (1u32 << 20) as f32;
+    const SCALE: f32 = MASS_PART_SCALE;
     const INV_SCALE: f32 = 1.0 / SCALE;
-    const MAGIC: f32 = 12_582_912.0; // 1.5 · 2^23
+    const MAGIC: f32 = MASS_PART_MAGIC;
     let t = w.mul_add(SCALE, MAGIC);
     let d = (t - MAGIC).mul_add(-INV_SCALE, w);
     let u = d.mul_add(SCALE * SCALE, MAGIC);
     (t.to_bits() as i32, u.to_bits() as i32)
 }
 
+/// The scale of the high part of [`mass_parts_biased`]: `2^20`.
+pub(crate) const MASS_PART_SCALE: f32 = (1u32 << 20) as f32;
+/// `1.5 · 2^23`: adding it rounds a part to an integer and leaves the integer in the low bits.
+pub(crate) const MASS_PART_MAGIC: f32 = 12_582_912.0;
 /// The bits of `1.5 · 2^23`, added to each part by [`mass_parts_biased`].
-pub(crate) const MASS_PART_BIAS: i32 = 12_582_912.0f32.to_bits() as i32;
+pub(crate) const MASS_PART_BIAS: i32 = MASS_PART_MAGIC.to_bits() as i32;
 
 /// A wrapping sum of `count` biased parts, without the bias.
 #[inline(always)]

@@ -6,6 +6,11 @@
 //! (comparisons, integer sums) or computed per element by the same IEEE operations in the same
 //! order (the weight), so every instruction set gives bit-identical results.
 //!
+//! The hottest loops (the block maxima of the validating pass and the weights pass) also have
+//! an AVX-512 body in explicit 512-bit vectors, `zmm.rs`, which keeps its width under any LLVM
+//! tuning. A kernel that uses them takes a `const ZMM: bool`, which the dispatch layer sets on
+//! the AVX-512 path only.
+//!
 //! The logits are cut into blocks of [`BLOCK`] tokens. One validating pass records each block's
 //! maximum; later passes skip every block whose maximum shows it cannot hold a wanted token.
 
@@ -81,6 +86,8 @@ mod max16;
 mod stored_prefix;
 mod sums;
 mod weight_bands;
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+mod zmm;
 
 pub(crate) use log_softmax::*;
 pub(crate) use stored_prefix::*;
@@ -108,6 +115,23 @@ fn full_block_max<E: Element>(block: &[E; BLOCK], sums: &mut [f32; MAX_LANES]) -
         }
     }
     tree_max(m)
+}
+
+/// [`full_block_max`] of a block read through `buf`, in explicit 512-bit vectors when `ZMM`
+/// (see `zmm.rs`).
+#[inline(always)]
+fn block_max<E: Element, const ZMM: bool>(
+    block: &[E; BLOCK],
+    buf: &mut [f32; BLOCK],
+    sums: &mut [f32; MAX_LANES],
+) -> f32 {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if ZMM {
+        // SAFETY: only the AVX-512 path's dispatch sets `ZMM`, once `SimdPath::is_available`
+        // has checked that this CPU has the features `zmm` is compiled for.
+        return unsafe { zmm::full_block_max(widen_block(block, buf), sums) };
+    }
+    read_array!(E, block, buf, |b| full_block_max(b, sums))
 }
 
 /// The maximum of the lanes by a pairwise tree, which vectorizes (a left-to-right fold does
@@ -151,7 +175,10 @@ fn maybe_nan(sums: &[f32; MAX_LANES]) -> bool {
 /// `block_max_out`, resized to `ceil(n / BLOCK)`). 16-bit logits are read as integer keys
 /// (`max16`) unless one is NaN.
 #[inline(always)]
-pub(crate) fn scan<E: Element>(logits: &[E], block_max_out: &mut Vec<f32>) -> ScanOut {
+pub(crate) fn scan<E: Element, const ZMM: bool>(
+    logits: &[E],
+    block_max_out: &mut Vec<f32>,
+) -> ScanOut {
     if let Some(out) = E::bits16(logits).and_then(|b| max16::max16::<E>(b, Some(block_max_out))) {
         return out;
     }
@@ -162,7 +189,7 @@ pub(crate) fn scan<E: Element>(logits: &[E], block_max_out: &mut Vec<f32>) -> Sc
     let mut buf = [0.0f32; BLOCK];
     let (blocks, tail) = logits.as_chunks::<BLOCK>();
     for (out, block) in block_max_out.iter_mut().zip(blocks) {
-        let m = read_array!(E, block, &mut buf, |b| full_block_max(b, &mut sums));
+        let m = block_max::<E, ZMM>(block, &mut buf, &mut sums);
         *out = m;
         max = if m > max { m } else { max };
     }
@@ -181,7 +208,7 @@ pub(crate) fn scan<E: Element>(logits: &[E], block_max_out: &mut Vec<f32>) -> Sc
 /// logit): the others count as `-inf`, and a block of 256 disallowed tokens is not read at all.
 /// The NaN flag may also be raised by a NaN under the mask (the caller's exact check skips it).
 #[inline(always)]
-pub(crate) fn scan_masked<E: Element>(
+pub(crate) fn scan_masked<E: Element, const ZMM: bool>(
     logits: &[E],
     mask: &[u32],
     block_max_out: &mut Vec<f32>,
@@ -201,11 +228,9 @@ pub(crate) fn scan_masked<E: Element>(
         let m = if words.iter().all(|&w| w == 0) {
             continue;
         } else if words.iter().all(|&w| w == u32::MAX) {
-            read_array!(E, block, &mut buf, |b| full_block_max(b, &mut sums))
+            block_max::<E, ZMM>(block, &mut buf, &mut sums)
         } else {
-            read_array!(E, block, &mut buf, |b| masked_block_max(
-                b, words, &mut sums
-            ))
+            masked_block_max::<E, ZMM>(block, &mut buf, words, &mut sums)
         };
         *out = m;
         max = if m > max { m } else { max };
@@ -229,9 +254,27 @@ pub(crate) fn scan_masked<E: Element>(
     }
 }
 
+/// [`masked_block_max_of`] of a block read through `buf`, in explicit 512-bit vectors when `ZMM`
+/// (see `zmm.rs`).
+#[inline(always)]
+fn masked_block_max<E: Element, const ZMM: bool>(
+    block: &[E; BLOCK],
+    buf: &mut [f32; BLOCK],
+    words: &[u32; BLOCK / 32],
+    sums: &mut [f32; MAX_LANES],
+) -> f32 {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if ZMM {
+        // SAFETY: only the AVX-512 path's dispatch sets `ZMM`, once `SimdPath::is_available`
+        // has checked that this CPU has the features `zmm` is compiled for.
+        return unsafe { zmm::masked_block_max::<true>(widen_block(block, buf), words, sums) };
+    }
+    read_array!(E, block, buf, |b| masked_block_max_of(b, words, sums))
+}
+
 /// [`full_block_max`] of the allowed tokens of a block, one mask word to each 32 logits.
 #[inline(always)]
-fn masked_block_max<E: Element>(
+fn masked_block_max_of<E: Element>(
     block: &[E; BLOCK],
     words: &[u32; BLOCK / 32],
     sums: &mut [f32; MAX_LANES],
@@ -261,7 +304,7 @@ fn masked_block_max<E: Element>(
 /// `i % 32` of `mask[i / 32]`; empty: every token allowed); `-inf` if none. Both cover the
 /// logits.
 #[inline(always)]
-pub(crate) fn block_max_unedited<E: Element>(
+pub(crate) fn block_max_unedited<E: Element, const ZMM: bool>(
     logits: &[E],
     edited: &[u64],
     mask: &[u32],
@@ -295,6 +338,12 @@ pub(crate) fn block_max_unedited<E: Element>(
     };
     // A whole block, as `full_block_max` reads one (so that `m` stays in registers).
     let words: [u32; BLOCK / MAX_LANES] = core::array::from_fn(|c| word(start + c * MAX_LANES));
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if ZMM {
+        // SAFETY: only the AVX-512 path's dispatch sets `ZMM`, once `SimdPath::is_available`
+        // has checked that this CPU has the features `zmm` is compiled for.
+        return unsafe { zmm::masked_block_max::<false>(block, &words, &mut [0.0; MAX_LANES]) };
+    }
     let mut m = [f32::NEG_INFINITY; MAX_LANES];
     for (x, &w) in block.as_chunks::<MAX_LANES>().0.iter().zip(&words) {
         for l in 0..MAX_LANES {
@@ -314,7 +363,7 @@ pub(super) fn lane_mask(word: u32, l: usize) -> u32 {
 
 /// One pass: the maximum and a NaN flag, without block maxima (16-bit logits as in [`scan`]).
 #[inline(always)]
-pub(crate) fn max<E: Element>(logits: &[E]) -> ScanOut {
+pub(crate) fn max<E: Element, const ZMM: bool>(logits: &[E]) -> ScanOut {
     if let Some(out) = E::bits16(logits).and_then(|b| max16::max16::<E>(b, None)) {
         return out;
     }
@@ -323,7 +372,7 @@ pub(crate) fn max<E: Element>(logits: &[E]) -> ScanOut {
     let mut buf = [0.0f32; BLOCK];
     let (blocks, tail) = logits.as_chunks::<BLOCK>();
     for block in blocks {
-        let m = read_array!(E, block, &mut buf, |b| full_block_max(b, &mut sums));
+        let m = block_max::<E, ZMM>(block, &mut buf, &mut sums);
         max = if m > max { m } else { max };
     }
     let m = read_slice!(E, tail, &mut buf, |t| tail_max(t, &mut sums));
@@ -339,7 +388,7 @@ pub(crate) fn max<E: Element>(logits: &[E]) -> ScanOut {
 /// shows every mass is 0, `w` is written as 0 without evaluating `exp`: only masses are ever read
 /// from `w`. With `clamp`, a logit above the maximum weighs 1.
 #[inline(always)]
-pub(crate) fn weights<E: Element>(
+pub(crate) fn weights<E: Element, const ZMM: bool>(
     logits: &[E],
     block_max: &[f32],
     s: Scaling,
@@ -348,32 +397,65 @@ pub(crate) fn weights<E: Element>(
     w: &mut Vec<f32>,
     chunk_mass: &mut Vec<u64>,
 ) -> u64 {
-    if clamp {
-        // Some logits may lie above the maximum (edited ones, whose raw values the caller
-        // replaces afterwards): clamp `z` at 0, so that each weight is at most 1.
-        with_z!(s, |z| weights_of_scaled(
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if ZMM {
+        let mut buf = [0.0f32; MASS_CHUNK];
+        return with_z!(s, |z| weights_of_scaled(
             logits,
             block_max,
             mask,
             w,
             chunk_mass,
-            move |x| {
+            z,
+            // SAFETY: only the AVX-512 path's dispatch sets `ZMM`, once
+            // `SimdPath::is_available` has checked that this CPU has the features `zmm` is
+            // compiled for.
+            |xs, ws, words| unsafe {
+                zmm::chunk_weights(E::widen(xs, &mut buf), ws, words, s, clamp)
+            }
+        ));
+    }
+    if clamp {
+        // Some logits may lie above the maximum (edited ones, whose raw values the caller
+        // replaces afterwards): clamp `z` at 0, so that each weight is at most 1.
+        with_z!(s, |z| {
+            let z = move |x| {
                 let v = z(x);
                 if v > 0.0 {
                     0.0
                 } else {
                     v
                 }
-            }
-        ))
+            };
+            let mut buf = [0.0f32; MASS_CHUNK];
+            weights_of_scaled(
+                logits,
+                block_max,
+                mask,
+                w,
+                chunk_mass,
+                z,
+                |xs, ws, words| read_slice!(E, xs, &mut buf, |x| chunk_weights(x, ws, words, &z)),
+            )
+        })
     } else {
-        with_z!(s, |z| weights_of_scaled(
-            logits, block_max, mask, w, chunk_mass, z
-        ))
+        with_z!(s, |z| {
+            let mut buf = [0.0f32; MASS_CHUNK];
+            weights_of_scaled(
+                logits,
+                block_max,
+                mask,
+                w,
+                chunk_mass,
+                z,
+                |xs, ws, words| read_slice!(E, xs, &mut buf, |x| chunk_weights(x, ws, words, &z)),
+            )
+        })
     }
 }
 
-/// [`weights`] with the scaled logit `z(x) = (x - max) / T` given as a closure.
+/// [`weights`] with the scaled logit `z(x) = (x - max) / T` given as a closure, and the weights
+/// of a chunk (logits, weights, mask words) as another.
 #[inline(always)]
 fn weights_of_scaled<E: Element>(
     logits: &[E],
@@ -382,12 +464,12 @@ fn weights_of_scaled<E: Element>(
     w: &mut Vec<f32>,
     chunk_mass: &mut Vec<u64>,
     z: impl Fn(f32) -> f32,
+    mut chunk: impl FnMut(&[E], &mut [f32], &[u32]) -> u64,
 ) -> u64 {
     // Every element is written below; resizing (not clearing) avoids zero-filling them first.
     w.resize(logits.len(), 0.0);
     chunk_mass.resize(logits.len().div_ceil(MASS_CHUNK), 0);
     let mut total = 0u64;
-    let mut buf = [0.0f32; MASS_CHUNK];
     for (c, (((xs, ws), cm), bmax)) in logits
         .chunks(MASS_CHUNK)
         .zip(w.chunks_mut(MASS_CHUNK))
@@ -408,7 +490,7 @@ fn weights_of_scaled<E: Element>(
         } else {
             &mask[c * (MASS_CHUNK / 32)..]
         };
-        *cm = read_slice!(E, xs, &mut buf, |x| chunk_weights(x, ws, words, &z));
+        *cm = chunk(xs, ws, words);
         total += *cm;
     }
     total
