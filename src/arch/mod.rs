@@ -273,13 +273,13 @@ dispatch! {
     fn weights<E, ZMM>(logits, block_max: &[f32], s: Scaling, clamp: bool, mask: &[u32], w: &mut Vec<f32>, chunk_mass: &mut Vec<u64>) -> u64;
     fn collect_at_least<E>(logits, block_max: &[f32], threshold: f32, out: &mut Vec<u32>) -> ();
     fn collect_scaled_at_least<E>(logits, block_max: &[f32], s: Scaling, z_min: f32, out: &mut Vec<u32>) -> ();
-    fn weight_f64_sum<E>(logits, s: Scaling) -> f64;
+    fn weight_f64_sum<E, ZMM>(logits, s: Scaling) -> f64;
     fn count_ranked_before<E>(logits, block_max: &[f32], mask: &[u32], x: f32, id: u32) -> u64;
     fn log_softmax_write<E>(logits, max: f32, log_sum: f64, out: &mut [f32]) -> ();
-    fn centered_weights_f64_sum<E>(logits, max: f32, out: &mut [f32]) -> f64;
-    fn moment_sums<E>(logits, mask: &[u32], shift: f64) -> (u64, f64, f64);
-    fn entropy_sums<E>(logits, mask: &[u32], s: Scaling) -> (f64, f64);
-    fn weights_f64_sum<E>(logits, s: Scaling, out: &mut [f32]) -> f64;
+    fn centered_weights_f64_sum<E, ZMM>(logits, max: f32, out: &mut [f32]) -> f64;
+    fn moment_sums<E, ZMM>(logits, mask: &[u32], shift: f64) -> (u64, f64, f64);
+    fn entropy_sums<E, ZMM>(logits, mask: &[u32], s: Scaling) -> (f64, f64);
+    fn weights_f64_sum<E, ZMM>(logits, s: Scaling, out: &mut [f32]) -> f64;
     fn prefix_block_walk<E>(logits, w: &[f32], block_max: &[f32], boundary: u32, t: u64, blocks: core::ops::Range<usize>) -> (usize, u64);
 }
 

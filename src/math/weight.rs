@@ -379,11 +379,16 @@ mod tests {
             for t in [1.0f32, 0.8, 3.0, 1e-30, 1e30] {
                 let s = Scaling::new(0.0, t);
                 let want = sum_f64(x.iter().map(|&v| s.weight(v)));
-                let got = crate::arch::kernels::weight_f64_sum(&x, s);
-                assert_eq!(got.to_bits(), want.to_bits(), "n {n}");
-                let mut out = vec![0.0; n];
-                let got = crate::arch::kernels::weights_f64_sum(&x, s, &mut out);
-                assert_eq!(got.to_bits(), want.to_bits(), "n {n}");
+                for path in crate::SimdPath::ALL
+                    .into_iter()
+                    .filter(|p| p.is_available())
+                {
+                    let got = crate::arch::weight_f64_sum(path, &x, s);
+                    assert_eq!(got.to_bits(), want.to_bits(), "n {n}, {path:?}");
+                    let mut out = vec![0.0; n];
+                    let got = crate::arch::weights_f64_sum(path, &x, s, &mut out);
+                    assert_eq!(got.to_bits(), want.to_bits(), "n {n}, {path:?}");
+                }
             }
         }
     }

@@ -1,6 +1,8 @@
 //! Log-softmax's passes: the centred logits with the f64 sum of their exponentials, and
 //! `(x - max) - log Σ` written out.
 
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+use super::zmm;
 use super::{sums::add_into_lanes, widen};
 use crate::element::Element;
 use crate::exp::exp_of_nonpositive;
@@ -13,21 +15,38 @@ use crate::weight::SUM_LANES;
 /// Writes `x - max` of every logit into `out` and returns the f64 sum of their exponentials:
 /// the sum [`weight_f64_sum`] gives at `T = 1`, the same bits.
 #[inline(always)]
-pub(crate) fn centered_weights_f64_sum<E: Element>(logits: &[E], max: f32, out: &mut [f32]) -> f64 {
+pub(crate) fn centered_weights_f64_sum<E: Element, const ZMM: bool>(
+    logits: &[E],
+    max: f32,
+    out: &mut [f32],
+) -> f64 {
     let mut buffer = [0.0f32; 1024];
     let mut wide = [0.0f32; 1024];
     let mut acc = [0.0f64; SUM_LANES];
     for (xs, os) in logits.chunks(1024).zip(out.chunks_mut(1024)) {
         let xs = widen(xs, &mut wide);
         let ws = &mut buffer[..xs.len()];
-        for ((o, w), &x) in os.iter_mut().zip(ws.iter_mut()).zip(xs) {
-            let z = x - max;
-            *o = z;
-            *w = exp_of_nonpositive(z);
-        }
-        add_into_lanes(ws, &mut acc);
+        centered_and_weights::<ZMM>(xs, os, ws, max);
+        add_into_lanes::<ZMM>(ws, &mut acc);
     }
     crate::weight::reduce_lanes(acc)
+}
+
+/// `x - max` of every logit of `xs` into `os` and its exponential into `ws`, in explicit 512-bit
+/// vectors when `ZMM` (see `zmm.rs`).
+#[inline(always)]
+fn centered_and_weights<const ZMM: bool>(xs: &[f32], os: &mut [f32], ws: &mut [f32], max: f32) {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if ZMM {
+        // SAFETY: only the AVX-512 path's dispatch sets `ZMM`, once `SimdPath::is_available`
+        // has checked that this CPU has the features `zmm` is compiled for.
+        return unsafe { zmm::centered_and_weights(xs, os, ws, max) };
+    }
+    for ((o, w), &x) in os.iter_mut().zip(ws.iter_mut()).zip(xs) {
+        let z = x - max;
+        *o = z;
+        *w = exp_of_nonpositive(z);
+    }
 }
 
 /// `out[i] = out[i] - l`.
