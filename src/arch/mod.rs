@@ -196,14 +196,15 @@ impl SimdPath {
 ///
 /// A kernel written with a leading `logits` argument reads logits of any [`Element`] type: its
 /// `$name` takes them as [`Values`] (or anything that converts into them, such as `&[f32]`)
-/// and runs the kernel monomorphized for their element type. Declared as `fn name<E, ZMM>`, the
-/// kernel also takes `const ZMM: bool`, `true` on the AVX-512 path only (`kernels/zmm.rs`).
+/// and runs the kernel monomorphized for their element type. Declared as `fn name<E, ZMM>` (or
+/// `fn name<ZMM>` without logits), the kernel also takes `const ZMM: bool`, `true` on the
+/// AVX-512 path only (`kernels/zmm.rs`).
 macro_rules! dispatch {
-    ($(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {$(
+    ($(fn $name:ident$(<$zmm:ident>)?($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {$(
         #[inline]
         #[allow(clippy::too_many_arguments)] // the kernel's arguments, and the path
         pub(crate) fn $name(path: SimdPath, $($arg: $ty),*) -> $ret {
-            dispatch!(@body path, $name($($arg: $ty),*) -> $ret)
+            dispatch!(@body path, $name[][$($zmm)?]($($arg: $ty),*) -> $ret)
         }
     )*};
     ($(fn $name:ident<E $(, $zmm:ident)?>(logits $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {$(
@@ -217,7 +218,7 @@ macro_rules! dispatch {
             #[inline(always)]
             #[allow(clippy::too_many_arguments)]
             fn typed<E: Element>(path: SimdPath, logits: &[E], $($arg: $ty),*) -> $ret {
-                dispatch!(@body path, $name<E $(, $zmm)?>(logits: &[E] $(, $arg: $ty)*) -> $ret)
+                dispatch!(@body path, $name[E][$($zmm)?](logits: &[E] $(, $arg: $ty)*) -> $ret)
             }
             let values: Values<'v> = logits.into();
             #[cfg(all(feature = "half", target_arch = "x86_64", target_feature = "sse2"))]
@@ -229,18 +230,18 @@ macro_rules! dispatch {
             each_values!(values, x => typed(path, x, $($arg),*))
         }
     )*};
-    (@body $path:ident, $name:ident $(<$g:ident $(, $zmm:ident)?>)? ($($arg:ident: $ty:ty),*) -> $ret:ty) => {{
+    (@body $path:ident, $name:ident [$($g:ident)?] [$($zmm:ident)?] ($($arg:ident: $ty:ty),*) -> $ret:ty) => {{
         #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
         {
             #[target_feature(enable = "avx2,fma,f16c")]
             fn avx2$(<$g: Element>)?($($arg: $ty),*) -> $ret {
-                $($(const $zmm: bool = false;)?)?
-                kernels::$name$(::<$g $(, $zmm)?>)?($($arg),*)
+                $(const $zmm: bool = false;)?
+                kernels::$name::<$($g,)? $($zmm)?>($($arg),*)
             }
             #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")]
             fn avx512$(<$g: Element>)?($($arg: $ty),*) -> $ret {
-                $($(const $zmm: bool = true;)?)?
-                kernels::$name$(::<$g $(, $zmm)?>)?($($arg),*)
+                $(const $zmm: bool = true;)?
+                kernels::$name::<$($g,)? $($zmm)?>($($arg),*)
             }
             match $path {
                 SimdPath::Avx512 if $path.is_available() => {
@@ -258,8 +259,8 @@ macro_rules! dispatch {
             }
         }
         let _ = $path;
-        $($(const $zmm: bool = false;)?)?
-        kernels::$name$(::<$g $(, $zmm)?>)?($($arg),*)
+        $(const $zmm: bool = false;)?
+        kernels::$name::<$($g,)? $($zmm)?>($($arg),*)
     }};
 }
 
@@ -267,7 +268,7 @@ dispatch! {
     fn scan<E, ZMM>(logits, block_max: &mut Vec<f32>) -> ScanOut;
     fn scan_masked<E, ZMM>(logits, mask: &[u32], block_max: &mut Vec<f32>) -> ScanOut;
     fn block_max_unedited<E, ZMM>(logits, edited: &[u64], mask: &[u32], start: usize) -> f32;
-    fn stored_weight_prefix<E>(logits, w: &[f32], ratio: f32, top: u32, chunk_masses: &mut Vec<u64>) -> (u64, u32);
+    fn stored_weight_prefix<E, ZMM>(logits, w: &[f32], ratio: f32, top: u32, chunk_masses: &mut Vec<u64>) -> (u64, u32);
     fn max<E, ZMM>(logits) -> ScanOut;
     fn first_equal<E>(logits, value: f32) -> usize;
     fn weights<E, ZMM>(logits, block_max: &[f32], s: Scaling, clamp: bool, mask: &[u32], w: &mut Vec<f32>, chunk_mass: &mut Vec<u64>) -> u64;
@@ -292,9 +293,9 @@ dispatch! {
     fn weights_sum(w: &[f32]) -> f64;
     fn scale(out: &mut [f32], scale: f64) -> ();
     fn mass_histogram(w: &[f32], chunk_mass: &[u64], buckets: &mut [u64]) -> ();
-    fn masses_at_or_above_one(w: &[f32], edges: &[f32; 1], chunk_masses: &mut Vec<u64>) -> [u64; 1];
-    fn masses_at_or_above_two(w: &[f32], edges: &[f32; 2], chunk_masses: &mut Vec<u64>) -> [u64; 2];
-    fn masses_at_or_above_wide(w: &[f32], edges: &[f32; kernels::WIDE_EDGES], chunk_masses: &mut Vec<u64>) -> [u64; kernels::WIDE_EDGES];
+    fn masses_at_or_above_one<ZMM>(w: &[f32], edges: &[f32; 1], chunk_masses: &mut Vec<u64>) -> [u64; 1];
+    fn masses_at_or_above_two<ZMM>(w: &[f32], edges: &[f32; 2], chunk_masses: &mut Vec<u64>) -> [u64; 2];
+    fn masses_at_or_above_wide<ZMM>(w: &[f32], edges: &[f32; kernels::WIDE_EDGES], chunk_masses: &mut Vec<u64>) -> [u64; kernels::WIDE_EDGES];
     fn collect_weight_bits(w: &[f32], lo: u32, hi: u32, out: &mut Vec<u32>) -> ();
     fn collect_weight_bits_below_top(w: &[f32], block_top: &[f32], lo: u32, hi: u32, out: &mut Vec<u32>) -> ();
 }

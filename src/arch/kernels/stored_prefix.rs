@@ -13,14 +13,14 @@ const LANES: usize = 16;
 /// among its ties; `top` if none. Three vectorized passes: the masses, the lowest logit, and
 /// from the end, the last token holding it.
 #[inline(always)]
-pub(crate) fn stored_weight_prefix<E: Element>(
+pub(crate) fn stored_weight_prefix<E: Element, const ZMM: bool>(
     logits: &[E],
     w: &[f32],
     ratio: f32,
     top: u32,
     chunk_masses: &mut Vec<u64>,
 ) -> (u64, u32) {
-    let [total] = masses_at_or_above(w, &[ratio], chunk_masses);
+    let [total] = masses_at_or_above::<1, ZMM>(w, &[ratio], chunk_masses);
     let passing = |x: f32, v: f32| if v >= ratio { x } else { f32::INFINITY };
     let mut low = [f32::INFINITY; LANES];
     let (wc, wt) = w.as_chunks::<LANES>();

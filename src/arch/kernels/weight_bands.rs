@@ -1,6 +1,8 @@
 //! Top-p's passes over the stored weights: the mass histogram by weight bucket, the mass at or
 //! above a few edges (in all and per chunk), and the ids of one bucket.
 
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+use super::zmm;
 use super::{push_flagged, BLOCK, MASS_CHUNK};
 use crate::weight::{mass_from_parts, mass_parts};
 use alloc::vec::Vec;
@@ -36,8 +38,9 @@ pub(crate) const WIDE_EDGES: usize = 8;
 
 /// The mass of the weights at or above each edge, in one pass; also the same for every
 /// [`MASS_CHUNK`] weights, chunk by chunk (`E` values a chunk), into `chunk_masses`.
+/// In explicit 512-bit vectors when `ZMM` (see `zmm.rs`).
 #[inline(always)]
-pub(super) fn masses_at_or_above<const E: usize>(
+pub(super) fn masses_at_or_above<const E: usize, const ZMM: bool>(
     w: &[f32],
     edges: &[f32; E],
     chunk_masses: &mut Vec<u64>,
@@ -48,16 +51,7 @@ pub(super) fn masses_at_or_above<const E: usize>(
     // and reducing the 16 vector accumulators once per 1,024 rather than per block halves the
     // cost of the pass.
     for ws in w.chunks(MASS_CHUNK) {
-        let mut hi = [0i32; E];
-        let mut lo = [0i32; E];
-        for &v in ws {
-            let (h, l) = mass_parts(v);
-            for e in 0..E {
-                let at_or_above = v >= edges[e];
-                hi[e] += if at_or_above { h } else { 0 };
-                lo[e] += if at_or_above { l } else { 0 };
-            }
-        }
+        let (hi, lo) = parts_at_or_above::<E, ZMM>(ws, edges);
         for e in 0..E {
             let m = mass_from_parts(hi[e] as i64, lo[e] as i64);
             chunk_masses.push(m);
@@ -67,34 +61,59 @@ pub(super) fn masses_at_or_above<const E: usize>(
     out
 }
 
+/// The sums of the parts of the masses of the weights `ws` at or above each edge.
+#[inline(always)]
+fn parts_at_or_above<const E: usize, const ZMM: bool>(
+    ws: &[f32],
+    edges: &[f32; E],
+) -> ([i32; E], [i32; E]) {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if ZMM {
+        // SAFETY: only the AVX-512 path's dispatch sets `ZMM`, once `SimdPath::is_available`
+        // has checked that this CPU has the features `zmm` is compiled for.
+        return unsafe { zmm::parts_at_or_above(ws, edges) };
+    }
+    let mut hi = [0i32; E];
+    let mut lo = [0i32; E];
+    for &v in ws {
+        let (h, l) = mass_parts(v);
+        for e in 0..E {
+            let at_or_above = v >= edges[e];
+            hi[e] += if at_or_above { h } else { 0 };
+            lo[e] += if at_or_above { l } else { 0 };
+        }
+    }
+    (hi, lo)
+}
+
 /// [`masses_at_or_above`] at one edge.
 #[inline(always)]
-pub(crate) fn masses_at_or_above_one(
+pub(crate) fn masses_at_or_above_one<const ZMM: bool>(
     w: &[f32],
     edges: &[f32; 1],
     chunk_masses: &mut Vec<u64>,
 ) -> [u64; 1] {
-    masses_at_or_above(w, edges, chunk_masses)
+    masses_at_or_above::<_, ZMM>(w, edges, chunk_masses)
 }
 
 /// [`masses_at_or_above`] at two edges (a bucket's).
 #[inline(always)]
-pub(crate) fn masses_at_or_above_two(
+pub(crate) fn masses_at_or_above_two<const ZMM: bool>(
     w: &[f32],
     edges: &[f32; 2],
     chunk_masses: &mut Vec<u64>,
 ) -> [u64; 2] {
-    masses_at_or_above(w, edges, chunk_masses)
+    masses_at_or_above::<_, ZMM>(w, edges, chunk_masses)
 }
 
 /// [`masses_at_or_above`] at the wide band's edges.
 #[inline(always)]
-pub(crate) fn masses_at_or_above_wide(
+pub(crate) fn masses_at_or_above_wide<const ZMM: bool>(
     w: &[f32],
     edges: &[f32; WIDE_EDGES],
     chunk_masses: &mut Vec<u64>,
 ) -> [u64; WIDE_EDGES] {
-    masses_at_or_above(w, edges, chunk_masses)
+    masses_at_or_above::<_, ZMM>(w, edges, chunk_masses)
 }
 
 /// Appends, in ascending order, the ids of the weights whose bits lie in `lo..hi`.

@@ -500,3 +500,52 @@ fn entropy_sums_of<const MASKED: bool>(
 fn upper_half(v: __m512) -> __m256 {
     _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(v)))
 }
+
+/// One chunk of [`super::weight_bands::masses_at_or_above`]: for each edge, the sums of the two
+/// parts of [`crate::weight::mass_parts`] of the weights at or above it.
+#[inline]
+#[target_feature(enable = "avx512f,fma")]
+pub(super) fn parts_at_or_above<const E: usize>(
+    ws: &[f32],
+    edges: &[f32; E],
+) -> ([i32; E], [i32; E]) {
+    let bias = _mm512_set1_epi32(crate::weight::MASS_PART_BIAS);
+    let edge: [__m512; E] = core::array::from_fn(|e| _mm512_set1_ps(edges[e]));
+    let mut hi = [_mm512_setzero_si512(); E];
+    let mut lo = [_mm512_setzero_si512(); E];
+    let (n, w) = (ws.len(), ws.as_ptr());
+    let mut add = |v: __m512, live: __mmask16| {
+        let (mut h, mut l) = (_mm512_setzero_si512(), _mm512_setzero_si512());
+        add_mass_parts(v, !0, &mut h, &mut l);
+        let (h, l) = (_mm512_sub_epi32(h, bias), _mm512_sub_epi32(l, bias));
+        for e in 0..E {
+            let k = live & _mm512_cmp_ps_mask::<_CMP_GE_OQ>(v, edge[e]);
+            hi[e] = _mm512_mask_add_epi32(hi[e], k, hi[e], h);
+            lo[e] = _mm512_mask_add_epi32(lo[e], k, lo[e], l);
+        }
+    };
+    // Four vectors at a time, then the rest with the lanes past the end left out.
+    const STEP: usize = 4 * LANES;
+    let mut i = 0;
+    while i + STEP <= n {
+        for k in 0..STEP / LANES {
+            // SAFETY: `i + 64 <= n`, inside `ws`.
+            add(unsafe { _mm512_loadu_ps(w.add(i + k * LANES)) }, !0);
+        }
+        i += STEP;
+    }
+    while i < n {
+        let live: __mmask16 = if n - i >= LANES {
+            !0
+        } else {
+            (1u16 << (n - i)) - 1
+        };
+        // SAFETY: the lanes of `live` are `i..min(i + 16, n)`, inside `ws`.
+        add(unsafe { _mm512_maskz_loadu_ps(live, w.add(i)) }, live);
+        i += LANES;
+    }
+    (
+        core::array::from_fn(|e| _mm512_reduce_add_epi32(hi[e])),
+        core::array::from_fn(|e| _mm512_reduce_add_epi32(lo[e])),
+    )
+}
