@@ -53,10 +53,10 @@ pub(crate) fn weight_f64_sum<E: Element, const ZMM: bool>(logits: &[E], s: Scali
 /// The f64 sum of `w`, in the layout of [`weight_f64_sum`]: given the weights that function
 /// computes, the same bits.
 #[inline(always)]
-pub(crate) fn weights_sum(w: &[f32]) -> f64 {
+pub(crate) fn weights_sum<const ZMM: bool>(w: &[f32]) -> f64 {
     let mut acc = [0.0f64; SUM_LANES];
     for ws in w.chunks(1024) {
-        add_into_lanes::<false>(ws, &mut acc);
+        add_into_lanes::<ZMM>(ws, &mut acc);
     }
     crate::weight::reduce_lanes(acc)
 }

@@ -7,9 +7,9 @@
 //! not by memory, so at half the width they run at about half the speed. An `__m512` value is
 //! 512 bits under every tuning.
 //!
-//! Each function performs its portable twin's operations (in `mod.rs` and `math/exp.rs`) in the
-//! same order on each lane, so it gives the same bits; `tests/paths.rs` and the kernels' own
-//! tests compare every path. They are compiled for the AVX-512 path's features and called only
+//! Each function performs its portable twin's operations (in the sibling files and
+//! `math/exp.rs`) in the same order on each lane, so it gives the same bits; `tests/paths.rs`
+//! and the kernels' own tests compare every path. They are compiled for the AVX-512 path's features and called only
 //! by kernels running on it (the `ZMM` parameter of the kernels that use them).
 
 use core::arch::x86_64::*;
