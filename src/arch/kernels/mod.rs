@@ -117,20 +117,13 @@ fn full_block_max<E: Element>(block: &[E; BLOCK], sums: &mut [f32; MAX_LANES]) -
     tree_max(m)
 }
 
-/// [`full_block_max`] of a block read through `buf`, in explicit 512-bit vectors when `ZMM`
-/// (see `zmm.rs`).
+/// [`full_block_max`] of a block read through `buf`.
 #[inline(always)]
-fn block_max<E: Element, const ZMM: bool>(
+fn block_max<E: Element>(
     block: &[E; BLOCK],
     buf: &mut [f32; BLOCK],
     sums: &mut [f32; MAX_LANES],
 ) -> f32 {
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    if ZMM {
-        // SAFETY: only the AVX-512 path's dispatch sets `ZMM`, once `SimdPath::is_available`
-        // has checked that this CPU has the features `zmm` is compiled for.
-        return unsafe { zmm::full_block_max(widen_block(block, buf), sums) };
-    }
     read_array!(E, block, buf, |b| full_block_max(b, sums))
 }
 
@@ -188,10 +181,18 @@ pub(crate) fn scan<E: Element, const ZMM: bool>(
     let mut max = f32::NEG_INFINITY;
     let mut buf = [0.0f32; BLOCK];
     let (blocks, tail) = logits.as_chunks::<BLOCK>();
-    for (out, block) in block_max_out.iter_mut().zip(blocks) {
-        let m = block_max::<E, ZMM>(block, &mut buf, &mut sums);
-        *out = m;
-        max = if m > max { m } else { max };
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if ZMM {
+        // SAFETY: only the AVX-512 path's dispatch sets `ZMM`, once `SimdPath::is_available`
+        // has checked that this CPU has the features `zmm` is compiled for.
+        max = unsafe { zmm::block_maxima(blocks, None, block_max_out, &mut sums) };
+    }
+    if !ZMM {
+        for (out, block) in block_max_out.iter_mut().zip(blocks) {
+            let m = block_max::<E>(block, &mut buf, &mut sums);
+            *out = m;
+            max = if m > max { m } else { max };
+        }
     }
     if !tail.is_empty() {
         let m = read_slice!(E, tail, &mut buf, |t| tail_max(t, &mut sums));
@@ -220,20 +221,25 @@ pub(crate) fn scan_masked<E: Element, const ZMM: bool>(
     let mut buf = [0.0f32; BLOCK];
     const WORDS: usize = BLOCK / 32;
     let (blocks, tail) = logits.as_chunks::<BLOCK>();
-    for ((out, block), words) in block_max_out
-        .iter_mut()
-        .zip(blocks)
-        .zip(mask.as_chunks::<WORDS>().0)
-    {
-        let m = if words.iter().all(|&w| w == 0) {
-            continue;
-        } else if words.iter().all(|&w| w == u32::MAX) {
-            block_max::<E, ZMM>(block, &mut buf, &mut sums)
-        } else {
-            masked_block_max::<E, ZMM>(block, &mut buf, words, &mut sums)
-        };
-        *out = m;
-        max = if m > max { m } else { max };
+    let words = &mask.as_chunks::<WORDS>().0[..blocks.len()];
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if ZMM {
+        // SAFETY: only the AVX-512 path's dispatch sets `ZMM`, once `SimdPath::is_available`
+        // has checked that this CPU has the features `zmm` is compiled for.
+        max = unsafe { zmm::block_maxima(blocks, Some(words), block_max_out, &mut sums) };
+    }
+    if !ZMM {
+        for ((out, block), words) in block_max_out.iter_mut().zip(blocks).zip(words) {
+            let m = if words.iter().all(|&w| w == 0) {
+                continue;
+            } else if words.iter().all(|&w| w == u32::MAX) {
+                block_max::<E>(block, &mut buf, &mut sums)
+            } else {
+                masked_block_max::<E>(block, &mut buf, words, &mut sums)
+            };
+            *out = m;
+            max = if m > max { m } else { max };
+        }
     }
     if !tail.is_empty() {
         let start = blocks.len() * BLOCK;
@@ -254,21 +260,14 @@ pub(crate) fn scan_masked<E: Element, const ZMM: bool>(
     }
 }
 
-/// [`masked_block_max_of`] of a block read through `buf`, in explicit 512-bit vectors when `ZMM`
-/// (see `zmm.rs`).
+/// [`masked_block_max_of`] of a block read through `buf`.
 #[inline(always)]
-fn masked_block_max<E: Element, const ZMM: bool>(
+fn masked_block_max<E: Element>(
     block: &[E; BLOCK],
     buf: &mut [f32; BLOCK],
     words: &[u32; BLOCK / 32],
     sums: &mut [f32; MAX_LANES],
 ) -> f32 {
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    if ZMM {
-        // SAFETY: only the AVX-512 path's dispatch sets `ZMM`, once `SimdPath::is_available`
-        // has checked that this CPU has the features `zmm` is compiled for.
-        return unsafe { zmm::masked_block_max::<true>(widen_block(block, buf), words, sums) };
-    }
     read_array!(E, block, buf, |b| masked_block_max_of(b, words, sums))
 }
 
@@ -342,7 +341,7 @@ pub(crate) fn block_max_unedited<E: Element, const ZMM: bool>(
     if ZMM {
         // SAFETY: only the AVX-512 path's dispatch sets `ZMM`, once `SimdPath::is_available`
         // has checked that this CPU has the features `zmm` is compiled for.
-        return unsafe { zmm::masked_block_max::<false>(block, &words, &mut [0.0; MAX_LANES]) };
+        return unsafe { zmm::masked_block_max(block, &words) };
     }
     let mut m = [f32::NEG_INFINITY; MAX_LANES];
     for (x, &w) in block.as_chunks::<MAX_LANES>().0.iter().zip(&words) {
@@ -371,9 +370,17 @@ pub(crate) fn max<E: Element, const ZMM: bool>(logits: &[E]) -> ScanOut {
     let mut max = f32::NEG_INFINITY;
     let mut buf = [0.0f32; BLOCK];
     let (blocks, tail) = logits.as_chunks::<BLOCK>();
-    for block in blocks {
-        let m = block_max::<E, ZMM>(block, &mut buf, &mut sums);
-        max = if m > max { m } else { max };
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if ZMM {
+        // SAFETY: only the AVX-512 path's dispatch sets `ZMM`, once `SimdPath::is_available`
+        // has checked that this CPU has the features `zmm` is compiled for.
+        max = unsafe { zmm::max(blocks, &mut sums) };
+    }
+    if !ZMM {
+        for block in blocks {
+            let m = block_max::<E>(block, &mut buf, &mut sums);
+            max = if m > max { m } else { max };
+        }
     }
     let m = read_slice!(E, tail, &mut buf, |t| tail_max(t, &mut sums));
     max = if m > max { m } else { max };
@@ -875,4 +882,133 @@ pub(crate) fn first_equal<E: Element>(logits: &[E], value: f32) -> usize {
         }
     }
     logits.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BLOCK;
+    use crate::arch::{self, SimdPath};
+    use alloc::vec::Vec;
+
+    /// Logits with NaN, infinities and zeros of both signs among ordinary values; a mask with
+    /// blocks of every kind (none allowed, all allowed, mixed, one token allowed).
+    fn data(n: usize, state: &mut u64) -> (Vec<f32>, Vec<u32>) {
+        let mut next = || {
+            *state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            *state >> 33
+        };
+        let x = (0..n)
+            .map(|_| match next() % 64 {
+                0 => f32::NAN,
+                1 => f32::NEG_INFINITY,
+                2 => f32::INFINITY,
+                3 => -0.0,
+                4 => 0.0,
+                _ => (next() % 20_000) as f32 / 100.0 - 100.0,
+            })
+            .collect();
+        let mut mask: Vec<u32> = (0..n.div_ceil(32)).map(|_| next() as u32).collect();
+        for (b, words) in mask.chunks_mut(BLOCK / 32).enumerate() {
+            match b % 4 {
+                0 => words.fill(0),
+                1 => words.fill(u32::MAX),
+                2 => {
+                    words.fill(0);
+                    words[0] = 1 << (b % 32);
+                }
+                _ => {}
+            }
+        }
+        (x, mask)
+    }
+
+    /// The definition: the largest allowed non-NaN logit of each block (`-inf` if none).
+    fn block_maxima(x: &[f32], kept: impl Fn(usize) -> bool) -> Vec<f32> {
+        (0..x.len().div_ceil(BLOCK))
+            .map(|b| {
+                (b * BLOCK..x.len().min((b + 1) * BLOCK))
+                    .filter(|&i| kept(i))
+                    .fold(f32::NEG_INFINITY, |m, i| if x[i] > m { x[i] } else { m })
+            })
+            .collect()
+    }
+
+    /// Values compared with `==` (every order of the maxima gives the same value, of either
+    /// sign when it is zero).
+    fn same(a: &[f32], b: &[f32]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+    }
+
+    #[test]
+    fn block_maxima_follow_their_definition_on_every_path() {
+        let mut state = 9u64;
+        let sizes = (0..=40).chain([
+            255,
+            256,
+            257,
+            4095,
+            4096,
+            4097,
+            16 * BLOCK * 3 + 5 * BLOCK + 3,
+        ]);
+        for n in sizes {
+            let (mut x, mask) = data(n, &mut state);
+            for nan in [true, false] {
+                if !nan {
+                    x.iter_mut().filter(|v| v.is_nan()).for_each(|v| *v = 1.5);
+                }
+                let allowed = |i: usize| (mask[i / 32] >> (i % 32)) & 1 == 1;
+                let plain = block_maxima(&x, |i| !x[i].is_nan());
+                let masked = block_maxima(&x, |i| !x[i].is_nan() && allowed(i));
+                let top = |m: &[f32]| m.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+                let any_nan = x.iter().any(|v| v.is_nan());
+                let nan_allowed = (0..n).any(|i| x[i].is_nan() && allowed(i));
+                let mut edited = alloc::vec![0u64; n.div_ceil(64)];
+                for i in (0..n).step_by(3) {
+                    edited[i / 64] |= 1 << (i % 64);
+                }
+                for path in SimdPath::ALL.into_iter().filter(|p| p.is_available()) {
+                    let what = alloc::format!("n {n}, NaN {nan}, {path:?}");
+                    if !nan {
+                        // A single NaN, wherever it is, raises the flag.
+                        for at in (0..n).step_by(7).chain(n.checked_sub(1)) {
+                            let mut y = x.clone();
+                            y[at] = f32::NAN;
+                            let all = alloc::vec![u32::MAX; mask.len()];
+                            let mut got = Vec::new();
+                            assert!(arch::scan(path, &y[..], &mut got).maybe_nan, "{what} {at}");
+                            let masked = arch::scan_masked(path, &y[..], &all, &mut got);
+                            assert!(masked.maybe_nan, "{what} {at}, masked");
+                            assert!(arch::max(path, &y[..]).maybe_nan, "{what} {at}, max");
+                        }
+                    }
+                    let mut got = Vec::new();
+                    let out = arch::scan(path, &x[..], &mut got);
+                    assert!(same(&got, &plain), "{what}");
+                    assert_eq!(out.max, top(&plain), "{what}");
+                    assert!(out.maybe_nan || !any_nan, "{what}");
+                    let out = arch::scan_masked(path, &x[..], &mask, &mut got);
+                    assert!(same(&got, &masked), "{what}, masked");
+                    assert_eq!(out.max, top(&masked), "{what}, masked");
+                    assert!(out.maybe_nan || !nan_allowed, "{what}, masked");
+                    let out = arch::max(path, &x[..]);
+                    assert_eq!(out.max, top(&plain), "{what}, max");
+                    assert!(out.maybe_nan || !any_nan, "{what}, max");
+                    for m in [&[][..], &mask[..]] {
+                        let want = block_maxima(&x, |i| {
+                            !x[i].is_nan()
+                                && (m.is_empty() || allowed(i))
+                                && (edited[i / 64] >> (i % 64)) & 1 == 0
+                        });
+                        for (b, &w) in want.iter().enumerate() {
+                            let got = arch::block_max_unedited(path, &x[..], &edited, m, b * BLOCK);
+                            assert_eq!(got, w, "{what}, unedited block {b}");
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -9,113 +9,25 @@
 //!
 //! Each function performs its portable twin's operations (in the sibling files and
 //! `math/exp.rs`) in the same order on each lane, so it gives the same bits; `tests/paths.rs`
-//! and the kernels' own tests compare every path. They are compiled for the AVX-512 path's features and called only
-//! by kernels running on it (the `ZMM` parameter of the kernels that use them).
+//! and the kernels' own tests compare every path. The block maxima (`zmm/maxima.rs`) are the
+//! exception: they take maxima in another order, which gives the same values. All are compiled
+//! for the AVX-512 path's features and called only by kernels running on it (the `ZMM`
+//! parameter of the kernels that use them).
 
 use core::arch::x86_64::*;
 
-use super::{BLOCK, MAX_LANES};
+use super::MAX_LANES;
 use crate::exp::{C2, C3, C4, C5, C6, EXP_CUTOFF, LN2_HI, LN2_LO, LOG2_E, ROUND_MAGIC};
 use crate::weight::{
     mass_from_parts, unbias, Form, Scaling, MASS_PART_MAGIC, MASS_PART_SCALE, SUM_LANES,
 };
 
+mod maxima;
+
+pub(super) use maxima::{block_maxima, masked_block_max, max};
+
 /// Lanes of a vector.
 const LANES: usize = 16;
-
-/// `if x > m { x } else { m }` on every lane (`vmaxps` returns its second operand unless the
-/// first is greater).
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn max_select(x: __m512, m: __m512) -> __m512 {
-    _mm512_max_ps(x, m)
-}
-
-/// [`super::tree_max`] of the 32 lanes `lo` (0-15) and `hi` (16-31): the same pairwise tree,
-/// each step moving the upper half of the live lanes onto the lower half.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn tree_max(lo: __m512, hi: __m512) -> f32 {
-    let m = max_select(hi, lo);
-    let m = max_select(_mm512_shuffle_f32x4::<0b11_10_11_10>(m, m), m);
-    let m = max_select(_mm512_shuffle_f32x4::<0b01_01_01_01>(m, m), m);
-    let m = max_select(_mm512_permute_ps::<0b11_10_11_10>(m), m);
-    let m = max_select(_mm512_permute_ps::<0b01_01_01_01>(m), m);
-    _mm512_cvtss_f32(m)
-}
-
-/// [`super::full_block_max`] of f32 logits.
-#[inline]
-#[target_feature(enable = "avx512f")]
-pub(super) fn full_block_max(block: &[f32; BLOCK], sums: &mut [f32; MAX_LANES]) -> f32 {
-    let p = block.as_ptr();
-    let s = sums.as_mut_ptr();
-    // SAFETY: `sums` has 32 elements: lanes 0-15 and 16-31.
-    let (mut s0, mut s1) = unsafe { (_mm512_loadu_ps(s), _mm512_loadu_ps(s.add(LANES))) };
-    let mut m0 = _mm512_set1_ps(f32::NEG_INFINITY);
-    let mut m1 = m0;
-    for c in 0..BLOCK / MAX_LANES {
-        // SAFETY: `c * 32 + 32 <= BLOCK`, the array's length.
-        let (x0, x1) = unsafe {
-            (
-                _mm512_loadu_ps(p.add(c * MAX_LANES)),
-                _mm512_loadu_ps(p.add(c * MAX_LANES + LANES)),
-            )
-        };
-        m0 = max_select(x0, m0);
-        m1 = max_select(x1, m1);
-        s0 = _mm512_add_ps(s0, x0);
-        s1 = _mm512_add_ps(s1, x1);
-    }
-    // SAFETY: as for the loads above.
-    unsafe {
-        _mm512_storeu_ps(s, s0);
-        _mm512_storeu_ps(s.add(LANES), s1);
-    }
-    tree_max(m0, m1)
-}
-
-/// [`super::masked_block_max`] of f32 logits (with `SUM`, adding every logit, allowed or not, into
-/// `sums`), and the loop of [`super::block_max_unedited`] (without): the maximum of the lanes
-/// whose bit is set in `words`, one word to each 32 logits, or `-inf`.
-#[inline]
-#[target_feature(enable = "avx512f")]
-pub(super) fn masked_block_max<const SUM: bool>(
-    block: &[f32; BLOCK],
-    words: &[u32; BLOCK / MAX_LANES],
-    sums: &mut [f32; MAX_LANES],
-) -> f32 {
-    let p = block.as_ptr();
-    let s = sums.as_mut_ptr();
-    // SAFETY: `sums` has 32 elements: lanes 0-15 and 16-31.
-    let (mut s0, mut s1) = unsafe { (_mm512_loadu_ps(s), _mm512_loadu_ps(s.add(LANES))) };
-    let mut m0 = _mm512_set1_ps(f32::NEG_INFINITY);
-    let mut m1 = m0;
-    for (c, &word) in words.iter().enumerate() {
-        // SAFETY: `c * 32 + 32 <= BLOCK`, the array's length.
-        let (x0, x1) = unsafe {
-            (
-                _mm512_loadu_ps(p.add(c * MAX_LANES)),
-                _mm512_loadu_ps(p.add(c * MAX_LANES + LANES)),
-            )
-        };
-        // A disallowed lane reads as `-inf`, which never wins: the lane keeps `m`.
-        m0 = _mm512_mask_max_ps(m0, word as __mmask16, x0, m0);
-        m1 = _mm512_mask_max_ps(m1, (word >> LANES) as __mmask16, x1, m1);
-        if SUM {
-            s0 = _mm512_add_ps(s0, x0);
-            s1 = _mm512_add_ps(s1, x1);
-        }
-    }
-    if SUM {
-        // SAFETY: as for the loads above.
-        unsafe {
-            _mm512_storeu_ps(s, s0);
-            _mm512_storeu_ps(s.add(LANES), s1);
-        }
-    }
-    tree_max(m0, m1)
-}
 
 /// [`crate::exp::exp_of_nonpositive`] on every lane. The scalar form clamps `x` at the cutoff
 /// before it reduces it; here a lane below the cutoff computes from `x` as it is, since its result
