@@ -39,7 +39,7 @@ pub enum SimdPath {
     Portable,
     /// x86-64 with AVX2, FMA and F16C (every AVX2 CPU from Intel and AMD has all three).
     Avx2,
-    /// x86-64 with AVX-512 (F, BW, DQ, VL), FMA and F16C.
+    /// x86-64 with AVX-512 (F, BW, DQ, VL), FMA, F16C and POPCNT.
     Avx512,
 }
 
@@ -171,6 +171,7 @@ impl SimdPath {
                     && has!("avx512vl")
                     && has!("fma")
                     && has!("f16c")
+                    && has!("popcnt")
             }
             #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
             _ => false,
@@ -238,7 +239,7 @@ macro_rules! dispatch {
                 $(const $zmm: bool = false;)?
                 kernels::$name::<$($g,)? $($zmm)?>($($arg),*)
             }
-            #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")]
+            #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt")]
             fn avx512$(<$g: Element>)?($($arg: $ty),*) -> $ret {
                 $(const $zmm: bool = true;)?
                 kernels::$name::<$($g,)? $($zmm)?>($($arg),*)
@@ -246,7 +247,7 @@ macro_rules! dispatch {
             match $path {
                 SimdPath::Avx512 if $path.is_available() => {
                     // SAFETY: `is_available` has just checked that this CPU supports
-                    // AVX-512 F/BW/DQ/VL, FMA and F16C (AVX-512 F implies AVX2), the features
+                    // AVX-512 F/BW/DQ/VL, FMA, F16C and POPCNT (AVX-512 F implies AVX2), the features
                     // `avx512` is compiled for.
                     return unsafe { avx512($($arg),*) };
                 }
@@ -272,8 +273,8 @@ dispatch! {
     fn max<E, ZMM>(logits) -> ScanOut;
     fn first_equal<E>(logits, value: f32) -> usize;
     fn weights<E, ZMM>(logits, block_max: &[f32], s: Scaling, clamp: bool, mask: &[u32], w: &mut Vec<f32>, chunk_mass: &mut Vec<u64>) -> u64;
-    fn collect_at_least<E>(logits, block_max: &[f32], threshold: f32, out: &mut Vec<u32>) -> ();
-    fn collect_scaled_at_least<E>(logits, block_max: &[f32], s: Scaling, z_min: f32, out: &mut Vec<u32>) -> ();
+    fn collect_at_least<E, ZMM>(logits, block_max: &[f32], threshold: f32, out: &mut Vec<u32>) -> ();
+    fn collect_scaled_at_least<E, ZMM>(logits, block_max: &[f32], s: Scaling, z_min: f32, out: &mut Vec<u32>) -> ();
     fn weight_f64_sum<E, ZMM>(logits, s: Scaling) -> f64;
     fn count_ranked_before<E>(logits, block_max: &[f32], mask: &[u32], x: f32, id: u32) -> u64;
     fn log_softmax_write<E>(logits, max: f32, log_sum: f64, out: &mut [f32]) -> ();

@@ -6,9 +6,9 @@
 //! (comparisons, integer sums) or computed per element by the same IEEE operations in the same
 //! order (the weight), so every instruction set gives bit-identical results.
 //!
-//! The hottest loops (the block maxima of the validating pass and the weights pass) also have
-//! an AVX-512 body in explicit 512-bit vectors, `zmm.rs`, which keeps its width under any LLVM
-//! tuning. A kernel that uses them takes a `const ZMM: bool`, which the dispatch layer sets on
+//! The hottest loops (the block maxima of the validating pass, the weights pass, the listing of
+//! the tokens at or above a bound) also have an AVX-512 body in explicit 512-bit vectors,
+//! `zmm.rs` and its submodules, which keeps its width under any LLVM tuning. A kernel that uses them takes a `const ZMM: bool`, which the dispatch layer sets on
 //! the AVX-512 path only.
 //!
 //! The logits are cut into blocks of [`BLOCK`] tokens. One validating pass records each block's
@@ -631,7 +631,7 @@ fn collect<E: Element>(
     keep: impl Fn(f32) -> bool + Copy,
 ) {
     let mut buf = [0.0f32; BLOCK];
-    let (blocks, tail) = logits.as_chunks::<BLOCK>();
+    let (blocks, _) = logits.as_chunks::<BLOCK>();
     for (b, (block, &bmax)) in blocks.iter().zip(block_max).enumerate() {
         if !keep(bmax) {
             continue;
@@ -676,6 +676,14 @@ fn collect<E: Element>(
         // Lanes are strided, so the block's hits come out of id order.
         out[start..].sort_unstable();
     }
+    collect_tail(logits, out, keep);
+}
+
+/// [`collect`] of the last, partial block.
+#[inline(always)]
+fn collect_tail<E: Element>(logits: &[E], out: &mut Vec<u32>, keep: impl Fn(f32) -> bool) {
+    let mut buf = [0.0f32; BLOCK];
+    let (blocks, tail) = logits.as_chunks::<BLOCK>();
     let start = blocks.len() * BLOCK;
     for (i, &x) in widen(tail, &mut buf).iter().enumerate() {
         if keep(x) {
@@ -686,7 +694,7 @@ fn collect<E: Element>(
 
 /// Appends, in ascending order, the ids of unmasked logits `>= threshold`.
 #[inline(always)]
-pub(crate) fn collect_at_least<E: Element>(
+pub(crate) fn collect_at_least<E: Element, const ZMM: bool>(
     logits: &[E],
     block_max: &[f32],
     threshold: f32,
@@ -699,19 +707,35 @@ pub(crate) fn collect_at_least<E: Element>(
     } else {
         threshold
     };
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if ZMM {
+        let blocks = logits.as_chunks::<BLOCK>().0;
+        // SAFETY: only the AVX-512 path's dispatch sets `ZMM`, once `SimdPath::is_available`
+        // has checked that this CPU has the features `zmm` is compiled for.
+        unsafe { zmm::collect_at_least(blocks, block_max, threshold, out) };
+        return collect_tail(logits, out, |x| x >= threshold);
+    }
     collect(logits, block_max, out, |x| x >= threshold);
 }
 
 /// Appends, in ascending order, the ids whose scaled logit [`Scaling::z`] is `>= z_min`
 /// (monotone in `x`: each of its steps rounds monotonically).
 #[inline(always)]
-pub(crate) fn collect_scaled_at_least<E: Element>(
+pub(crate) fn collect_scaled_at_least<E: Element, const ZMM: bool>(
     logits: &[E],
     block_max: &[f32],
     s: Scaling,
     z_min: f32,
     out: &mut Vec<u32>,
 ) {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if ZMM {
+        let blocks = logits.as_chunks::<BLOCK>().0;
+        // SAFETY: only the AVX-512 path's dispatch sets `ZMM`, once `SimdPath::is_available`
+        // has checked that this CPU has the features `zmm` is compiled for.
+        unsafe { zmm::collect_scaled_at_least(blocks, block_max, s, z_min, out) };
+        return with_z!(s, |z| collect_tail(logits, out, move |x| z(x) >= z_min));
+    }
     with_z!(s, |z| collect(logits, block_max, out, move |x| z(x)
         >= z_min));
 }
@@ -1007,6 +1031,41 @@ mod tests {
                             assert_eq!(got, w, "{what}, unedited block {b}");
                         }
                     }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn listings_follow_their_definition_on_every_path() {
+        let mut state = 11u64;
+        for n in (0..=40).chain([255, 256, 257, 4095, 4097, 16 * BLOCK * 3 + 5 * BLOCK + 3]) {
+            let (mut x, _) = data(n, &mut state);
+            x.iter_mut().filter(|v| v.is_nan()).for_each(|v| *v = 2.5);
+            let mut block_max = Vec::new();
+            arch::scan(SimdPath::Portable, &x[..], &mut block_max);
+            // Bounds equal to logits present (ties at the bound), and the extremes.
+            let bounds = x
+                .iter()
+                .step_by(97)
+                .copied()
+                .chain([f32::NEG_INFINITY, f32::MIN, 0.0]);
+            for t in bounds.collect::<Vec<_>>() {
+                let want: Vec<u32> = (0..n as u32)
+                    .filter(|&i| x[i as usize] >= t.max(f32::MIN))
+                    .collect();
+                let s = crate::weight::Scaling::new(100.0, 0.7);
+                let z_min = s.z(t);
+                let scaled: Vec<u32> = (0..n as u32)
+                    .filter(|&i| s.z(x[i as usize]) >= z_min)
+                    .collect();
+                for path in SimdPath::ALL.into_iter().filter(|p| p.is_available()) {
+                    let mut got = Vec::new();
+                    arch::collect_at_least(path, &x[..], &block_max, t, &mut got);
+                    assert_eq!(got, want, "n {n}, t {t}, {path:?}");
+                    got.clear();
+                    arch::collect_scaled_at_least(path, &x[..], &block_max, s, z_min, &mut got);
+                    assert_eq!(got, scaled, "n {n}, z_min {z_min}, {path:?}");
                 }
             }
         }

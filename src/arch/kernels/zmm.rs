@@ -24,6 +24,7 @@ use crate::weight::{
 
 mod maxima;
 
+pub(super) use collect::{collect_at_least, collect_scaled_at_least};
 pub(super) use maxima::{block_maxima, masked_block_max, max};
 
 /// Lanes of a vector.
@@ -104,6 +105,8 @@ macro_rules! with_zv {
         }
     }};
 }
+
+mod collect;
 
 /// [`super::chunk_weights`] of f32 logits, with the scaled logit of scaling `s` (clamped at 0
 /// with `clamp`, as [`super::weights`] asks).

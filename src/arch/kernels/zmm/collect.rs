@@ -1,0 +1,94 @@
+//! The listing of the tokens at or above a bound ([`super::super::collect_at_least`] and
+//! [`super::super::collect_scaled_at_least`]) in 512-bit vectors: each vector of a block whose
+//! maximum passes gives the mask of its passing lanes, and `vpcompressd` packs their ids, in
+//! order, with no branch per token.
+
+use core::arch::x86_64::*;
+
+use super::super::{widen_block, BLOCK};
+use super::LANES;
+use crate::element::Element;
+use crate::weight::{Form, Scaling};
+use alloc::vec::Vec;
+
+/// Appends to `out`, in ascending order, the ids of the logits of `blocks` for which `keep`
+/// sets the lane, reading only the blocks whose maximum in `block_max` (one to each block)
+/// passes `keep` too: the passing blocks of each sixteen are found by one test, then walked
+/// by their bits.
+#[inline]
+#[target_feature(enable = "avx512f,popcnt")]
+fn collect<E: Element>(
+    blocks: &[[E; BLOCK]],
+    block_max: &[f32],
+    out: &mut Vec<u32>,
+    keep: impl Fn(__m512) -> __mmask16,
+) {
+    let n = blocks.len().min(block_max.len());
+    let mut buf = [0.0f32; BLOCK];
+    let mut ids = [0u32; BLOCK];
+    let lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    let step = _mm512_set1_epi32(LANES as i32);
+    for first in (0..n).step_by(LANES) {
+        let live = if n - first >= LANES {
+            !0
+        } else {
+            (1u16 << (n - first)) - 1
+        };
+        // SAFETY: the lanes of `live` are `first..min(first + 16, n)`, inside `block_max`.
+        let maxima = unsafe { _mm512_maskz_loadu_ps(live, block_max.as_ptr().add(first)) };
+        let mut passing = keep(maxima) & live;
+        while passing != 0 {
+            let b = first + passing.trailing_zeros() as usize;
+            passing &= passing - 1;
+            let block = widen_block(&blocks[b], &mut buf);
+            let (p, o) = (block.as_ptr(), ids.as_mut_ptr());
+            // Ids fit in an `i32`: the vocabulary is indexed by `u32`s below 2^31 here.
+            let mut id = _mm512_add_epi32(_mm512_set1_epi32((b * BLOCK) as i32), lanes);
+            let mut count = 0;
+            for c in 0..BLOCK / LANES {
+                // SAFETY: `c * 16 + 16 <= BLOCK`, the block's length; `count <= c * 16`, so
+                // the store ends at most at `ids[BLOCK]`.
+                unsafe {
+                    let k = keep(_mm512_loadu_ps(p.add(c * LANES)));
+                    _mm512_storeu_si512(o.add(count).cast(), _mm512_maskz_compress_epi32(k, id));
+                    count += k.count_ones() as usize;
+                }
+                id = _mm512_add_epi32(id, step);
+            }
+            out.extend_from_slice(&ids[..count]);
+        }
+    }
+}
+
+/// [`super::super::collect_at_least`]'s whole blocks: the ids of logits `>= threshold` (at
+/// least `f32::MIN`, so that `-inf` never passes).
+#[inline]
+#[target_feature(enable = "avx512f,popcnt")]
+pub(in super::super) fn collect_at_least<E: Element>(
+    blocks: &[[E; BLOCK]],
+    block_max: &[f32],
+    threshold: f32,
+    out: &mut Vec<u32>,
+) {
+    let t = _mm512_set1_ps(threshold);
+    collect(blocks, block_max, out, |x| {
+        _mm512_cmp_ps_mask::<_CMP_GE_OQ>(x, t)
+    });
+}
+
+/// [`super::super::collect_scaled_at_least`]'s whole blocks: the ids of logits whose scaled
+/// logit `s.z(x)` is `>= z_min`, with `z` computed as `weight::with_z` computes it.
+#[inline]
+#[target_feature(enable = "avx512f,popcnt")]
+pub(in super::super) fn collect_scaled_at_least<E: Element>(
+    blocks: &[[E; BLOCK]],
+    block_max: &[f32],
+    s: Scaling,
+    z_min: f32,
+    out: &mut Vec<u32>,
+) {
+    let bound = _mm512_set1_ps(z_min);
+    with_zv!(s, |z| collect(blocks, block_max, out, move |x| {
+        _mm512_cmp_ps_mask::<_CMP_GE_OQ>(z(x), bound)
+    }));
+}
