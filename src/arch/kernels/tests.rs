@@ -1,0 +1,163 @@
+//! The kernels against their scalar definitions, on every path: the validating pass's block
+//! maxima and the listings at or above a bound.
+
+use super::BLOCK;
+use crate::arch::{self, SimdPath};
+use alloc::vec::Vec;
+
+/// Logits with NaN, infinities and zeros of both signs among ordinary values; a mask with
+/// blocks of every kind (none allowed, all allowed, mixed, one token allowed).
+fn data(n: usize, state: &mut u64) -> (Vec<f32>, Vec<u32>) {
+    let mut next = || {
+        *state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        *state >> 33
+    };
+    let x = (0..n)
+        .map(|_| match next() % 64 {
+            0 => f32::NAN,
+            1 => f32::NEG_INFINITY,
+            2 => f32::INFINITY,
+            3 => -0.0,
+            4 => 0.0,
+            _ => (next() % 20_000) as f32 / 100.0 - 100.0,
+        })
+        .collect();
+    let mut mask: Vec<u32> = (0..n.div_ceil(32)).map(|_| next() as u32).collect();
+    for (b, words) in mask.chunks_mut(BLOCK / 32).enumerate() {
+        match b % 4 {
+            0 => words.fill(0),
+            1 => words.fill(u32::MAX),
+            2 => {
+                words.fill(0);
+                words[0] = 1 << (b % 32);
+            }
+            _ => {}
+        }
+    }
+    (x, mask)
+}
+
+/// The definition: the largest allowed non-NaN logit of each block (`-inf` if none).
+fn block_maxima(x: &[f32], kept: impl Fn(usize) -> bool) -> Vec<f32> {
+    (0..x.len().div_ceil(BLOCK))
+        .map(|b| {
+            (b * BLOCK..x.len().min((b + 1) * BLOCK))
+                .filter(|&i| kept(i))
+                .fold(f32::NEG_INFINITY, |m, i| if x[i] > m { x[i] } else { m })
+        })
+        .collect()
+}
+
+/// Values compared with `==` (every order of the maxima gives the same value, of either
+/// sign when it is zero).
+fn same(a: &[f32], b: &[f32]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+#[test]
+fn block_maxima_follow_their_definition_on_every_path() {
+    let mut state = 9u64;
+    let sizes = (0..=40).chain([
+        255,
+        256,
+        257,
+        4095,
+        4096,
+        4097,
+        16 * BLOCK * 3 + 5 * BLOCK + 3,
+    ]);
+    for n in sizes {
+        let (mut x, mask) = data(n, &mut state);
+        for nan in [true, false] {
+            if !nan {
+                x.iter_mut().filter(|v| v.is_nan()).for_each(|v| *v = 1.5);
+            }
+            let allowed = |i: usize| (mask[i / 32] >> (i % 32)) & 1 == 1;
+            let plain = block_maxima(&x, |i| !x[i].is_nan());
+            let masked = block_maxima(&x, |i| !x[i].is_nan() && allowed(i));
+            let top = |m: &[f32]| m.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+            let any_nan = x.iter().any(|v| v.is_nan());
+            let nan_allowed = (0..n).any(|i| x[i].is_nan() && allowed(i));
+            let mut edited = alloc::vec![0u64; n.div_ceil(64)];
+            for i in (0..n).step_by(3) {
+                edited[i / 64] |= 1 << (i % 64);
+            }
+            for path in SimdPath::ALL.into_iter().filter(|p| p.is_available()) {
+                let what = alloc::format!("n {n}, NaN {nan}, {path:?}");
+                if !nan {
+                    // A single NaN, wherever it is, raises the flag.
+                    for at in (0..n).step_by(7).chain(n.checked_sub(1)) {
+                        let mut y = x.clone();
+                        y[at] = f32::NAN;
+                        let all = alloc::vec![u32::MAX; mask.len()];
+                        let mut got = Vec::new();
+                        assert!(arch::scan(path, &y[..], &mut got).maybe_nan, "{what} {at}");
+                        let masked = arch::scan_masked(path, &y[..], &all, &mut got);
+                        assert!(masked.maybe_nan, "{what} {at}, masked");
+                        assert!(arch::max(path, &y[..]).maybe_nan, "{what} {at}, max");
+                    }
+                }
+                let mut got = Vec::new();
+                let out = arch::scan(path, &x[..], &mut got);
+                assert!(same(&got, &plain), "{what}");
+                assert_eq!(out.max, top(&plain), "{what}");
+                assert!(out.maybe_nan || !any_nan, "{what}");
+                let out = arch::scan_masked(path, &x[..], &mask, &mut got);
+                assert!(same(&got, &masked), "{what}, masked");
+                assert_eq!(out.max, top(&masked), "{what}, masked");
+                assert!(out.maybe_nan || !nan_allowed, "{what}, masked");
+                let out = arch::max(path, &x[..]);
+                assert_eq!(out.max, top(&plain), "{what}, max");
+                assert!(out.maybe_nan || !any_nan, "{what}, max");
+                for m in [&[][..], &mask[..]] {
+                    let want = block_maxima(&x, |i| {
+                        !x[i].is_nan()
+                            && (m.is_empty() || allowed(i))
+                            && (edited[i / 64] >> (i % 64)) & 1 == 0
+                    });
+                    for (b, &w) in want.iter().enumerate() {
+                        let got = arch::block_max_unedited(path, &x[..], &edited, m, b * BLOCK);
+                        assert_eq!(got, w, "{what}, unedited block {b}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn listings_follow_their_definition_on_every_path() {
+    let mut state = 11u64;
+    for n in (0..=40).chain([255, 256, 257, 4095, 4097, 16 * BLOCK * 3 + 5 * BLOCK + 3]) {
+        let (mut x, _) = data(n, &mut state);
+        x.iter_mut().filter(|v| v.is_nan()).for_each(|v| *v = 2.5);
+        let mut block_max = Vec::new();
+        arch::scan(SimdPath::Portable, &x[..], &mut block_max);
+        // Bounds equal to logits present (ties at the bound), and the extremes.
+        let bounds = x
+            .iter()
+            .step_by(97)
+            .copied()
+            .chain([f32::NEG_INFINITY, f32::MIN, 0.0]);
+        for t in bounds.collect::<Vec<_>>() {
+            let want: Vec<u32> = (0..n as u32)
+                .filter(|&i| x[i as usize] >= t.max(f32::MIN))
+                .collect();
+            let s = crate::weight::Scaling::new(100.0, 0.7);
+            let z_min = s.z(t);
+            let scaled: Vec<u32> = (0..n as u32)
+                .filter(|&i| s.z(x[i as usize]) >= z_min)
+                .collect();
+            for path in SimdPath::ALL.into_iter().filter(|p| p.is_available()) {
+                let mut got = Vec::new();
+                arch::collect_at_least(path, &x[..], &block_max, t, &mut got);
+                assert_eq!(got, want, "n {n}, t {t}, {path:?}");
+                got.clear();
+                arch::collect_scaled_at_least(path, &x[..], &block_max, s, z_min, &mut got);
+                assert_eq!(got, scaled, "n {n}, z_min {z_min}, {path:?}");
+            }
+        }
+    }
+}
