@@ -297,6 +297,6 @@ dispatch! {
     fn masses_at_or_above_one<ZMM>(w: &[f32], edges: &[f32; 1], chunk_masses: &mut Vec<u64>) -> [u64; 1];
     fn masses_at_or_above_two<ZMM>(w: &[f32], edges: &[f32; 2], chunk_masses: &mut Vec<u64>) -> [u64; 2];
     fn masses_at_or_above_wide<ZMM>(w: &[f32], edges: &[f32; kernels::WIDE_EDGES], chunk_masses: &mut Vec<u64>) -> [u64; kernels::WIDE_EDGES];
-    fn collect_weight_bits(w: &[f32], lo: u32, hi: u32, out: &mut Vec<u32>) -> ();
-    fn collect_weight_bits_below_top(w: &[f32], block_top: &[f32], lo: u32, hi: u32, out: &mut Vec<u32>) -> ();
+    fn collect_weight_bits<ZMM>(w: &[f32], lo: u32, hi: u32, out: &mut Vec<u32>) -> ();
+    fn collect_weight_bits_below_top<ZMM>(w: &[f32], block_top: &[f32], lo: u32, hi: u32, out: &mut Vec<u32>) -> ();
 }

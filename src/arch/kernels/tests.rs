@@ -161,3 +161,67 @@ fn listings_follow_their_definition_on_every_path() {
         }
     }
 }
+
+#[test]
+fn weight_listings_follow_their_definition_on_every_path() {
+    let mut state = 13u64;
+    for n in (0..=40).chain([255, 256, 257, 4095, 4097, 16 * BLOCK * 3 + 5 * BLOCK + 3]) {
+        let (x, _) = data(n, &mut state);
+        // Weights in [0, 1], many equal (the bounds below are weights present).
+        let w: Vec<f32> = x
+            .iter()
+            .map(|&v| {
+                if v.is_nan() {
+                    0.5
+                } else {
+                    (v.abs() / 200.0).min(1.0)
+                }
+            })
+            .collect();
+        // Block tops: the true maximum, a larger bound, or one below every weight of the block
+        // (which must then be skipped), and for some lengths two entries short (those blocks read).
+        let blocks = n.div_ceil(BLOCK);
+        let tops: Vec<f32> = (0..blocks)
+            .map(|b| {
+                let m = w[b * BLOCK..n.min((b + 1) * BLOCK)]
+                    .iter()
+                    .fold(0.0f32, |a, &v| a.max(v));
+                match b % 3 {
+                    0 => m,
+                    1 => m + 0.25,
+                    _ => -1.0,
+                }
+            })
+            .take(if n % 2 == 1 {
+                blocks.saturating_sub(2)
+            } else {
+                blocks
+            })
+            .collect();
+        let bounds = w
+            .iter()
+            .step_by(89)
+            .copied()
+            .chain([0.0, 1.0])
+            .collect::<Vec<_>>();
+        for (&lo, &hi) in bounds.iter().zip(bounds.iter().skip(1).chain([&2.0])) {
+            let (lo, hi) = (lo.min(hi), lo.max(hi));
+            let within = |i: usize| w[i] >= lo && w[i] < hi;
+            let want: Vec<u32> = (0..n).filter(|&i| within(i)).map(|i| i as u32).collect();
+            let read = |i: usize| tops.get(i / BLOCK).is_none_or(|&t| t >= lo);
+            let below: Vec<u32> = (0..n)
+                .filter(|&i| within(i) && read(i))
+                .map(|i| i as u32)
+                .collect();
+            for path in SimdPath::ALL.into_iter().filter(|p| p.is_available()) {
+                let (l, h) = (lo.to_bits(), hi.to_bits());
+                let mut got = Vec::new();
+                arch::collect_weight_bits(path, &w, l, h, &mut got);
+                assert_eq!(got, want, "n {n}, [{lo}, {hi}), {path:?}");
+                got.clear();
+                arch::collect_weight_bits_below_top(path, &w, &tops, l, h, &mut got);
+                assert_eq!(got, below, "n {n}, [{lo}, {hi}) below tops, {path:?}");
+            }
+        }
+    }
+}

@@ -118,27 +118,32 @@ pub(crate) fn masses_at_or_above_wide<const ZMM: bool>(
 
 /// Appends, in ascending order, the ids of the weights whose bits lie in `lo..hi`.
 #[inline(always)]
-pub(crate) fn collect_weight_bits(w: &[f32], lo: u32, hi: u32, out: &mut Vec<u32>) {
-    collect_weight_bits_of(w, None, lo, hi, out);
+pub(crate) fn collect_weight_bits<const ZMM: bool>(
+    w: &[f32],
+    lo: u32,
+    hi: u32,
+    out: &mut Vec<u32>,
+) {
+    collect_weight_bits_of::<ZMM>(w, None, lo, hi, out);
 }
 
 /// [`collect_weight_bits`] reading only the blocks whose largest weight, `block_top[b]` (an
 /// upper bound of the weights of block `b`), is at least `lo`: the others hold no weight in
 /// `[lo, hi)`.
 #[inline(always)]
-pub(crate) fn collect_weight_bits_below_top(
+pub(crate) fn collect_weight_bits_below_top<const ZMM: bool>(
     w: &[f32],
     block_top: &[f32],
     lo: u32,
     hi: u32,
     out: &mut Vec<u32>,
 ) {
-    collect_weight_bits_of(w, Some(block_top), lo, hi, out);
+    collect_weight_bits_of::<ZMM>(w, Some(block_top), lo, hi, out);
 }
 
 /// [`collect_weight_bits`], skipping the blocks whose `block_top` is below `lo` if given.
 #[inline(always)]
-fn collect_weight_bits_of(
+fn collect_weight_bits_of<const ZMM: bool>(
     w: &[f32],
     block_top: Option<&[f32]>,
     lo: u32,
@@ -150,10 +155,18 @@ fn collect_weight_bits_of(
     let (lo, hi) = (f32::from_bits(lo), f32::from_bits(hi));
     let keep = |v: f32| v >= lo && v < hi;
     let read = |b: usize| block_top.is_none_or(|top| top.get(b).is_none_or(|&t| t >= lo));
-    for (b, block) in blocks.iter().enumerate() {
-        // A bucket holds few tokens, but they are spread over most blocks.
-        if read(b) {
-            push_flagged(block, (b * BLOCK) as u32, out, keep);
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if ZMM {
+        // SAFETY: only the AVX-512 path's dispatch sets `ZMM`, once `SimdPath::is_available`
+        // has checked that this CPU has the features `zmm` is compiled for.
+        unsafe { super::zmm::collect_weight_bits(blocks, block_top, lo, hi, out) };
+    }
+    if !ZMM {
+        for (b, block) in blocks.iter().enumerate() {
+            // A bucket holds few tokens, but they are spread over most blocks.
+            if read(b) {
+                push_flagged(block, (b * BLOCK) as u32, out, keep);
+            }
         }
     }
     let start = blocks.len() * BLOCK;

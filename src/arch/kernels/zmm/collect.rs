@@ -14,7 +14,7 @@ use alloc::vec::Vec;
 /// Appends to `out`, in ascending order, the ids of the logits of `blocks` for which `keep`
 /// sets the lane, reading only the blocks whose maximum in `block_max` (one to each block)
 /// passes `keep` too: the passing blocks of each sixteen are found by one test, then walked
-/// by their bits.
+/// by their bits ([`collect_blocks`]).
 #[inline]
 #[target_feature(enable = "avx512f,popcnt")]
 fn collect<E: Element>(
@@ -24,19 +24,32 @@ fn collect<E: Element>(
     keep: impl Fn(__m512) -> __mmask16,
 ) {
     let n = blocks.len().min(block_max.len());
+    let passing = |first: usize, live: __mmask16| {
+        // SAFETY: the lanes of `live` are inside `block_max` (below `n`).
+        keep(unsafe { _mm512_maskz_loadu_ps(live, block_max.as_ptr().add(first)) }) & live
+    };
+    collect_blocks(&blocks[..n], out, passing, &keep);
+}
+
+/// Appends to `out`, in ascending order, the ids of the logits of `blocks` for which `keep`
+/// sets the lane, reading only the blocks that `passing(first, live)` sets among the live
+/// lanes of the sixteen from `first`.
+#[inline]
+#[target_feature(enable = "avx512f,popcnt")]
+fn collect_blocks<E: Element>(
+    blocks: &[[E; BLOCK]],
+    out: &mut Vec<u32>,
+    passing: impl Fn(usize, __mmask16) -> __mmask16,
+    keep: impl Fn(__m512) -> __mmask16,
+) {
+    let n = blocks.len();
     let mut buf = [0.0f32; BLOCK];
     let mut ids = [0u32; BLOCK];
     let lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     let step = _mm512_set1_epi32(LANES as i32);
     for first in (0..n).step_by(LANES) {
-        let live = if n - first >= LANES {
-            !0
-        } else {
-            (1u16 << (n - first)) - 1
-        };
-        // SAFETY: the lanes of `live` are `first..min(first + 16, n)`, inside `block_max`.
-        let maxima = unsafe { _mm512_maskz_loadu_ps(live, block_max.as_ptr().add(first)) };
-        let mut passing = keep(maxima) & live;
+        let live = lanes_below(n - first);
+        let mut passing = passing(first, live);
         while passing != 0 {
             let b = first + passing.trailing_zeros() as usize;
             passing &= passing - 1;
@@ -91,4 +104,43 @@ pub(in super::super) fn collect_scaled_at_least<E: Element>(
     with_zv!(s, |z| collect(blocks, block_max, out, move |x| {
         _mm512_cmp_ps_mask::<_CMP_GE_OQ>(z(x), bound)
     }));
+}
+
+/// [`super::super::collect_weight_bits`]'s and [`super::super::collect_weight_bits_below_top`]'s
+/// whole blocks: the ids of the weights in `[lo, hi)` (non-negative, so compared as floats),
+/// reading only the blocks whose `block_top` (when given) is at least `lo`.
+#[inline]
+#[target_feature(enable = "avx512f,popcnt")]
+pub(in super::super) fn collect_weight_bits(
+    blocks: &[[f32; BLOCK]],
+    block_top: Option<&[f32]>,
+    lo: f32,
+    hi: f32,
+    out: &mut Vec<u32>,
+) {
+    let (lo, hi) = (_mm512_set1_ps(lo), _mm512_set1_ps(hi));
+    // A block without a `block_top` entry is read.
+    let passing = |first: usize, live: __mmask16| match block_top {
+        Some(t) => {
+            let known = live & lanes_below(t.len().saturating_sub(first));
+            // SAFETY: the lanes of `known` are below `t.len()`, inside `block_top`.
+            let top = unsafe { _mm512_maskz_loadu_ps(known, t.as_ptr().add(first)) };
+            (_mm512_cmp_ps_mask::<_CMP_GE_OQ>(top, lo) & known) | (live & !known)
+        }
+        None => live,
+    };
+    let keep = |v: __m512| {
+        _mm512_cmp_ps_mask::<_CMP_GE_OQ>(v, lo) & _mm512_cmp_ps_mask::<_CMP_LT_OQ>(v, hi)
+    };
+    collect_blocks(blocks, out, passing, keep);
+}
+
+/// The mask of the first `n` lanes (all 16 from `n = 16` up).
+#[inline(always)]
+fn lanes_below(n: usize) -> __mmask16 {
+    if n >= LANES {
+        !0
+    } else {
+        (1u16 << n) - 1
+    }
 }
