@@ -422,6 +422,27 @@ pub(crate) fn weights<E: Element, const ZMM: bool>(
             }
         ));
     }
+    // The portable chunk weights, through `buf` for logits that widen in a pass of their own.
+    #[inline(always)]
+    fn portable<E: Element>(
+        logits: &[E],
+        block_max: &[f32],
+        mask: &[u32],
+        w: &mut Vec<f32>,
+        chunk_mass: &mut Vec<u64>,
+        z: impl Fn(f32) -> f32 + Copy,
+    ) -> u64 {
+        let mut buf = [0.0f32; MASS_CHUNK];
+        weights_of_scaled(
+            logits,
+            block_max,
+            mask,
+            w,
+            chunk_mass,
+            z,
+            |xs, ws, words| read_slice!(E, xs, &mut buf, |x| chunk_weights(x, ws, words, &z)),
+        )
+    }
     if clamp {
         // Some logits may lie above the maximum (edited ones, whose raw values the caller
         // replaces afterwards): clamp `z` at 0, so that each weight is at most 1.
@@ -434,30 +455,10 @@ pub(crate) fn weights<E: Element, const ZMM: bool>(
                     v
                 }
             };
-            let mut buf = [0.0f32; MASS_CHUNK];
-            weights_of_scaled(
-                logits,
-                block_max,
-                mask,
-                w,
-                chunk_mass,
-                z,
-                |xs, ws, words| read_slice!(E, xs, &mut buf, |x| chunk_weights(x, ws, words, &z)),
-            )
+            portable(logits, block_max, mask, w, chunk_mass, z)
         })
     } else {
-        with_z!(s, |z| {
-            let mut buf = [0.0f32; MASS_CHUNK];
-            weights_of_scaled(
-                logits,
-                block_max,
-                mask,
-                w,
-                chunk_mass,
-                z,
-                |xs, ws, words| read_slice!(E, xs, &mut buf, |x| chunk_weights(x, ws, words, &z)),
-            )
-        })
+        with_z!(s, |z| portable(logits, block_max, mask, w, chunk_mass, z))
     }
 }
 
