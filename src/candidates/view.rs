@@ -143,6 +143,11 @@ impl<'a> View<'a> {
         self.edits.contains(id)
     }
 
+    /// The raw logits.
+    pub(super) fn raw(self) -> Values<'a> {
+        self.raw
+    }
+
     /// The number of tokens.
     pub(super) fn len(self) -> usize {
         self.raw.len()

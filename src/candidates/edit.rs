@@ -1,0 +1,253 @@
+//! Sparse edits of the logits (the primitive of logit bias, penalties and bans), and keeping the
+//! block maxima and the top candidate exact after them.
+//!
+//! An edit is a `(token, value)` in [`Edits`](super::view::Edits); the caller's logits are never
+//! written. An edit keeps its block's maximum exact (raised at once, or marked for a re-read
+//! when it lowered the block's largest logit), and the next operation that reads the block
+//! maxima or the top candidate settles them, once for a batch of edits.
+
+use super::{rank::rank_cmp, view::View, Candidates, Set};
+use crate::{
+    arch::{self, kernels::BLOCK},
+    Error, SimdPath,
+};
+
+impl Candidates<'_> {
+    /// Sets the logit of candidate `id` to `value` (a sparse edit: the caller's logits are not
+    /// touched or copied): the primitive of logit bias, penalties and bans. `-inf` removes the
+    /// candidate; `+inf` is taken as `f32::MAX`. A token that is not a candidate (masked, or
+    /// removed by an earlier operation) stays out. Cost: constant, plus a pass over one block
+    /// when the edit lowers that block's largest logit, plus one over the block maxima when it
+    /// lowers the top candidate's.
+    ///
+    /// Errors, reported by [`into_distribution`](Self::into_distribution): an id outside the
+    /// vocabulary ([`Error::TokenOutOfRange`]), a NaN `value` for a candidate
+    /// ([`Error::NanLogit`] at `id`), and [`Error::AllMasked`] if every candidate is removed.
+    ///
+    /// ```
+    /// use logits::{Candidates, Workspace};
+    /// let logits = [2.0, 1.0, 0.5];
+    /// let mut workspace = Workspace::new();
+    /// let mut c = Candidates::new(&logits, &mut workspace)?;
+    /// c.edit_logit(2, c.logit(2) + 3.0); // a bias of +3
+    /// c.edit_logit(0, f32::NEG_INFINITY); // a ban
+    /// assert_eq!(c.top(), 2);
+    /// assert_eq!(c.ids().collect::<Vec<_>>(), vec![1, 2]);
+    /// assert_eq!(logits, [2.0, 1.0, 0.5]); // untouched
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn edit_logit(&mut self, id: u32, value: f32) {
+        self.update_logit(id, |_| value);
+    }
+
+    /// Sets the logit `x` of candidate `id` to `f(x)`, reading it once: what a bias (`x + b`)
+    /// or a penalty does, with [`edit_logit`](Self::edit_logit)'s rules; `f` is not called for
+    /// a token that is not a candidate.
+    ///
+    /// ```
+    /// use logits::{Candidates, Workspace};
+    /// let mut workspace = Workspace::new();
+    /// let mut c = Candidates::new(&[2.0, -1.0], &mut workspace)?;
+    /// c.update_logit(0, |x| x / 1.5);
+    /// c.update_logit(1, |x| x * 1.5);
+    /// assert_eq!((c.logit(0), c.logit(1)), (2.0 / 1.5, -1.5));
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn update_logit(&mut self, id: u32, f: impl FnOnce(f32) -> f32) {
+        if self.error.is_some() {
+            return;
+        }
+        let n = self.logits.len();
+        if id as usize >= n {
+            self.error = Some(Error::TokenOutOfRange { token: id, len: n });
+            return;
+        }
+        self.list_prefix();
+        let raw = self.logits.get(id as usize);
+        self.update_read(id, raw, f);
+    }
+
+    /// [`update_logit`](Self::update_logit) of every `(id, a)` in `edits`, in order, with `x`
+    /// set to `f(x, a)`: what a stage that edits many logits (a logit bias, penalties) calls.
+    /// The result is that of the calls one by one; the logits are read a batch ahead, so that
+    /// their reads overlap rather than wait on one another.
+    ///
+    /// ```
+    /// use logits::{Candidates, Workspace};
+    /// let mut workspace = Workspace::new();
+    /// let mut c = Candidates::new(&[2.0, -1.0, 0.5], &mut workspace)?;
+    /// c.update_logits(&[(0, 1.5), (1, 1.5), (0, 2.0)], |x, r| if x > 0.0 { x / r } else { x * r });
+    /// assert_eq!((c.logit(0), c.logit(1), c.logit(2)), (2.0 / 1.5 / 2.0, -1.5, 0.5));
+    /// # Ok::<(), logits::Error>(())
+    /// ```
+    pub fn update_logits<A: Copy>(&mut self, edits: &[(u32, A)], f: impl Fn(f32, A) -> f32) {
+        /// Logits read ahead at a time.
+        const AHEAD: usize = 32;
+        if self.error.is_some() {
+            return;
+        }
+        self.list_prefix();
+        let n = self.logits.len();
+        for batch in edits.chunks(AHEAD) {
+            let mut raw = [0.0f32; AHEAD];
+            for (r, &(id, _)) in raw.iter_mut().zip(batch) {
+                if (id as usize) < n {
+                    *r = self.logits.get(id as usize);
+                }
+            }
+            for (&(id, a), &r) in batch.iter().zip(&raw) {
+                if self.error.is_some() {
+                    return;
+                }
+                if id as usize >= n {
+                    self.error = Some(Error::TokenOutOfRange { token: id, len: n });
+                    return;
+                }
+                self.update_read(id, r, |x| f(x, a));
+            }
+        }
+    }
+
+    /// [`update_logit`](Self::update_logit) once the checks are made and `id`'s raw logit
+    /// `raw` is read.
+    #[inline(always)]
+    fn update_read(&mut self, id: u32, raw: f32, f: impl FnOnce(f32) -> f32) {
+        let n = self.logits.len();
+        let old = if !self.view().allows(id) {
+            f32::NEG_INFINITY
+        } else {
+            self.s.edits.get(id).unwrap_or(raw)
+        };
+        let candidate = match self.set {
+            Set::List => self.s.ids.binary_search(&id).is_ok(),
+            _ => old != f32::NEG_INFINITY,
+        };
+        if !candidate {
+            return;
+        }
+        let value = f(old);
+        if value.is_nan() {
+            self.error = Some(Error::NanLogit { index: id as usize });
+            return;
+        }
+        let value = value.min(f32::MAX);
+        if value == old {
+            return;
+        }
+        let s = &mut *self.s;
+        s.edits.set(id, value, n);
+        self.total_all = None;
+        match self.set {
+            Set::All => {
+                // Keep every block maximum exact: raised, or recomputed when its holder fell.
+                // A raised maximum is exact at once; a block whose maximum fell is recomputed,
+                // once, before block maxima are next read (`settle`).
+                let b = id as usize / BLOCK;
+                if value > s.block_max[b] {
+                    s.block_max[b] = value;
+                } else if old == s.block_max[b] {
+                    // At most one entry a block: full, it is deduplicated; still full, it
+                    // lists every block, `b` among them.
+                    if s.stale_blocks.len() >= s.block_max.len() {
+                        s.stale_blocks.sort_unstable();
+                        s.stale_blocks.dedup();
+                    }
+                    if s.stale_blocks.len() < s.block_max.len() {
+                        s.stale_blocks.push(b as u32);
+                    }
+                }
+            }
+            _ => {
+                if value == f32::NEG_INFINITY {
+                    if let Ok(k) = s.ids.binary_search(&id) {
+                        s.ids.remove(k);
+                    }
+                }
+            }
+        }
+        self.stale = true;
+    }
+
+    /// After edits: recomputes the maximum of every block whose largest logit an edit lowered
+    /// (the largest unedited allowed logit, a vectorized pass over the block, then the block's
+    /// edited ones), then finds the top candidate and the scaling around it. Once per batch of
+    /// edits, before anything reads them.
+    pub(super) fn settle(&mut self) {
+        if !self.stale {
+            return;
+        }
+        self.stale = false;
+        let s = &mut *self.s;
+        if !s.stale_blocks.is_empty() {
+            s.stale_blocks.sort_unstable();
+            s.stale_blocks.dedup();
+            for &b in &s.stale_blocks {
+                let start = b as usize * BLOCK;
+                s.block_max[b as usize] = arch::block_max_unedited(
+                    self.path,
+                    self.logits,
+                    s.edits.bits(),
+                    self.mask,
+                    start,
+                );
+            }
+            for &(id, x) in s.edits.list() {
+                let m = &mut s.block_max[id as usize / BLOCK];
+                if x > *m {
+                    *m = x;
+                }
+            }
+            s.stale_blocks.clear();
+        }
+        let view = View::new(self.logits, self.mask, &s.edits);
+        let top = match self.set {
+            Set::List => s.ids.iter().copied().min_by(|&a, &b| rank_cmp(view, a, b)),
+            _ => {
+                let max = arch::max(self.path, &s.block_max[..]).max;
+                let b = arch::first_equal(self.path, &s.block_max[..], max);
+                (max != f32::NEG_INFINITY)
+                    .then(|| first_in_block(view, self.path, s.edits.bits(), b, max))
+            }
+        };
+        match top {
+            Some(top) => {
+                self.top = top;
+                self.rescale();
+            }
+            None => self.error = Some(Error::AllMasked),
+        }
+    }
+}
+
+/// The first token of block `b` whose logit as seen is `max`, the block's maximum: the first
+/// unedited allowed one whose raw logit is `max`, unless an edited one (a bit of `edited`)
+/// comes before it.
+fn first_in_block(view: View, path: SimdPath, edited: &[u64], b: usize, max: f32) -> u32 {
+    let (start, end) = (b * BLOCK, ((b + 1) * BLOCK).min(view.len()));
+    let raw = view.raw();
+    let mut first = end;
+    let mut at = start;
+    while at < end {
+        let i = at + arch::first_equal(path, raw.slice(at..end), max);
+        if i < end && view.allows(i as u32) && !view.is_edited(i as u32) {
+            first = i;
+            break;
+        }
+        at = i + 1;
+    }
+    let words = edited.get(start / 64..end.div_ceil(64)).unwrap_or(&[]);
+    for (k, &word) in words.iter().enumerate() {
+        let mut bits = word;
+        while bits != 0 {
+            let i = start + k * 64 + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            if i >= first {
+                break;
+            }
+            if view.get(i as u32) == max {
+                first = i;
+            }
+        }
+    }
+    first.min(end.saturating_sub(1)) as u32
+}
