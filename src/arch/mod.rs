@@ -268,7 +268,7 @@ macro_rules! dispatch {
 dispatch! {
     fn scan<E, ZMM>(logits, block_max: &mut Vec<f32>) -> ScanOut;
     fn scan_masked<E, ZMM>(logits, mask: &[u32], block_max: &mut Vec<f32>) -> ScanOut;
-    fn block_max_unedited<E, ZMM>(logits, edited: &[u64], mask: &[u32], start: usize) -> f32;
+    fn blocks_max_unedited<E, ZMM>(logits, edited: &[u64], mask: &[u32], blocks: &[u32], block_max: &mut [f32]) -> ();
     fn stored_weight_prefix<E, ZMM>(logits, w: &[f32], ratio: f32, top: u32, chunk_masses: &mut Vec<u64>) -> (u64, u32);
     fn max<E, ZMM>(logits) -> ScanOut;
     fn first_equal<E>(logits, value: f32) -> usize;

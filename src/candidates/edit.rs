@@ -113,10 +113,16 @@ impl Candidates<'_> {
     #[inline(always)]
     fn update_read(&mut self, id: u32, raw: f32, f: impl FnOnce(f32) -> f32) {
         let n = self.logits.len();
-        let old = if !self.view().allows(id) {
-            f32::NEG_INFINITY
+        let allowed = self.view().allows(id);
+        let place = if allowed {
+            self.s.edits.place(id)
         } else {
-            self.s.edits.get(id).unwrap_or(raw)
+            None
+        };
+        let old = match place {
+            _ if !allowed => f32::NEG_INFINITY,
+            Some(k) => self.s.edits.list()[k].1,
+            None => raw,
         };
         let candidate = match self.set {
             Set::List => self.s.ids.binary_search(&id).is_ok(),
@@ -135,7 +141,10 @@ impl Candidates<'_> {
             return;
         }
         let s = &mut *self.s;
-        s.edits.set(id, value, n);
+        match place {
+            Some(k) => s.edits.replace(k, value),
+            None => s.edits.insert(id, value, n),
+        }
         self.total_all = None;
         match self.set {
             Set::All => {
@@ -181,16 +190,14 @@ impl Candidates<'_> {
         if !s.stale_blocks.is_empty() {
             s.stale_blocks.sort_unstable();
             s.stale_blocks.dedup();
-            for &b in &s.stale_blocks {
-                let start = b as usize * BLOCK;
-                s.block_max[b as usize] = arch::block_max_unedited(
-                    self.path,
-                    self.logits,
-                    s.edits.bits(),
-                    self.mask,
-                    start,
-                );
-            }
+            arch::blocks_max_unedited(
+                self.path,
+                self.logits,
+                s.edits.bits(),
+                self.mask,
+                &s.stale_blocks,
+                &mut s.block_max,
+            );
             for &(id, x) in s.edits.list() {
                 let m = &mut s.block_max[id as usize / BLOCK];
                 if x > *m {

@@ -57,21 +57,35 @@ impl Edits {
     /// The edited value of `id`, if it is edited.
     #[inline]
     pub(super) fn get(&self, id: u32) -> Option<f32> {
-        if !self.contains(id) {
-            return None;
-        }
-        Some(self.list[self.index[id as usize] as usize].1)
+        self.place(id).map(|k| self.list[k].1)
+    }
+
+    /// Where `id` is in [`list`](Self::list), if it is edited.
+    #[inline]
+    pub(super) fn place(&self, id: u32) -> Option<usize> {
+        self.contains(id).then(|| self.index[id as usize] as usize)
     }
 
     /// Sets the value of `id` (below `n`, the number of tokens).
+    #[cfg(test)]
+    fn set(&mut self, id: u32, value: f32, n: usize) {
+        match self.place(id) {
+            Some(k) => self.replace(k, value),
+            None => self.insert(id, value, n),
+        }
+    }
+
+    /// Sets the value of the edit at `place` in [`list`](Self::list).
     #[inline]
-    pub(super) fn set(&mut self, id: u32, value: f32, n: usize) {
+    pub(super) fn replace(&mut self, place: usize, value: f32) {
+        self.list[place].1 = value;
+    }
+
+    /// Adds an edit of `id`, which is not edited yet (below `n`, the number of tokens).
+    #[inline]
+    pub(super) fn insert(&mut self, id: u32, value: f32, n: usize) {
         if self.index.len() < n {
             self.grow(n);
-        }
-        if self.contains(id) {
-            self.list[self.index[id as usize] as usize].1 = value;
-            return;
         }
         self.index[id as usize] = self.list.len() as u32;
         self.list.push((id, value));

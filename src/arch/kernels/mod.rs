@@ -298,12 +298,28 @@ fn masked_block_max_of<E: Element>(
     tree_max(m)
 }
 
+/// [`block_max_unedited`] of every block listed in `blocks`, into `block_max` (one entry to each
+/// block of the logits).
+#[inline(always)]
+pub(crate) fn blocks_max_unedited<E: Element, const ZMM: bool>(
+    logits: &[E],
+    edited: &[u64],
+    mask: &[u32],
+    blocks: &[u32],
+    block_max: &mut [f32],
+) {
+    for &b in blocks {
+        block_max[b as usize] =
+            block_max_unedited::<E, ZMM>(logits, edited, mask, b as usize * BLOCK);
+    }
+}
+
 /// The largest logit of the block starting at token `start` (a multiple of the block size) among
 /// the tokens neither edited (bit `i % 64` of `edited[i / 64]`) nor disallowed by `mask` (bit
 /// `i % 32` of `mask[i / 32]`; empty: every token allowed); `-inf` if none. Both cover the
 /// logits.
 #[inline(always)]
-pub(crate) fn block_max_unedited<E: Element, const ZMM: bool>(
+fn block_max_unedited<E: Element, const ZMM: bool>(
     logits: &[E],
     edited: &[u64],
     mask: &[u32],
