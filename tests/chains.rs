@@ -301,6 +301,29 @@ fn processors_against_the_oracle() {
     }
 }
 
+/// Quantized logits (small integers, so that most tokens tie) with a bias of whole units on
+/// many tokens, which moves some onto each level and others off it, and a few bans: top-p's
+/// crossing level is counted with its edited tokens, against the oracle on every path.
+#[test]
+fn edited_ties_against_the_oracle() {
+    for n in [32_000usize, 128_256] {
+        let x: Vec<f32> = common::flat(n, 7).iter().map(|v| v.round()).collect();
+        let mut d = common::Data::new(n as u64);
+        let entries: Vec<(u32, f32)> = (0..600)
+            .map(|i| {
+                let b = [-2.0, -1.0, 1.0, 2.0, f32::NEG_INFINITY][i % 5];
+                (d.below(n) as u32, b)
+            })
+            .collect();
+        for p in [0.3f32, 0.95] {
+            let chain = Chain::new()
+                .then(LogitBias::new(entries.clone()).unwrap())
+                .then(TopP::new(p).unwrap());
+            check(&x, &chain, &format!("n {n} p {p}"));
+        }
+    }
+}
+
 /// A bitmask over `n` tokens: `kind` 0 allows all, 1 none but a few, 2 about half, 3 whole
 /// blocks of 256 allowed or not, 4 all but a few; one word more than needed, with its bits set.
 fn mask(n: usize, kind: usize, seed: u64) -> Vec<u32> {

@@ -276,7 +276,8 @@ dispatch! {
     fn collect_at_least<E, ZMM>(logits, block_max: &[f32], threshold: f32, out: &mut Vec<u32>) -> ();
     fn collect_scaled_at_least<E, ZMM>(logits, block_max: &[f32], s: Scaling, z_min: f32, out: &mut Vec<u32>) -> ();
     fn weight_f64_sum<E, ZMM>(logits, s: Scaling) -> f64;
-    fn count_ranked_before<E>(logits, block_max: &[f32], mask: &[u32], x: f32, id: u32) -> u64;
+    fn count_ranked_before<E, ZMM>(logits, block_max: &[f32], mask: &[u32], x: f32, id: u32) -> u64;
+    fn count_equal<E, ZMM>(logits, block_max: &[f32], mask: &[u32], x: f32) -> u64;
     fn log_softmax_write<E>(logits, max: f32, log_sum: f64, out: &mut [f32]) -> ();
     fn centered_weights_f64_sum<E, ZMM>(logits, max: f32, out: &mut [f32]) -> f64;
     fn moment_sums<E, ZMM>(logits, mask: &[u32], shift: f64) -> (u64, f64, f64);

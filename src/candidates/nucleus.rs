@@ -320,8 +320,7 @@ impl Candidates<'_> {
         }
         let logits = View::new(self.logits, self.mask, &s.edits);
         let x = logits.get(first);
-        let tied = logits.count_ranked_before(path, &s.block_max, x, n as u32)
-            - logits.count_ranked_before(path, &s.block_max, x, 0);
+        let tied = logits.count_equal(path, &s.block_max, x);
         if tied.checked_mul(m) != Some(at_lo - above) {
             return false;
         }

@@ -179,23 +179,32 @@ impl<'a> View<'a> {
         id: u32,
     ) -> u64 {
         let n = arch::count_ranked_before(path, self.raw, block_max, self.mask, x, id);
-        self.edited_ranked_before(block_max, x, id)
+        let before = move |v: f32, i: u32| v > x || (v == x && i < id);
+        self.edited_corrections(block_max, x, before)
             .fold(n, |n, counted| if counted { n + 1 } else { n - 1 })
     }
 
-    /// The corrections to a ranked-before count for the edited allowed tokens: `false` for
-    /// each one the kernel counted by its raw logit, `true` for each one ranked before by its
+    /// The number of tokens as seen whose logit is exactly `x`, counted as
+    /// [`count_ranked_before`](Self::count_ranked_before) counts.
+    pub(super) fn count_equal(self, path: SimdPath, block_max: &[f32], x: f32) -> u64 {
+        let n = arch::count_equal(path, self.raw, block_max, self.mask, x);
+        self.edited_corrections(block_max, x, move |v: f32, _| v == x)
+            .fold(n, |n, counted| if counted { n + 1 } else { n - 1 })
+    }
+
+    /// The corrections to a count by a kernel over the raw logits of the blocks whose maximum is
+    /// at least `x`, of the tokens that pass `counted`, for the edited allowed tokens: `false`
+    /// for each one the kernel counted by its raw logit, `true` for each one that passes by its
     /// edited logit.
-    fn edited_ranked_before<'b>(
+    fn edited_corrections<'b>(
         self,
         block_max: &'b [f32],
         x: f32,
-        id: u32,
+        counted: impl Fn(f32, u32) -> bool + Copy + 'b,
     ) -> impl Iterator<Item = bool> + 'b
     where
         'a: 'b,
     {
-        let before = move |v: f32, i: u32| v > x || (v == x && i < id);
         self.edits
             .list()
             .iter()
@@ -203,8 +212,8 @@ impl<'a> View<'a> {
             .flat_map(move |&(e, v)| {
                 let raw = self.raw.get(e as usize);
                 let visited = block_max.is_empty() || block_max[e as usize / BLOCK] >= x;
-                let uncount = (visited && before(raw, e)).then_some(false);
-                let count = before(v, e).then_some(true);
+                let uncount = (visited && counted(raw, e)).then_some(false);
+                let count = counted(v, e).then_some(true);
                 uncount.into_iter().chain(count)
             })
     }
@@ -290,6 +299,50 @@ mod tests {
                 .chain((0..raw.len() as u32).filter(|&i| keep(view.get(i))))
                 .collect();
             assert_eq!(out, want, "threshold {threshold}");
+        }
+    }
+
+    /// Counts of tied and of ranked-before tokens equal those of the logits as seen, whichever
+    /// way the edits move tokens onto or off the counted value, with every block visited or
+    /// only those whose maximum reaches it.
+    #[test]
+    fn counts_follow_the_edited_logits() {
+        let n = 3 * BLOCK + 17;
+        let raw: Vec<f32> = (0..n).map(|i| ((i * 7) % 5) as f32).collect();
+        let mut edits = Edits::default();
+        for (k, id) in (0..n as u32).step_by(13).enumerate() {
+            let x = raw[id as usize];
+            let value = [x + 1.0, x - 1.0, f32::NEG_INFINITY, 2.0][k % 4];
+            edits.set(id, value, n);
+        }
+        let mask: Vec<u32> = (0..n.div_ceil(32) as u32)
+            .map(|w| !(1 << (w % 32)))
+            .collect();
+        for mask in [&[][..], &mask[..]] {
+            let view = View::new(raw[..].into(), mask, &edits);
+            // The largest raw logit of each block: an upper bound of its unedited ones.
+            let block_max: Vec<f32> = raw
+                .chunks(BLOCK)
+                .map(|b| b.iter().copied().fold(f32::MIN, f32::max))
+                .collect();
+            for x in [-1.0f32, 0.0, 2.0, 4.0, 5.0] {
+                let seen = |i: u32| view.get(i);
+                let equal = (0..n as u32).filter(|&i| seen(i) == x).count() as u64;
+                for bounds in [&[][..], &block_max[..]] {
+                    assert_eq!(
+                        view.count_equal(SimdPath::Portable, bounds, x),
+                        equal,
+                        "x {x}"
+                    );
+                    for id in [0u32, 40, n as u32] {
+                        let before = (0..n as u32)
+                            .filter(|&i| seen(i) > x || (seen(i) == x && i < id))
+                            .count() as u64;
+                        let got = view.count_ranked_before(SimdPath::Portable, bounds, x, id);
+                        assert_eq!(got, before, "x {x}, id {id}");
+                    }
+                }
+            }
         }
     }
 

@@ -848,15 +848,82 @@ pub(crate) fn prefix_block_walk<E: Element>(
 /// equal one and a lower id) among those of the blocks whose maximum is at least `x` (every
 /// block if `block_max` is empty) that `mask` allows (every token if it is empty).
 #[inline(always)]
-pub(crate) fn count_ranked_before<E: Element>(
+pub(crate) fn count_ranked_before<E: Element, const ZMM: bool>(
     logits: &[E],
     block_max: &[f32],
     mask: &[u32],
     x: f32,
     id: u32,
 ) -> u64 {
+    // Below `id`, an equal logit ranks before; above it, only a higher one.
+    count_where::<E, ZMM>(
+        logits,
+        block_max,
+        mask,
+        x,
+        id,
+        Compare::AtLeast,
+        Compare::Above,
+    )
+}
+
+/// The number of tokens whose raw logit is exactly `x`, among those [`count_ranked_before`]
+/// looks at.
+#[inline(always)]
+pub(crate) fn count_equal<E: Element, const ZMM: bool>(
+    logits: &[E],
+    block_max: &[f32],
+    mask: &[u32],
+    x: f32,
+) -> u64 {
+    count_where::<E, ZMM>(
+        logits,
+        block_max,
+        mask,
+        x,
+        0,
+        Compare::Equal,
+        Compare::Equal,
+    )
+}
+
+/// How a logit `v` is compared with a bound `x`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Compare {
+    /// `v >= x`.
+    AtLeast,
+    /// `v > x`.
+    Above,
+    /// `v == x`.
+    Equal,
+}
+
+impl Compare {
+    #[inline(always)]
+    fn test(self, v: f32, x: f32) -> bool {
+        match self {
+            Compare::AtLeast => v >= x,
+            Compare::Above => v > x,
+            Compare::Equal => v == x,
+        }
+    }
+}
+
+/// The number of tokens that pass `below` (those before `id`) or `above` (the others) against
+/// `x`, among those of the blocks whose maximum is at least `x` (every block if `block_max` is
+/// empty) that `mask` allows (every token if it is empty).
+#[inline(always)]
+fn count_where<E: Element, const ZMM: bool>(
+    logits: &[E],
+    block_max: &[f32],
+    mask: &[u32],
+    x: f32,
+    id: u32,
+    below: Compare,
+    above: Compare,
+) -> u64 {
     let id = id as usize;
-    let mut count = [0u32; MAX_LANES];
+    let mut count = 0u64;
     let mut buf = [0.0f32; BLOCK];
     for (b, block) in logits.chunks(BLOCK).enumerate() {
         if !block_max.is_empty() && block_max[b] < x {
@@ -870,40 +937,34 @@ pub(crate) fn count_ranked_before<E: Element>(
             } else {
                 mask[start / 32]
             };
-            match <&[f32; MAX_LANES]>::try_from(chunk) {
-                // Below `id`, an equal logit ranks before; above it, only a higher one.
-                Ok(full) if start + MAX_LANES <= id => {
-                    lanes_before(full, word, |v| v >= x, &mut count)
-                }
-                Ok(full) if start > id => lanes_before(full, word, |v| v > x, &mut count),
-                _ => {
-                    for (l, &v) in chunk.iter().enumerate() {
-                        let i = start + l;
-                        if (word >> l) & 1 != 0 && (v > x || (v == x && i < id)) {
-                            count[l] += 1;
-                        }
-                    }
-                }
-            }
+            let bits = match <&[f32; MAX_LANES]>::try_from(chunk) {
+                Ok(full) if start + MAX_LANES <= id => passing::<ZMM>(full, below, x),
+                Ok(full) if start >= id => passing::<ZMM>(full, above, x),
+                _ => chunk.iter().enumerate().fold(0, |bits, (l, &v)| {
+                    let pass = if start + l < id { below } else { above };
+                    bits | (pass.test(v, x) as u32) << l
+                }),
+            };
+            count += u64::from((word & bits).count_ones());
         }
     }
-    count.iter().map(|&c| u64::from(c)).sum()
+    count
 }
 
-/// One full chunk of [`count_ranked_before`]: counts the tokens `word` allows that pass
-/// `before`.
+/// Bit `l` set for each lane `l` of a full chunk that passes `compare` against `x`.
 #[inline(always)]
-fn lanes_before(
-    chunk: &[f32; MAX_LANES],
-    word: u32,
-    before: impl Fn(f32) -> bool,
-    count: &mut [u32; MAX_LANES],
-) {
-    for l in 0..MAX_LANES {
-        // All ones where the token is allowed and ranked before.
-        let keep = lane_mask(word, l) & 0u32.wrapping_sub(before(chunk[l]) as u32);
-        count[l] += keep & 1;
+fn passing<const ZMM: bool>(chunk: &[f32; MAX_LANES], compare: Compare, x: f32) -> u32 {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if ZMM {
+        // SAFETY: only the AVX-512 path's dispatch sets `ZMM`, once `SimdPath::is_available`
+        // has checked that this CPU has the features `zmm` is compiled for.
+        return unsafe { zmm::passing(chunk, compare, x) };
     }
+    let mut bits = 0u32;
+    for (l, &v) in chunk.iter().enumerate() {
+        bits |= (compare.test(v, x) as u32) << l;
+    }
+    bits
 }
 
 /// The first index holding exactly `value` (`logits.len()` if none), checking 64 at a time.

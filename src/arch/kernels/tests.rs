@@ -1,5 +1,5 @@
 //! The kernels against their scalar definitions, on every path: the validating pass's block
-//! maxima and the listings at or above a bound.
+//! maxima, the listings at or above a bound and the counts of ranked and tied tokens.
 
 use super::BLOCK;
 use crate::arch::{self, SimdPath};
@@ -165,6 +165,49 @@ fn listings_follow_their_definition_on_every_path() {
                 got.clear();
                 arch::collect_scaled_at_least(path, &x[..], &block_max, s, z_min, &mut got);
                 assert_eq!(got, scaled, "n {n}, z_min {z_min}, {path:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn counts_follow_their_definition_on_every_path() {
+    let mut state = 17u64;
+    for n in (0..=40).chain([255, 256, 257, 4097, 16 * BLOCK * 3 + 5 * BLOCK + 3]) {
+        let (x, words) = data(n, &mut state);
+        // Few values, so that many tokens tie; no NaN (the kernels' callers have none).
+        let x: Vec<f32> = x
+            .iter()
+            .map(|&v| if v.is_nan() { 1.0 } else { (v / 40.0).round() })
+            .collect();
+        let mut block_max = Vec::new();
+        arch::scan_masked(SimdPath::Portable, &x[..], &words, &mut block_max);
+        let masks: [&[u32]; 2] = [&[], &words];
+        for (mask, block_max) in masks.into_iter().zip([&[][..], &block_max[..]]) {
+            let allowed = |i: usize| mask.is_empty() || (mask[i / 32] >> (i % 32)) & 1 != 0;
+            let values = x
+                .iter()
+                .step_by(31)
+                .copied()
+                .chain([f32::NEG_INFINITY, 0.0, -0.0]);
+            for v in values.collect::<Vec<_>>() {
+                let equal = (0..n).filter(|&i| allowed(i) && x[i] == v).count() as u64;
+                for id in [0, 1, n / 2, n.saturating_sub(1), n] {
+                    let before = (0..n)
+                        .filter(|&i| allowed(i) && (x[i] > v || (x[i] == v && i < id)))
+                        .count() as u64;
+                    for path in SimdPath::ALL.into_iter().filter(|p| p.is_available()) {
+                        let what = format!("n {n}, x {v}, id {id}, mask {}, {path:?}", mask.len());
+                        let got =
+                            arch::count_ranked_before(path, &x[..], block_max, mask, v, id as u32);
+                        assert_eq!(got, before, "{what}");
+                        assert_eq!(
+                            arch::count_equal(path, &x[..], block_max, mask, v),
+                            equal,
+                            "{what}"
+                        );
+                    }
+                }
             }
         }
     }

@@ -16,7 +16,7 @@
 
 use core::arch::x86_64::*;
 
-use super::MAX_LANES;
+use super::{Compare, MAX_LANES};
 use crate::exp::{C2, C3, C4, C5, C6, EXP_CUTOFF, LN2_HI, LN2_LO, LOG2_E, ROUND_MAGIC};
 use crate::weight::{
     mass_from_parts, unbias, Form, Scaling, MASS_PART_MAGIC, MASS_PART_SCALE, SUM_LANES,
@@ -465,4 +465,21 @@ pub(super) fn parts_at_or_above<const E: usize>(
         core::array::from_fn(|e| _mm512_reduce_add_epi32(hi[e])),
         core::array::from_fn(|e| _mm512_reduce_add_epi32(lo[e])),
     )
+}
+
+/// [`super::passing`]: bit `l` set for each lane `l` of `chunk` that passes `compare` against
+/// `x` (an ordered comparison: a NaN passes none, as in the scalar form).
+#[inline]
+#[target_feature(enable = "avx512f")]
+pub(super) fn passing(chunk: &[f32; MAX_LANES], compare: Compare, x: f32) -> u32 {
+    let x = _mm512_set1_ps(x);
+    let p = chunk.as_ptr();
+    // SAFETY: `chunk` has 32 elements: two vectors of 16.
+    let (lo, hi) = unsafe { (_mm512_loadu_ps(p), _mm512_loadu_ps(p.add(LANES))) };
+    let test = |v: __m512| match compare {
+        Compare::AtLeast => _mm512_cmp_ps_mask::<_CMP_GE_OQ>(v, x),
+        Compare::Above => _mm512_cmp_ps_mask::<_CMP_GT_OQ>(v, x),
+        Compare::Equal => _mm512_cmp_ps_mask::<_CMP_EQ_OQ>(v, x),
+    };
+    u32::from(test(lo)) | u32::from(test(hi)) << LANES
 }
