@@ -145,7 +145,10 @@ impl Candidates<'_> {
         let logits = View::new(self.logits, self.mask, &s.edits);
         let keep = |x: f32| x >= threshold && x != f32::NEG_INFINITY;
         logits.fix_collected(&mut s.tmp, 0, keep, |_| true, &mut s.merge);
-        // The collected tokens are a prefix of the ranking (every logit >= threshold).
+        // The collected tokens are a prefix of the ranking (every logit >= threshold); their
+        // ascending list is kept for `keep_ranked_tmp`.
+        s.ids.clear();
+        s.ids.extend_from_slice(&s.tmp);
         if let Some((end, cum)) = prefix_end(
             logits,
             &mut s.tmp,
@@ -406,6 +409,9 @@ impl Candidates<'_> {
             return false;
         }
         let logits = View::new(self.logits, self.mask, &s.edits);
+        // Their ascending list, for `keep_ranked_tmp`.
+        s.ids.clear();
+        s.ids.extend_from_slice(&s.tmp);
         let ranked = prefix_end(
             logits,
             &mut s.tmp,
@@ -422,13 +428,16 @@ impl Candidates<'_> {
         true
     }
 
-    /// Keeps the first `end` tokens of `s.tmp`, in rank order, whose mass is `cum`: as a list,
-    /// or if they are more than an eighth of the vocabulary, as the prefix they are.
+    /// Keeps the first `end` tokens of `s.tmp`, in rank order, whose mass is `cum`, where `s.ids`
+    /// holds every token of `s.tmp` in ascending order (a prefix of the ranking itself): as a
+    /// list, those of `s.ids` ranked at or before the last kept token, or if they are more than
+    /// an eighth of the vocabulary, as the prefix they are.
     fn keep_ranked_tmp(&mut self, end: usize, cum: u64) {
         let s = &mut *self.s;
+        let boundary = s.tmp[end - 1];
         if end > s.w.len() / 8 {
             self.set = Set::Prefix {
-                boundary: s.tmp[end - 1],
+                boundary,
                 total: cum,
                 chunked: false,
             };
@@ -438,11 +447,8 @@ impl Candidates<'_> {
             }
             return;
         }
-        // Copy, not swap: swapping would alternate the buffers' capacities, and they would
-        // keep growing (allocating) for several calls after the first.
-        s.ids.clear();
-        s.ids.extend_from_slice(&s.tmp[..end]);
-        s.ids.sort_unstable();
+        let logits = View::new(self.logits, self.mask, &s.edits);
+        s.ids.retain(|&i| rank_le(logits, i, boundary));
         self.set = Set::List;
     }
 
