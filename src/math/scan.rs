@@ -69,9 +69,20 @@ pub(crate) fn scan_blocks(
     let end = (start + crate::arch::kernels::BLOCK).min(logits.len());
     let argmax = match mask {
         None => start + arch::first_equal(path, logits.slice(start..end), out.max),
-        Some(_) => (start..end)
-            .find(|&i| allowed(i) && logits.get(i) == out.max)
-            .unwrap_or(start),
+        // A disallowed logit equal to the maximum may come first: search on past it.
+        Some(_) => {
+            let mut at = start;
+            loop {
+                let i = at + arch::first_equal(path, logits.slice(at..end), out.max);
+                if i >= end {
+                    break start; // cannot happen: the maximum is an allowed logit of the block
+                }
+                if allowed(i) {
+                    break i;
+                }
+                at = i + 1;
+            }
+        }
     };
     Ok(Scan {
         max: out.max,
