@@ -145,10 +145,8 @@ impl Candidates<'_> {
         let logits = View::new(self.logits, self.mask, &s.edits);
         let keep = |x: f32| x >= threshold && x != f32::NEG_INFINITY;
         logits.fix_collected(&mut s.tmp, 0, keep, |_| true, &mut s.merge);
-        // The collected tokens are a prefix of the ranking (every logit >= threshold); their
-        // ascending list is kept for `keep_ranked_tmp`.
-        s.ids.clear();
-        s.ids.extend_from_slice(&s.tmp);
+        // The collected tokens are a prefix of the ranking (every logit >= threshold).
+        let ascending = save_ascending(&s.tmp, &mut s.ids, s.w.len());
         if let Some((end, cum)) = prefix_end(
             logits,
             &mut s.tmp,
@@ -158,7 +156,7 @@ impl Candidates<'_> {
             &mut s.keys,
             &mut s.buckets,
         ) {
-            self.keep_ranked_tmp(end, cum);
+            self.keep_ranked_tmp(end, cum, ascending);
             return;
         }
         // Weight buckets: `bits(w) >> 19`, 16 per binade. A higher bucket means a higher weight,
@@ -409,9 +407,7 @@ impl Candidates<'_> {
             return false;
         }
         let logits = View::new(self.logits, self.mask, &s.edits);
-        // Their ascending list, for `keep_ranked_tmp`.
-        s.ids.clear();
-        s.ids.extend_from_slice(&s.tmp);
+        let ascending = save_ascending(&s.tmp, &mut s.ids, n);
         let ranked = prefix_end(
             logits,
             &mut s.tmp,
@@ -424,15 +420,15 @@ impl Candidates<'_> {
         let Some((end, cum)) = ranked else {
             return false;
         };
-        self.keep_ranked_tmp(end, cum);
+        self.keep_ranked_tmp(end, cum, ascending);
         true
     }
 
-    /// Keeps the first `end` tokens of `s.tmp`, in rank order, whose mass is `cum`, where `s.ids`
-    /// holds every token of `s.tmp` in ascending order (a prefix of the ranking itself): as a
-    /// list, those of `s.ids` ranked at or before the last kept token, or if they are more than
-    /// an eighth of the vocabulary, as the prefix they are.
-    fn keep_ranked_tmp(&mut self, end: usize, cum: u64) {
+    /// Keeps the first `end` tokens of `s.tmp`, in rank order, whose mass is `cum` (a prefix of
+    /// the ranking, as `s.tmp` was): if they are more than an eighth of the vocabulary, as the
+    /// prefix they are; else as a list, sorted, or when `ascending` (see [`save_ascending`]),
+    /// those of `s.ids` ranked at or before the last kept token.
+    fn keep_ranked_tmp(&mut self, end: usize, cum: u64, ascending: bool) {
         let s = &mut *self.s;
         let boundary = s.tmp[end - 1];
         if end > s.w.len() / 8 {
@@ -447,8 +443,16 @@ impl Candidates<'_> {
             }
             return;
         }
-        let logits = View::new(self.logits, self.mask, &s.edits);
-        s.ids.retain(|&i| rank_le(logits, i, boundary));
+        if ascending {
+            let logits = View::new(self.logits, self.mask, &s.edits);
+            s.ids.retain(|&i| rank_le(logits, i, boundary));
+        } else {
+            // Copy, not swap: swapping would alternate the buffers' capacities, and they would
+            // keep growing (allocating) for several calls after the first.
+            s.ids.clear();
+            s.ids.extend_from_slice(&s.tmp[..end]);
+            s.ids.sort_unstable();
+        }
         self.set = Set::List;
     }
 
@@ -599,6 +603,18 @@ fn keep_chunk_column<const E: usize>(chunks: &mut Vec<u64>, e: usize) {
         chunks[c] = chunks[c * E + e];
     }
     chunks.truncate(n);
+}
+
+/// Copies `tmp`, ascending ids, into `ids` if they are at most an eighth of the `n` tokens (a
+/// listing that, once ranked, [`keep_ranked_tmp`](Candidates::keep_ranked_tmp) keeps as a list:
+/// filtering the copy costs less than sorting the kept ids); returns whether it did.
+fn save_ascending(tmp: &[u32], ids: &mut Vec<u32>, n: usize) -> bool {
+    let save = tmp.len() <= n / 8;
+    if save {
+        ids.clear();
+        ids.extend_from_slice(tmp);
+    }
+    save
 }
 
 /// The sampling stride at `n` tokens: [`SAMPLE_STRIDE`], longer past [`SAMPLE_MIN`] samples.
