@@ -324,6 +324,53 @@ fn edited_ties_against_the_oracle() {
     }
 }
 
+/// A tied level below the top (one token above it in every block, so that top-p cuts the tied
+/// weight bucket by count), with top-p set so that the boundary is the last tied token of a
+/// chunk of 1,024 tokens, or the first of the next; and the same with two tokens of the level
+/// moved by `±1e-30` (the same weight, a different rank: the bucket is not one logit, which the
+/// count must prove before cutting it by id): against the oracle on every path.
+#[test]
+fn tied_boundary_at_a_chunk_edge() {
+    use logits::{
+        top_p::nucleus_target,
+        weight::{mass, Scaling},
+    };
+    let n = 32_768usize;
+    let x: Vec<f32> = (0..n)
+        .map(|i| match (i % 256, i % 2) {
+            (0, _) => 1.0,
+            (_, 0) => 0.0,
+            _ => -40.0, // mass 0
+        })
+        .collect();
+    let s = Scaling::new(1.0, 1.0);
+    let (top, tied) = (mass(s.weight(1.0)), mass(s.weight(0.0)));
+    let above = (n / 256) as u64 * top;
+    let total = above + (n / 2 - n / 256) as u64 * tied;
+    let per_chunk = (1024 / 2 - 1024 / 256) as u64;
+    let needed = |p: f32| {
+        nucleus_target(p, total)
+            .saturating_sub(above)
+            .div_ceil(tied)
+    };
+    for k in [1u64, 2, 7] {
+        for need in [per_chunk * k, per_chunk * k + 1] {
+            // The smallest `p` whose target takes `need` tied tokens.
+            let mut p = ((above + (need - 2) * tied) as f64 / total as f64) as f32;
+            while needed(p) < need {
+                p = p.next_up();
+            }
+            assert_eq!(needed(p), need);
+            let chain = Chain::new().then(TopP::new(p).unwrap());
+            check(&x, &chain, &format!("need {need}, p {p}"));
+            let mut moved = x.clone();
+            (moved[30_002], moved[30_004]) = (1e-30, -1e-30);
+            assert_eq!(mass(s.weight(1e-30)), tied);
+            check(&moved, &chain, &format!("moved, need {need}, p {p}"));
+        }
+    }
+}
+
 /// A bitmask over `n` tokens: `kind` 0 allows all, 1 none but a few, 2 about half, 3 whole
 /// blocks of 256 allowed or not, 4 all but a few; one word more than needed, with its bits set.
 fn mask(n: usize, kind: usize, seed: u64) -> Vec<u32> {
