@@ -9,6 +9,7 @@
 use super::{rank::rank_cmp, view::View, Candidates, Set};
 use crate::{
     arch::{self, kernels::BLOCK},
+    math::scan::first_equal_kept,
     Error, SimdPath,
 };
 
@@ -231,17 +232,8 @@ impl Candidates<'_> {
 /// comes before it.
 fn first_in_block(view: View, path: SimdPath, edited: &[u64], b: usize, max: f32) -> u32 {
     let (start, end) = (b * BLOCK, ((b + 1) * BLOCK).min(view.len()));
-    let raw = view.raw();
-    let mut first = end;
-    let mut at = start;
-    while at < end {
-        let i = at + arch::first_equal(path, raw.slice(at..end), max);
-        if i < end && view.allows(i as u32) && !view.is_edited(i as u32) {
-            first = i;
-            break;
-        }
-        at = i + 1;
-    }
+    let unedited = |i: usize| view.allows(i as u32) && !view.is_edited(i as u32);
+    let mut first = first_equal_kept(path, view.raw(), start..end, max, unedited).unwrap_or(end);
     let words = edited.get(start / 64..end.div_ceil(64)).unwrap_or(&[]);
     for (k, &word) in words.iter().enumerate() {
         let mut bits = word;

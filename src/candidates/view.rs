@@ -180,42 +180,41 @@ impl<'a> View<'a> {
     ) -> u64 {
         let n = arch::count_ranked_before(path, self.raw, block_max, self.mask, x, id);
         let before = move |v: f32, i: u32| v > x || (v == x && i < id);
-        self.edited_corrections(block_max, x, before)
-            .fold(n, |n, counted| if counted { n + 1 } else { n - 1 })
+        self.corrected_count(n, block_max, x, before)
     }
 
     /// The number of tokens as seen whose logit is exactly `x`, counted as
     /// [`count_ranked_before`](Self::count_ranked_before) counts.
     pub(super) fn count_equal(self, path: SimdPath, block_max: &[f32], x: f32) -> u64 {
         let n = arch::count_equal(path, self.raw, block_max, self.mask, x);
-        self.edited_corrections(block_max, x, move |v: f32, _| v == x)
-            .fold(n, |n, counted| if counted { n + 1 } else { n - 1 })
+        self.corrected_count(n, block_max, x, move |v: f32, _| v == x)
     }
 
-    /// The corrections to a count by a kernel over the raw logits of the blocks whose maximum is
-    /// at least `x`, of the tokens that pass `counted`, for the edited allowed tokens: `false`
-    /// for each one the kernel counted by its raw logit, `true` for each one that passes by its
-    /// edited logit.
-    fn edited_corrections<'b>(
+    /// A count `n`, by a kernel over the raw logits of the blocks whose maximum is at least `x`,
+    /// of the tokens that pass `counted`, corrected for the edited allowed tokens: less each one
+    /// the kernel counted by its raw logit, plus each one that passes by its edited logit.
+    fn corrected_count(
         self,
-        block_max: &'b [f32],
+        n: u64,
+        block_max: &[f32],
         x: f32,
-        counted: impl Fn(f32, u32) -> bool + Copy + 'b,
-    ) -> impl Iterator<Item = bool> + 'b
-    where
-        'a: 'b,
-    {
-        self.edits
-            .list()
-            .iter()
-            .filter(move |&&(e, _)| self.allows(e))
-            .flat_map(move |&(e, v)| {
-                let raw = self.raw.get(e as usize);
-                let visited = block_max.is_empty() || block_max[e as usize / BLOCK] >= x;
-                let uncount = (visited && counted(raw, e)).then_some(false);
-                let count = counted(v, e).then_some(true);
-                uncount.into_iter().chain(count)
-            })
+        counted: impl Fn(f32, u32) -> bool,
+    ) -> u64 {
+        let mut n = n;
+        for &(e, v) in self.edits.list() {
+            if !self.allows(e) {
+                continue;
+            }
+            let raw = self.raw.get(e as usize);
+            let visited = block_max.is_empty() || block_max[e as usize / BLOCK] >= x;
+            if visited && counted(raw, e) {
+                n -= 1;
+            }
+            if counted(v, e) {
+                n += 1;
+            }
+        }
+        n
     }
 
     /// After a kernel appended to `out`, from `start`, the ascending ids whose *raw* logit

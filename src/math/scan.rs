@@ -67,27 +67,32 @@ pub(crate) fn scan_blocks(
     let block = arch::first_equal(path, &block_max[..], out.max).min(block_max.len() - 1);
     let start = block * crate::arch::kernels::BLOCK;
     let end = (start + crate::arch::kernels::BLOCK).min(logits.len());
-    let argmax = match mask {
-        None => start + arch::first_equal(path, logits.slice(start..end), out.max),
-        // A disallowed logit equal to the maximum may come first: search on past it.
-        Some(_) => {
-            let mut at = start;
-            loop {
-                let i = at + arch::first_equal(path, logits.slice(at..end), out.max);
-                if i >= end {
-                    break start; // cannot happen: the maximum is an allowed logit of the block
-                }
-                if allowed(i) {
-                    break i;
-                }
-                at = i + 1;
-            }
-        }
-    };
+    // A disallowed logit equal to the maximum may come first.
+    let argmax = first_equal_kept(path, logits, start..end, out.max, allowed).unwrap_or(start);
     Ok(Scan {
         max: out.max,
         argmax,
     })
+}
+
+/// The first index in `range` whose logit is exactly `value` and that `keep` accepts: a jump from
+/// one equal logit to the next by the vectorized [`arch::first_equal`].
+pub(crate) fn first_equal_kept(
+    path: SimdPath,
+    logits: Values<'_>,
+    range: core::ops::Range<usize>,
+    value: f32,
+    keep: impl Fn(usize) -> bool,
+) -> Option<usize> {
+    let (mut at, end) = (range.start, range.end);
+    while at < end {
+        let i = at + arch::first_equal(path, logits.slice(at..end), value);
+        if i < end && keep(i) {
+            return Some(i);
+        }
+        at = i + 1;
+    }
+    None
 }
 
 /// The most logits a call accepts: `2^24 - 1 = 16,777,215`, 64 times the largest vocabulary in
