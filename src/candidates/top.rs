@@ -2,7 +2,7 @@
 //! sorting the vocabulary: the `n`-th largest block maximum bounds the `n`-th logit from below.
 
 use super::{
-    rank::{descending_key, from_descending_key, rank_cmp, rank_le},
+    rank::{descending_key, from_descending_key, rank_cmp, rank_key},
     view::View,
     Candidates, Set,
 };
@@ -163,11 +163,10 @@ impl Candidates<'_> {
             return;
         }
         let view = View::new(self.logits, self.mask, &s.edits);
-        s.tmp.clear();
-        s.tmp.extend_from_slice(&s.ids);
-        let (_, &mut boundary, _) = s
-            .tmp
-            .select_nth_unstable_by(k - 1, |&a, &b| rank_cmp(view, a, b));
-        s.ids.retain(|&i| rank_le(view, i, boundary));
+        // A selection on integer rank keys: the comparisons read no logit.
+        s.keys.clear();
+        s.keys.extend(s.ids.iter().map(|&i| rank_key(view, i)));
+        let (_, &mut boundary, _) = s.keys.select_nth_unstable(k - 1);
+        s.ids.retain(|&i| rank_key(view, i) <= boundary);
     }
 }

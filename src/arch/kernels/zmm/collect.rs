@@ -44,7 +44,6 @@ fn collect_blocks<E: Element>(
 ) {
     let n = blocks.len();
     let mut buf = [0.0f32; BLOCK];
-    let mut ids = [0u32; BLOCK];
     let lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     let step = _mm512_set1_epi32(LANES as i32);
     for first in (0..n).step_by(LANES) {
@@ -54,24 +53,60 @@ fn collect_blocks<E: Element>(
             let b = first + passing.trailing_zeros() as usize;
             passing &= passing - 1;
             let block = widen_block(&blocks[b], &mut buf);
-            let (p, o) = (block.as_ptr(), ids.as_mut_ptr());
-            // Ids fit in an `i32`: the vocabulary is indexed by `u32`s below 2^31 here.
-            let mut id = _mm512_add_epi32(_mm512_set1_epi32((b * BLOCK) as i32), lanes);
+            // The ids are written straight into `out`'s spare room, a whole block of it.
+            out.reserve(BLOCK);
+            let (p, o) = (block.as_ptr(), out.spare_capacity_mut().as_mut_ptr());
             let mut count = 0;
-            for c in 0..BLOCK / LANES {
-                // SAFETY: `c * 16 + 16 <= BLOCK`, the block's length; `count <= c * 16`, so
-                // the store ends at most at `ids[BLOCK]`.
-                unsafe {
-                    let k = keep(_mm512_loadu_ps(p.add(c * LANES)));
-                    _mm512_storeu_si512(o.add(count).cast(), _mm512_maskz_compress_epi32(k, id));
-                    count += k.count_ones() as usize;
+            for g in 0..BLOCK / GROUP {
+                // SAFETY: `g * 64 + 64 <= BLOCK`, the block's length.
+                let k = |j: usize| unsafe { keep(_mm512_loadu_ps(p.add(g * GROUP + j * LANES))) };
+                let (k0, k1, k2, k3) = (k(0), k(1), k(2), k(3));
+                let mut bits =
+                    u64::from(k0) | u64::from(k1) << 16 | u64::from(k2) << 32 | u64::from(k3) << 48;
+                if bits == 0 {
+                    continue;
                 }
-                id = _mm512_add_epi32(id, step);
+                let base = (b * BLOCK + g * GROUP) as u32;
+                if bits.count_ones() <= SPARSE {
+                    // A few passing lanes: their ids one by one, from the bits.
+                    while bits != 0 {
+                        // SAFETY: `count` is below the number of lanes read, at most `BLOCK`.
+                        unsafe {
+                            o.add(count)
+                                .write(core::mem::MaybeUninit::new(base + bits.trailing_zeros()))
+                        };
+                        count += 1;
+                        bits &= bits - 1;
+                    }
+                    continue;
+                }
+                // Many: each vector's passing ids packed by `vpcompressd`. Ids fit in an
+                // `i32`: the vocabulary is indexed by `u32`s below 2^31 here.
+                let mut id = _mm512_add_epi32(_mm512_set1_epi32(base as i32), lanes);
+                for k in [k0, k1, k2, k3] {
+                    // SAFETY: `count` is at most the number of lanes read before this vector,
+                    // so the store ends at most `BLOCK` ids into the room reserved above.
+                    unsafe {
+                        _mm512_storeu_si512(
+                            o.add(count).cast(),
+                            _mm512_maskz_compress_epi32(k, id),
+                        );
+                    }
+                    count += k.count_ones() as usize;
+                    id = _mm512_add_epi32(id, step);
+                }
             }
-            out.extend_from_slice(&ids[..count]);
+            // SAFETY: the first `count` ids of the spare room were written above.
+            unsafe { out.set_len(out.len() + count) };
         }
     }
 }
+
+/// The lanes tested together: four vectors.
+const GROUP: usize = 4 * LANES;
+
+/// The most passing lanes of a group written one by one; more are packed by vector.
+const SPARSE: u32 = 6;
 
 /// [`super::super::collect_at_least`]'s whole blocks: the ids of logits `>= threshold` (at
 /// least `f32::MIN`, so that `-inf` never passes).
