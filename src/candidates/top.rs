@@ -152,8 +152,8 @@ impl Candidates<'_> {
         s.maxes.clear();
         s.maxes
             .extend(s.block_max.iter().map(|&m| descending_key(m)));
-        let (_, kth, _) = s.maxes.select_nth_unstable(k - 1);
-        from_descending_key(*kth)
+        let kth = arch::kth_smallest(self.path, &mut s.maxes, &mut s.maxes_work, k - 1);
+        from_descending_key(kth)
     }
 
     /// Keeps the first `k` of the ranking among the listed survivors.

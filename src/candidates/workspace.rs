@@ -37,6 +37,8 @@ pub struct Workspace {
     pub(super) chunk_mass: Vec<u64>,
     /// Copy of the block maxima for selection.
     pub(super) maxes: Vec<u32>,
+    /// Work areas of the selection on `maxes`.
+    pub(super) maxes_work: Vec<u32>,
     /// Mass histogram over weight buckets (top-p on a flat distribution).
     pub(super) buckets: Vec<u64>,
     /// The logits of a list of ids, gathered so that their masses are computed in one
@@ -149,6 +151,10 @@ impl Workspace {
         }
         at_least(&mut self.stale_blocks, blocks);
         at_least(&mut self.maxes, blocks);
+        at_least(
+            &mut self.maxes_work,
+            crate::arch::kernels::select_room(blocks),
+        );
         at_least(&mut self.keys, n);
         at_least(&mut self.list_mass, n);
         at_least(&mut self.list_x, n);

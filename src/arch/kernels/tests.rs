@@ -1,5 +1,6 @@
 //! The kernels against their scalar definitions, on every path: the validating pass's block
-//! maxima, the listings at or above a bound and the counts of ranked and tied tokens.
+//! maxima, the listings at or above a bound, the counts of ranked and tied tokens and the
+//! selection of the block maxima's keys.
 
 use super::BLOCK;
 use crate::arch::{self, SimdPath};
@@ -272,6 +273,51 @@ fn weight_listings_follow_their_definition_on_every_path() {
                 got.clear();
                 arch::collect_weight_bits_below_top(path, &w, &tops, l, h, &mut got);
                 assert_eq!(got, below, "n {n}, [{lo}, {hi}) below tops, {path:?}");
+            }
+        }
+    }
+}
+
+/// The selection returns the `k`-th smallest key and leaves the `k + 1` smallest first, on
+/// every path: random keys, few distinct keys, all equal, both sorted orders, and an organ pipe
+/// (which the median of three splits badly), at lengths around the vector width and the small
+/// cutoff, and every `k` or a spread of them.
+#[test]
+fn selection_follows_its_definition_on_every_path() {
+    let mut state = 23u64;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as u32
+    };
+    let mut tmp = Vec::new();
+    for n in (1..=70).chain([125, 197, 501, 1024, 4097]) {
+        let inputs: [Vec<u32>; 6] = [
+            (0..n).map(|_| next()).collect(),
+            (0..n).map(|_| next() % 5).collect(),
+            alloc::vec![7; n],
+            (0..n as u32).collect(),
+            (0..n as u32).rev().collect(),
+            (0..n as u32).map(|i| i.min(n as u32 - 1 - i)).collect(),
+        ];
+        for keys in inputs {
+            let mut sorted = keys.clone();
+            sorted.sort_unstable();
+            let ks: Vec<usize> = if n <= 70 {
+                (0..n).collect()
+            } else {
+                (0..n).step_by(n / 17).chain([n - 1]).collect()
+            };
+            for k in ks {
+                for path in SimdPath::ALL.into_iter().filter(|p| p.is_available()) {
+                    let mut got = keys.clone();
+                    let kth = arch::kth_smallest(path, &mut got, &mut tmp, k);
+                    assert_eq!(kth, sorted[k], "n {n}, k {k}, {path:?}");
+                    let mut first = got[..=k].to_vec();
+                    first.sort_unstable();
+                    assert_eq!(first, sorted[..=k], "n {n}, k {k}, {path:?}");
+                }
             }
         }
     }

@@ -23,9 +23,11 @@ use crate::weight::{
 };
 
 mod maxima;
+mod select;
 
 pub(super) use collect::{collect_at_least, collect_scaled_at_least, collect_weight_bits};
 pub(super) use maxima::{block_maxima, masked_block_max, max};
+pub(super) use select::kth_smallest;
 
 /// Lanes of a vector.
 const LANES: usize = 16;
