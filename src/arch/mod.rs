@@ -293,6 +293,8 @@ dispatch! {
     fn weights_in_place(x: &mut [f32], s: Scaling) -> ();
     fn subtract(out: &mut [f32], l: f32) -> ();
     fn weights_sum<ZMM>(w: &[f32]) -> f64;
+    fn sample_sum_below(sample: &[f32], edge: f32) -> f64;
+    fn sample_count_at_least(sample: &[f32], edge: f32) -> usize;
     fn kth_smallest<ZMM>(keys: &mut [u32], tmp: &mut Vec<u32>, k: usize) -> u32;
     fn scale(out: &mut [f32], scale: f64) -> ();
     fn mass_histogram(w: &[f32], chunk_mass: &[u64], buckets: &mut [u64]) -> ();

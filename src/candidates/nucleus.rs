@@ -35,7 +35,7 @@ pub(super) const MAX_BUCKET: usize = (0x3F80_0000 >> 19) as usize;
 /// points to, its neighbour (each bucket spans a factor `2^(1/16)` in weight), and if the
 /// crossing is neither, the 7 buckets around the guess (about `2^(±3/16)`, ±14 %), and last a
 /// histogram of every weight. Each step is exact; a better guess only saves passes.
-const SAMPLE_STRIDE: usize = 16;
+pub(super) const SAMPLE_STRIDE: usize = 16;
 /// The sample size beyond which the stride grows, so that the sample stays about this size at
 /// any vocabulary.
 const SAMPLE_MIN: usize = 8192;
@@ -385,14 +385,8 @@ impl Candidates<'_> {
         let s = &mut *self.s;
         let n = s.w.len();
         let most = (n / LIST_SHARE).max(LIST_MIN);
-        // The sample's count at or above the edge, from its bucket masses (a bucket's weights
-        // are within a factor `2^(1/16)` of its lower edge).
-        let lo = guess.saturating_sub(LIST_MARGIN) as usize;
-        let sampled: f64 = (lo..=MAX_BUCKET)
-            .filter(|&b| s.buckets[b] > 0)
-            .map(|b| s.buckets[b] as f64 / mass_f64(bucket_edge(b as u32)))
-            .sum();
-        if sampled * sample_stride(n) as f64 > most as f64 {
+        let sampled = arch::sample_count_at_least(self.path, &s.sample, edge);
+        if sampled * sample_stride(n) > most {
             return false;
         }
         // The weight of each block's maximum bounds the block's weights (the weight is
@@ -457,38 +451,30 @@ impl Candidates<'_> {
     }
 
     /// The weight bucket where the cumulative mass, walked from the top, is guessed to cross
-    /// `target`, from every `stride`-th weight (see [`SAMPLE_STRIDE`]); `s.buckets` keeps the
-    /// sample's mass per bucket.
+    /// `target`, from every `stride`-th weight (see [`SAMPLE_STRIDE`]), which `s.sample` keeps.
     fn sampled_guess(&mut self, total: u64, target: u64) -> u32 {
-        let s = &mut *self.s;
-        s.buckets.clear();
-        s.buckets.resize(MAX_BUCKET + 1, 0);
+        let (path, s) = (self.path, &mut *self.s);
         // The guess is as good as the sample is large, whatever the vocabulary: past
         // `SAMPLE_MIN * SAMPLE_STRIDE` tokens the stride grows so that the sample stays near
         // `SAMPLE_MIN` weights.
         let stride = sample_stride(s.w.len());
-        // Local borrows of the two fields, so that the loop keeps both pointers in registers.
-        let (w, buckets) = (&s.w[..], &mut s.buckets[..]);
-        let mut lowest = MAX_BUCKET;
-        for &v in w.iter().step_by(stride) {
-            let b = bucket_of(v);
-            buckets[b] += mass(v);
-            lowest = lowest.min(b);
-        }
-        // The mass below the crossing (the share `1 - p`, spread over many light tokens) is
-        // estimated far better by a sample than the mass above it (a few heavy tokens).
-        // Buckets below the lowest sampled one are empty: the walk starts there.
-        let below = (total - target) / stride as u64;
-        let mut guess = MAX_BUCKET as u32;
-        let mut cum = 0u64;
-        for (b, &m) in buckets.iter().enumerate().skip(lowest) {
-            cum += m;
-            if cum > below {
-                guess = b as u32;
-                break;
+        s.sample.clear();
+        s.sample.extend(s.w.iter().step_by(stride));
+        // The weight below the crossing (the share `1 - p`, spread over many light tokens) is
+        // estimated far better by a sample than the weight above it (a few heavy tokens).
+        let below = (total - target) as f64 / (stride as f64 * MASS_ONE as f64);
+        // The lowest bucket whose sampled weight, with the buckets' below it, exceeds `below`
+        // (the highest if none does), by bisection: one pass over the sample a step.
+        let (mut lo, mut hi) = (0, MAX_BUCKET as u32);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if arch::sample_sum_below(path, &s.sample, bucket_edge(mid + 1)) > below {
+                hi = mid;
+            } else {
+                lo = mid + 1;
             }
         }
-        guess
+        lo
     }
 
     /// The crossing bucket, if it is the guessed bucket or one of its two neighbours; then
@@ -766,11 +752,6 @@ fn select_prefix(
 /// Up to this many tokens, [`prefix_end`] ranks them all rather than by bucket first, and
 /// [`select_prefix`] sorts them rather than selecting.
 const RANK_ALL_MAX: usize = 64;
-
-/// The mass of weight `w`, unrounded.
-fn mass_f64(w: f32) -> f64 {
-    w as f64 * MASS_ONE as f64
-}
 
 /// The lowest weight of bucket `b` (for `b = MAX_BUCKET + 1`, a weight above 1: no weight is at
 /// or above it).

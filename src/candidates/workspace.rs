@@ -41,6 +41,8 @@ pub struct Workspace {
     pub(super) maxes_work: Vec<u32>,
     /// Mass histogram over weight buckets (top-p on a flat distribution).
     pub(super) buckets: Vec<u64>,
+    /// Top-p's sample of the weights (every `sample_stride`-th).
+    pub(super) sample: Vec<f32>,
     /// The logits of a list of ids, gathered so that their masses are computed in one
     /// vectorized call.
     pub(super) list_x: Vec<f32>,
@@ -136,7 +138,10 @@ impl Workspace {
     /// workspace.reserve(1000);
     /// ```
     pub fn reserve(&mut self, n: usize) {
-        use super::{nearest::BINS, nucleus::MAX_BUCKET};
+        use super::{
+            nearest::BINS,
+            nucleus::{MAX_BUCKET, SAMPLE_STRIDE},
+        };
         use crate::arch::kernels::{BLOCK, MASS_CHUNK, WIDE_EDGES};
         let (blocks, chunks) = (n.div_ceil(BLOCK), n.div_ceil(MASS_CHUNK));
         for v in [
@@ -164,6 +169,7 @@ impl Workspace {
         at_least(&mut self.chunk_kept, WIDE_EDGES * chunks);
         at_least(&mut self.chunk_band, WIDE_EDGES * chunks);
         at_least(&mut self.buckets, MAX_BUCKET + 1);
+        at_least(&mut self.sample, n.div_ceil(SAMPLE_STRIDE));
         at_least(&mut self.bins, BINS);
         for v in [&mut self.near, &mut self.near_work, &mut self.near_next] {
             at_least(v, n);

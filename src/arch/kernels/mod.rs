@@ -83,6 +83,7 @@ macro_rules! read_slice {
 
 mod log_softmax;
 mod max16;
+mod sample;
 mod select;
 mod stored_prefix;
 mod sums;
@@ -91,6 +92,7 @@ mod weight_bands;
 mod zmm;
 
 pub(crate) use log_softmax::*;
+pub(crate) use sample::*;
 pub(crate) use select::*;
 pub(crate) use stored_prefix::*;
 pub(crate) use sums::*;

@@ -1,6 +1,6 @@
 //! The kernels against their scalar definitions, on every path: the validating pass's block
 //! maxima, the listings at or above a bound, the counts of ranked and tied tokens and the
-//! selection of the block maxima's keys.
+//! selection of the block maxima's keys, and top-p's passes over its sample of the weights.
 
 use super::BLOCK;
 use crate::arch::{self, SimdPath};
@@ -318,6 +318,48 @@ fn selection_follows_its_definition_on_every_path() {
                     first.sort_unstable();
                     assert_eq!(first, sorted[..=k], "n {n}, k {k}, {path:?}");
                 }
+            }
+        }
+    }
+}
+
+/// Top-p's sample passes: the count at or above an edge is exact, and the sum below it is the
+/// f64 sum to within the f32 lanes' rounding, with the same bits on every path.
+#[test]
+fn sample_passes_follow_their_definition_on_every_path() {
+    let mut state = 29u64;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 40) as f32 / (1u64 << 24) as f32
+    };
+    for n in (0..=130).chain([1000, 8192, 8193]) {
+        // Every seventh weight is one of the edges, which the comparisons must place right.
+        let sample: Vec<f32> = (0..n)
+            .map(|i| match i % 7 {
+                0 => [0.1, 0.25, 0.5, 1.0][i / 7 % 4],
+                _ => next() * next(),
+            })
+            .collect();
+        for edge in [0.0, 1e-3, 0.1, 0.25, 0.5, 0.99, 1.0, 2.0] {
+            let count = sample.iter().filter(|&&v| v >= edge).count();
+            let sum: f64 = sample
+                .iter()
+                .filter(|&&v| v < edge)
+                .map(|&v| f64::from(v))
+                .sum();
+            let portable = arch::sample_sum_below(SimdPath::Portable, &sample, edge);
+            assert!((portable - sum).abs() <= 1e-5 * sum, "n {n}, edge {edge}");
+            for path in SimdPath::ALL.into_iter().filter(|p| p.is_available()) {
+                let what = format!("n {n}, edge {edge}, {path:?}");
+                assert_eq!(
+                    arch::sample_count_at_least(path, &sample, edge),
+                    count,
+                    "{what}"
+                );
+                let got = arch::sample_sum_below(path, &sample, edge);
+                assert_eq!(got.to_bits(), portable.to_bits(), "{what}");
             }
         }
     }
