@@ -53,8 +53,9 @@ fn exp_of_nonpositive(x: __m512) -> __m512 {
         _mm512_fmadd_ps(q, _mm512_mul_ps(r, r), r),
         _mm512_set1_ps(1.0),
     );
-    let scale = _mm512_castsi512_ps(_mm512_slli_epi32::<23>(_mm512_castps_si512(t)));
-    _mm512_maskz_mul_ps(kept, p, scale)
+    // `p · 2^n` in one instruction: the product the scalar form makes with `2^n` built from
+    // the bits of `t` (both are one correctly rounded multiplication by a power of two).
+    _mm512_maskz_scalef_ps(kept, p, n_f)
 }
 
 /// [`crate::weight::mass_parts_biased`] on every lane, added into `hi` and `lo` where `k` is set.
