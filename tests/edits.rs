@@ -1,6 +1,7 @@
 //! Batched logit edits (`Candidates::update_logits`) against the same edits made one by one
 //! (`update_logit`): the same logits, candidates, top and errors, whatever the ids (repeated,
-//! masked, removed, outside the vocabulary), the values (bans, NaN) and the set before them.
+//! masked, removed, outside the vocabulary), the values (bans, NaN) and the set before them;
+//! and the count of candidates before and after edits.
 
 mod common;
 
@@ -127,5 +128,58 @@ fn batched_edits_at_vocabulary_size() {
             .collect();
         both_ways(&x, None, None, &edits);
         both_ways(&x, None, Some(40), &edits);
+    }
+}
+
+/// `len` over a whole vocabulary counts the tokens the mask allows whose logit is above `-inf`
+/// (`f32::MIN` and `-0.0` included), less those an edit banned; an edit to a token that is
+/// not a candidate leaves it out.
+#[test]
+fn len_counts_the_candidates() {
+    let mut state = 5u64;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        state >> 33
+    };
+    for n in (1..=70usize).chain([255, 256, 257, 1000, 4097]) {
+        let x: Vec<f32> = (0..n)
+            .map(|_| match next() % 8 {
+                0 => f32::NEG_INFINITY,
+                1 => f32::MIN,
+                2 => -0.0,
+                3 => f32::MAX,
+                _ => (next() % 2000) as f32 / 100.0 - 10.0,
+            })
+            .collect();
+        let mask: Vec<u32> = (0..n.div_ceil(32)).map(|_| next() as u32).collect();
+        let banned: Vec<u32> = (0..n as u32).filter(|_| next() % 5 == 0).collect();
+        let raised: Vec<u32> = (0..n as u32).filter(|_| next() % 7 == 0).collect();
+        for masked in [false, true] {
+            let allowed = |i: usize| !masked || (mask[i / 32] >> (i % 32)) & 1 == 1;
+            let candidate = |i: usize| allowed(i) && x[i] != f32::NEG_INFINITY;
+            let mut workspace = Workspace::new();
+            let input = match masked {
+                true => Logits::new(&x).with_mask(&mask),
+                false => Logits::new(&x),
+            };
+            let Ok(mut c) = Candidates::new(input, &mut workspace) else {
+                assert!((0..n).all(|i| !candidate(i)), "n {n}");
+                continue;
+            };
+            let want = (0..n).filter(|&i| candidate(i)).count();
+            assert_eq!(c.len(), want, "n {n}, masked {masked}");
+            for &id in &raised {
+                c.edit_logit(id, 1.0);
+            }
+            for &id in &banned {
+                c.edit_logit(id, f32::NEG_INFINITY);
+            }
+            let want = (0..n)
+                .filter(|&i| candidate(i) && !banned.contains(&(i as u32)))
+                .count();
+            assert_eq!(c.len(), want, "n {n}, masked {masked}, after edits");
+        }
     }
 }

@@ -59,7 +59,7 @@ pub use workspace::Workspace;
 
 pub(crate) use nearest::distance;
 
-use crate::element::{each_values, Element, Values};
+use crate::element::Values;
 
 use measures::{masses_of, self_mass};
 use rank::{rank_cmp, rank_le};
@@ -273,7 +273,7 @@ impl<'a> Candidates<'a> {
             // removed it.
             let removed = self.s.edits.list().iter();
             let removed = removed.filter(|&&(_, x)| x == f32::NEG_INFINITY).count();
-            return count_candidates(self.logits, self.mask) - removed;
+            return count_candidates(self.path, self.logits, self.mask) - removed;
         }
         len_of(self.view(), self.set, &self.s.ids)
     }
@@ -715,28 +715,10 @@ fn ids_of<'s>(logits: View<'s>, set: Set, ids: &'s [u32]) -> impl Iterator<Item 
         .chain(list.into_iter().flatten())
 }
 
-/// The tokens with a logit above `-inf` that the bitmask (if any) allows.
-fn count_candidates(logits: Values, mask: &[u32]) -> usize {
-    each_values!(logits, x => count_finite(x, mask))
-}
-
-/// [`count_candidates`] of logits of one element type.
-fn count_finite<E: Element>(logits: &[E], mask: &[u32]) -> usize {
-    let finite = |x: &E| x.to_f32() != f32::NEG_INFINITY;
-    if mask.is_empty() {
-        return logits.iter().filter(|x| finite(x)).count();
-    }
-    logits
-        .chunks(32)
-        .zip(mask)
-        .map(|(chunk, &word)| {
-            let bits = chunk
-                .iter()
-                .enumerate()
-                .fold(0u32, |b, (l, x)| b | (u32::from(finite(x)) << l));
-            (bits & word).count_ones() as usize
-        })
-        .sum()
+/// The tokens with a logit above `-inf` that the bitmask (if any) allows: those ranked before
+/// `(-inf, 0)`, counted by the vectorized kernel.
+fn count_candidates(path: SimdPath, logits: Values, mask: &[u32]) -> usize {
+    arch::count_ranked_before(path, logits, &[], mask, f32::NEG_INFINITY, 0) as usize
 }
 
 fn len_of(logits: View, set: Set, ids: &[u32]) -> usize {
