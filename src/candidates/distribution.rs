@@ -97,7 +97,7 @@ impl<'a> Distribution<'a> {
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn len(&self) -> usize {
-        len_of(self.view(), self.set, &self.s.ids)
+        len_of(self.path, self.view(), self.set, &self.s.ids)
     }
 
     /// Always `false`.

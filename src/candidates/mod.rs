@@ -268,14 +268,7 @@ impl<'a> Candidates<'a> {
         if self.error.is_some() {
             return 0;
         }
-        if self.set == Set::All {
-            // Every edit was made to a candidate, which the raw count holds; an edit to `-inf`
-            // removed it.
-            let removed = self.s.edits.list().iter();
-            let removed = removed.filter(|&&(_, x)| x == f32::NEG_INFINITY).count();
-            return count_candidates(self.path, self.logits, self.mask) - removed;
-        }
-        len_of(self.view(), self.set, &self.s.ids)
+        len_of(self.path, self.view(), self.set, &self.s.ids)
     }
 
     /// Whether no token survives (only after an operation that leaves none: an allowed list
@@ -715,16 +708,15 @@ fn ids_of<'s>(logits: View<'s>, set: Set, ids: &'s [u32]) -> impl Iterator<Item 
         .chain(list.into_iter().flatten())
 }
 
-/// The tokens with a logit above `-inf` that the bitmask (if any) allows: those ranked before
-/// `(-inf, 0)`, counted by the vectorized kernel.
-fn count_candidates(path: SimdPath, logits: Values, mask: &[u32]) -> usize {
-    arch::count_ranked_before(path, logits, &[], mask, f32::NEG_INFINITY, 0) as usize
-}
-
-fn len_of(logits: View, set: Set, ids: &[u32]) -> usize {
+/// The number of candidates in the set, counted over a whole vocabulary by the vectorized
+/// kernel (corrected for the edits): every candidate is ranked before `(-inf, 0)`, and a prefix
+/// is what is ranked before the token just after its boundary.
+fn len_of(path: SimdPath, logits: View, set: Set, ids: &[u32]) -> usize {
+    let count = |x: f32, id: u32| logits.count_ranked_before(path, &[], x, id) as usize;
     match set {
         Set::List => ids.len(),
-        _ => ids_of(logits, set, ids).count(),
+        Set::All => count(f32::NEG_INFINITY, 0),
+        Set::Prefix { boundary, .. } => count(logits.get(boundary), boundary + 1),
     }
 }
 
