@@ -32,6 +32,16 @@ pub(super) use select::kth_smallest;
 /// Lanes of a vector.
 const LANES: usize = 16;
 
+/// The mask of the first `n` lanes (all 16 from `n = 16` up).
+#[inline(always)]
+fn lanes_below(n: usize) -> __mmask16 {
+    if n >= LANES {
+        !0
+    } else {
+        (1u16 << n) - 1
+    }
+}
+
 /// [`crate::exp::exp_of_nonpositive`] on every lane. The scalar form clamps `x` at the cutoff
 /// before it reduces it; here a lane below the cutoff computes from `x` as it is, since its result
 /// is replaced by 0 either way.
@@ -161,11 +171,7 @@ pub(super) fn centered_and_weights(xs: &[f32], ts: &mut [f32], ws: &mut [f32], m
         i += STEP;
     }
     while i < n {
-        let live: __mmask16 = if n - i >= LANES {
-            !0
-        } else {
-            (1u16 << (n - i)) - 1
-        };
+        let live = lanes_below(n - i);
         // SAFETY: the lanes of `live` are `i..min(i + 16, n)`, inside the three slices.
         unsafe {
             let v = _mm512_sub_ps(_mm512_maskz_loadu_ps(live, x.add(i)), max);
@@ -229,11 +235,7 @@ fn weights_of<const MASKED: bool, const MASS: bool>(
     }
     // The rest, 16 lanes at a time; lanes past the end are neither read, written nor counted.
     while i < n {
-        let live: __mmask16 = if n - i >= LANES {
-            !0
-        } else {
-            (1u16 << (n - i)) - 1
-        };
+        let live = lanes_below(n - i);
         // SAFETY: the lanes of `live` are `i..min(i + 16, n)`, inside both slices.
         let v = exp_of_nonpositive(z(unsafe { _mm512_maskz_loadu_ps(live, x.add(i)) }));
         let v = match words.get(i / 32) {
@@ -455,11 +457,7 @@ pub(super) fn parts_at_or_above<const E: usize>(
         i += STEP;
     }
     while i < n {
-        let live: __mmask16 = if n - i >= LANES {
-            !0
-        } else {
-            (1u16 << (n - i)) - 1
-        };
+        let live = lanes_below(n - i);
         // SAFETY: the lanes of `live` are `i..min(i + 16, n)`, inside `ws`.
         add(unsafe { _mm512_maskz_loadu_ps(live, w.add(i)) }, live);
         i += LANES;

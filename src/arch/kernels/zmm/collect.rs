@@ -6,7 +6,7 @@
 use core::arch::x86_64::*;
 
 use super::super::{widen_block, BLOCK};
-use super::LANES;
+use super::{lanes_below, LANES};
 use crate::element::Element;
 use crate::weight::{Form, Scaling};
 use alloc::vec::Vec;
@@ -168,14 +168,4 @@ pub(in super::super) fn collect_weight_bits(
         _mm512_cmp_ps_mask::<_CMP_GE_OQ>(v, lo) & _mm512_cmp_ps_mask::<_CMP_LT_OQ>(v, hi)
     };
     collect_blocks(blocks, out, passing, keep);
-}
-
-/// The mask of the first `n` lanes (all 16 from `n = 16` up).
-#[inline(always)]
-fn lanes_below(n: usize) -> __mmask16 {
-    if n >= LANES {
-        !0
-    } else {
-        (1u16 << n) - 1
-    }
 }

@@ -3,7 +3,7 @@
 
 use core::arch::x86_64::*;
 
-use super::LANES;
+use super::{lanes_below, LANES};
 use alloc::vec::Vec;
 
 /// Below this many keys the selection is `select_nth_unstable`'s.
@@ -99,11 +99,7 @@ unsafe fn partition(
     let p = _mm512_set1_epi32(pivot as i32);
     let (mut lt, mut gt) = (0, 0);
     for i in (0..n).step_by(LANES) {
-        let live = if n - i >= LANES {
-            !0
-        } else {
-            (1u16 << (n - i)) - 1
-        };
+        let live = lanes_below(n - i);
         // SAFETY: the live lanes are inside the `n` keys; each packed store writes a
         // whole vector from `lt <= i` or `gt <= i`, so it ends by `i + LANES <= n + LANES`,
         // inside the room; into `src` itself, it writes only keys already read.
@@ -132,11 +128,7 @@ unsafe fn gather_first(keys: &mut [u32], kth: u32, k: usize) {
     let (p, t) = (keys.as_mut_ptr(), _mm512_set1_epi32(kth as i32));
     let mut lt = 0;
     for i in (0..n).step_by(LANES) {
-        let live = if n - i >= LANES {
-            !0
-        } else {
-            (1u16 << (n - i)) - 1
-        };
+        let live = lanes_below(n - i);
         // SAFETY: the live lanes are inside `keys`; the store writes the `count` packed lanes
         // only, from `lt <= i`, over keys already read.
         unsafe {
