@@ -152,13 +152,21 @@ fn tree_max(mut m: [f32; MAX_LANES]) -> f32 {
 
 /// Max of a partial block (the tail), with the same NaN bookkeeping.
 fn tail_max<E: Element>(tail: &[E], sums: &mut [f32; MAX_LANES]) -> f32 {
-    let mut m = f32::NEG_INFINITY;
-    for (i, x) in tail.iter().enumerate() {
-        let x = x.to_f32();
-        m = if x > m { x } else { m };
-        sums[i % MAX_LANES] += x;
+    let (chunks, rest) = tail.as_chunks::<MAX_LANES>();
+    let mut m = [f32::NEG_INFINITY; MAX_LANES];
+    let mut lane = |l: usize, x: f32| {
+        m[l] = if x > m[l] { x } else { m[l] };
+        sums[l] += x;
+    };
+    for c in chunks {
+        for l in 0..MAX_LANES {
+            lane(l, c[l].to_f32());
+        }
     }
-    m
+    for (l, x) in rest.iter().enumerate() {
+        lane(l, x.to_f32());
+    }
+    tree_max(m)
 }
 
 /// A NaN among the inputs makes its lane's sum NaN. The converse does not hold (`+inf` plus
