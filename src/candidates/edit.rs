@@ -12,6 +12,7 @@ use crate::{
     math::scan::first_equal_kept,
     Error, SimdPath,
 };
+use alloc::vec::Vec;
 
 impl Candidates<'_> {
     /// Sets the logit of candidate `id` to `value` (a sparse edit: the caller's logits are not
@@ -88,6 +89,9 @@ impl Candidates<'_> {
             return;
         }
         self.list_prefix();
+        if self.set == Set::All {
+            return self.update_all(edits, f);
+        }
         let n = self.logits.len();
         for batch in edits.chunks(AHEAD) {
             let mut raw = [0.0f32; AHEAD];
@@ -106,6 +110,70 @@ impl Candidates<'_> {
                 }
                 self.update_read(id, r, |x| f(x, a));
             }
+        }
+    }
+
+    /// [`update_logits`](Self::update_logits) over every token (`Set::All`): the steps of
+    /// [`update_read`](Self::update_read) in one loop over the edit list's parts, each logit
+    /// read a batch ahead.
+    fn update_all<A: Copy>(&mut self, edits: &[(u32, A)], f: impl Fn(f32, A) -> f32) {
+        /// Logits read ahead at a time.
+        const AHEAD: usize = 32;
+        let (logits, mask) = (self.logits, self.mask);
+        let n = logits.len();
+        let s = &mut *self.s;
+        let (list, bits, index) = s.edits.parts(n, edits.len());
+        let (block_max, stale) = (&mut s.block_max[..], &mut s.stale_blocks);
+        let mut changed = false;
+        let mut error = None;
+        'all: for batch in edits.chunks(AHEAD) {
+            let mut raw = [0.0f32; AHEAD];
+            for (r, &(id, _)) in raw.iter_mut().zip(batch) {
+                if (id as usize) < n {
+                    *r = logits.get(id as usize);
+                }
+            }
+            for (&(id, a), &r) in batch.iter().zip(&raw) {
+                let i = id as usize;
+                if i >= n {
+                    error = Some(Error::TokenOutOfRange { token: id, len: n });
+                    break 'all;
+                }
+                if !mask.is_empty() && !crate::input::allowed(mask, id) {
+                    continue;
+                }
+                let (word, bit) = (bits[i / 64], 1u64 << (i % 64));
+                let edited = word & bit != 0;
+                let old = if edited { list[index[i] as usize].1 } else { r };
+                if old == f32::NEG_INFINITY {
+                    continue;
+                }
+                let value = f(old, a);
+                if value.is_nan() {
+                    error = Some(Error::NanLogit { index: i });
+                    break 'all;
+                }
+                let value = value.min(f32::MAX);
+                if value == old {
+                    continue;
+                }
+                if edited {
+                    list[index[i] as usize].1 = value;
+                } else {
+                    index[i] = list.len() as u32;
+                    list.push((id, value));
+                    bits[i / 64] = word | bit;
+                }
+                keep_block_max(block_max, stale, i / BLOCK, old, value);
+                changed = true;
+            }
+        }
+        if changed {
+            self.total_all = None;
+            self.stale = true;
+        }
+        if error.is_some() {
+            self.error = error;
         }
     }
 
@@ -148,25 +216,13 @@ impl Candidates<'_> {
         }
         self.total_all = None;
         match self.set {
-            Set::All => {
-                // Keep every block maximum exact: raised, or recomputed when its holder fell.
-                // A raised maximum is exact at once; a block whose maximum fell is recomputed,
-                // once, before block maxima are next read (`settle`).
-                let b = id as usize / BLOCK;
-                if value > s.block_max[b] {
-                    s.block_max[b] = value;
-                } else if old == s.block_max[b] {
-                    // At most one entry a block: full, it is deduplicated; still full, it
-                    // lists every block, `b` among them.
-                    if s.stale_blocks.len() >= s.block_max.len() {
-                        s.stale_blocks.sort_unstable();
-                        s.stale_blocks.dedup();
-                    }
-                    if s.stale_blocks.len() < s.block_max.len() {
-                        s.stale_blocks.push(b as u32);
-                    }
-                }
-            }
+            Set::All => keep_block_max(
+                &mut s.block_max,
+                &mut s.stale_blocks,
+                id as usize / BLOCK,
+                old,
+                value,
+            ),
             _ => {
                 if value == f32::NEG_INFINITY {
                     if let Ok(k) = s.ids.binary_search(&id) {
@@ -223,6 +279,25 @@ impl Candidates<'_> {
                 self.rescale();
             }
             None => self.error = Some(Error::AllMasked),
+        }
+    }
+}
+
+/// Keeps the maximum of block `b` exact after one of its logits went from `old` to `value`:
+/// raised at once, or, when the block's largest logit fell, `b` listed in `stale` to be
+/// recomputed, once, before block maxima are next read (`settle`). At most one entry a block:
+/// full, the list is deduplicated; still full, it lists every block, `b` among them.
+#[inline(always)]
+fn keep_block_max(block_max: &mut [f32], stale: &mut Vec<u32>, b: usize, old: f32, value: f32) {
+    if value > block_max[b] {
+        block_max[b] = value;
+    } else if old == block_max[b] {
+        if stale.len() >= block_max.len() {
+            stale.sort_unstable();
+            stale.dedup();
+        }
+        if stale.len() < block_max.len() {
+            stale.push(b as u32);
         }
     }
 }

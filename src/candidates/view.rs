@@ -92,6 +92,21 @@ impl Edits {
         self.bits[id as usize / 64] |= 1 << (id % 64);
     }
 
+    /// The list, the bits and the places, grown to cover `n` tokens and to take `more` edits
+    /// without reallocating: what a loop of many edits works on.
+    pub(super) fn parts(
+        &mut self,
+        n: usize,
+        more: usize,
+    ) -> (&mut Vec<(u32, f32)>, &mut [u64], &mut [u32]) {
+        if self.index.len() < n {
+            self.grow(n);
+        }
+        // At most one entry a token: never more room than `n` entries.
+        self.list.reserve(more.min(n - self.list.len().min(n)));
+        (&mut self.list, &mut self.bits, &mut self.index)
+    }
+
     /// Grows the bits and the places to cover `n` tokens.
     #[cold]
     fn grow(&mut self, n: usize) {
