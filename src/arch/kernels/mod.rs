@@ -158,13 +158,10 @@ fn tail_max<E: Element>(tail: &[E], sums: &mut [f32; MAX_LANES]) -> f32 {
         m[l] = if x > m[l] { x } else { m[l] };
         sums[l] += x;
     };
-    for c in chunks {
-        for l in 0..MAX_LANES {
-            lane(l, c[l].to_f32());
+    for c in chunks.iter().map(|c| &c[..]).chain([rest]) {
+        for (l, x) in c.iter().enumerate() {
+            lane(l, x.to_f32());
         }
-    }
-    for (l, x) in rest.iter().enumerate() {
-        lane(l, x.to_f32());
     }
     tree_max(m)
 }
