@@ -78,21 +78,32 @@ impl Candidates<'_> {
                 s.tmp.clear();
                 s.tmp.extend_from_slice(&s.ids);
                 sort_by_rank(logits, &mut s.tmp, &mut s.keys);
-                let w = weights_ready.then_some(&s.w[..]);
-                let (ids, x, q) = (&s.tmp, &mut s.list_x, &mut s.list_mass);
-                masses_of(self.path, logits, w, self.scaling, ids, x, q);
+                if weights_ready {
+                    let (ids, x, q) = (&s.tmp, &mut s.list_x, &mut s.list_mass);
+                    masses_of(self.path, logits, Some(&s.w), self.scaling, ids, x, q);
+                } else {
+                    // The logits from their rank keys (`-0.0` read as `+0.0`: the same mass).
+                    s.list_x.clear();
+                    s.list_x.extend(
+                        s.keys
+                            .iter()
+                            .map(|&k| from_descending_key((k >> 32) as u32)),
+                    );
+                    s.list_mass.clear();
+                    arch::masses_of(self.path, &s.list_x, self.scaling, &mut s.list_mass);
+                }
                 let total: u64 = s.list_mass.iter().sum();
                 let target = nucleus_target(p, total);
                 let mut cum = 0;
-                let mut boundary = *s.tmp.last().unwrap_or(&self.top);
-                for (&id, &q) in s.tmp.iter().zip(&s.list_mass) {
+                let mut boundary = s.keys.last().copied().unwrap_or(u64::MAX);
+                for (&key, &q) in s.keys.iter().zip(&s.list_mass) {
                     cum += q;
                     if cum >= target {
-                        boundary = id;
+                        boundary = key;
                         break;
                     }
                 }
-                s.ids.retain(|&i| rank_le(logits, i, boundary));
+                s.ids.retain(|&i| rank_key(logits, i) <= boundary);
             }
             Set::All | Set::Prefix { .. } => self.top_p_all(p),
         }
