@@ -24,36 +24,28 @@ pub(super) fn rank_cmp(logits: View, a: u32, b: u32) -> Ordering {
 /// two zeros tie), the low half the id.
 #[inline]
 pub(super) fn rank_key(logits: View, id: u32) -> u64 {
-    let bits = (logits.get(id) + 0.0).to_bits();
-    let ascending = if bits >> 31 == 1 {
-        !bits
-    } else {
-        bits | 0x8000_0000
-    };
-    (u64::from(!ascending) << 32) | u64::from(id)
+    (u64::from(descending_key(logits.get(id) + 0.0)) << 32) | u64::from(id)
 }
 
 /// An integer whose ascending order is the descending order of non-NaN floats (`-0.0` after
 /// `+0.0`, as [`f32::total_cmp`] has them); [`from_descending_key`] inverts it.
 #[inline]
 pub(super) fn descending_key(x: f32) -> u32 {
+    // A negative float's bits all flip, a positive one's top bit sets: the ascending order as
+    // an integer. No branch: the sign of a logit is not predictable.
     let bits = x.to_bits();
-    !(if bits >> 31 == 1 {
-        !bits
-    } else {
-        bits | 0x8000_0000
-    })
+    let negative = ((bits as i32) >> 31) as u32;
+    !(bits ^ (0x8000_0000 | negative))
 }
 
 /// The float of a [`descending_key`].
 #[inline]
 pub(super) fn from_descending_key(key: u32) -> f32 {
     let ascending = !key;
-    f32::from_bits(if ascending >> 31 == 1 {
-        ascending & 0x7FFF_FFFF
-    } else {
-        !ascending
-    })
+    // A set top bit (a positive float) clears it; else every bit flips. No branch: the sign
+    // of a logit is not predictable.
+    let negative = ((ascending as i32) >> 31) as u32 ^ u32::MAX;
+    f32::from_bits(ascending ^ (0x8000_0000 | negative))
 }
 
 /// Sorts `ids` into rank order by sorting their integer keys (much cheaper comparisons than
