@@ -9,6 +9,7 @@
 use super::{rank::rank_cmp, view::View, Candidates, Set};
 use crate::{
     arch::{self, kernels::BLOCK},
+    element::Values,
     math::scan::first_equal_kept,
     Error, SimdPath,
 };
@@ -83,8 +84,6 @@ impl Candidates<'_> {
     /// # Ok::<(), logits::Error>(())
     /// ```
     pub fn update_logits<A: Copy>(&mut self, edits: &[(u32, A)], f: impl Fn(f32, A) -> f32) {
-        /// Logits read ahead at a time.
-        const AHEAD: usize = 32;
         if self.error.is_some() {
             return;
         }
@@ -94,12 +93,7 @@ impl Candidates<'_> {
         }
         let n = self.logits.len();
         for batch in edits.chunks(AHEAD) {
-            let mut raw = [0.0f32; AHEAD];
-            for (r, &(id, _)) in raw.iter_mut().zip(batch) {
-                if (id as usize) < n {
-                    *r = self.logits.get(id as usize);
-                }
-            }
+            let raw = read_ahead(self.logits, batch);
             for (&(id, a), &r) in batch.iter().zip(&raw) {
                 if self.error.is_some() {
                     return;
@@ -117,8 +111,6 @@ impl Candidates<'_> {
     /// [`update_read`](Self::update_read) in one loop over the edit list's parts, each logit
     /// read a batch ahead.
     fn update_all<A: Copy>(&mut self, edits: &[(u32, A)], f: impl Fn(f32, A) -> f32) {
-        /// Logits read ahead at a time.
-        const AHEAD: usize = 32;
         let (logits, mask) = (self.logits, self.mask);
         let n = logits.len();
         let s = &mut *self.s;
@@ -127,12 +119,7 @@ impl Candidates<'_> {
         let mut changed = false;
         let mut error = None;
         'all: for batch in edits.chunks(AHEAD) {
-            let mut raw = [0.0f32; AHEAD];
-            for (r, &(id, _)) in raw.iter_mut().zip(batch) {
-                if (id as usize) < n {
-                    *r = logits.get(id as usize);
-                }
-            }
+            let raw = read_ahead(logits, batch);
             for (&(id, a), &r) in batch.iter().zip(&raw) {
                 let i = id as usize;
                 if i >= n {
@@ -281,6 +268,23 @@ impl Candidates<'_> {
             None => self.error = Some(Error::AllMasked),
         }
     }
+}
+
+/// Logits an edit loop reads ahead at a time, so that their reads overlap rather than wait on
+/// one another.
+const AHEAD: usize = 32;
+
+/// The raw logits of a batch of at most [`AHEAD`] edits (0 for an id outside the vocabulary,
+/// which the loop then reports).
+#[inline(always)]
+fn read_ahead<A>(logits: Values<'_>, batch: &[(u32, A)]) -> [f32; AHEAD] {
+    let mut raw = [0.0f32; AHEAD];
+    for (r, &(id, _)) in raw.iter_mut().zip(batch) {
+        if (id as usize) < logits.len() {
+            *r = logits.get(id as usize);
+        }
+    }
+    raw
 }
 
 /// Keeps the maximum of block `b` exact after one of its logits went from `old` to `value`:
